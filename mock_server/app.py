@@ -1,0 +1,79 @@
+"""``create_app``: one call builds an independent mock auth server.
+
+    >>> from mock_server import create_app, Settings, VirtualClock
+    >>> app = create_app(Settings(access_ttl=10), clock=VirtualClock())
+
+No module-level state: tests build as many servers as they like, each with its
+own clock, store and keys.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from mock_server import http
+from mock_server.clock import Clock, SystemClock
+from mock_server.errors import ServerError
+from mock_server.events import EventBus
+from mock_server.routes import admin, api, discovery, oauth
+from mock_server.service import AuthService
+from mock_server.settings import Settings
+from mock_server.store import Store
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    store: Store | None = None,
+    seed_demo_users: bool = True,
+) -> FastAPI:
+    """Build the server.
+
+    ``settings`` default to DESIGN.md's demo values; an empty ``admin_key`` is
+    replaced by a random one (read it back from ``app.state.service.settings``).
+    ``clock`` defaults to the wall clock and ``store`` to an in-memory SQLite.
+    """
+    settings = settings or Settings()
+    if not settings.admin_key:
+        settings = settings.replace(admin_key=secrets.token_urlsafe(24))
+    clock = clock or SystemClock()
+    store = store or Store(":memory:")
+    bus = EventBus(clock)
+    service = AuthService(settings, clock, store, bus)
+    if seed_demo_users:
+        service.seed_demo_users()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        bus.publish("server_started", issuer=settings.issuer)
+        yield
+        bus.close()
+
+    app = FastAPI(
+        title="JWT Device Lab — mock auth server",
+        description=(
+            "An OAuth 2.0 token service for the lab's devices: password and refresh-token "
+            "grants with rotation and reuse detection, login policies, stateless or stateful "
+            "verification, forced expiry, key rotation and a live event stream."
+        ),
+        version="0.1.0",
+        lifespan=lifespan,
+        exception_handlers={
+            ServerError: http.on_server_error,
+            RequestValidationError: http.on_validation_error,
+            StarletteHTTPException: http.on_http_error,
+            Exception: http.on_unexpected_error,
+        },
+    )
+    app.state.service = service
+    app.add_middleware(http.BodyLimitMiddleware, limit=settings.max_body_bytes)
+    for router in (discovery.router, oauth.router, api.router, admin.router):
+        app.include_router(router)
+    return app

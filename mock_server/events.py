@@ -1,0 +1,109 @@
+"""The server's event stream: everything it does, as it happens.
+
+Every login, refresh, rotation, reuse detection, revocation, refused token and
+setting change is published as an ``Event``. The last events are kept for
+late subscribers; live subscribers (``GET /admin/events``, server-sent
+events) receive each new one. Events never contain tokens — only ``jti``
+fingerprints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import threading
+from collections import deque
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from mock_server.clock import Clock
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: int
+    type: str
+    at: float
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "type": self.type, "at": self.at, **self.data}
+
+
+class EventBus:
+    """Publishes events to a bounded history and to live subscribers."""
+
+    def __init__(self, clock: Clock, history: int = 5000) -> None:
+        self._clock = clock
+        self._ids = itertools.count(1)
+        self._history: deque[Event] = deque(maxlen=history)
+        self._subscribers: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[Event | None]]] = (
+            set()
+        )
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def publish(self, type_: str, **data: Any) -> Event:
+        """Record an event; safe to call from any thread."""
+        with self._lock:
+            event = Event(next(self._ids), type_, self._clock.now(), data)
+            self._history.append(event)
+            subscribers = list(self._subscribers)
+        for loop, queue in subscribers:
+            try:
+                loop.call_soon_threadsafe(queue.put_nowait, event)
+            except RuntimeError:  # that subscriber's loop has closed
+                self._subscribers.discard((loop, queue))
+        return event
+
+    def since(self, after: int = 0, types: set[str] | None = None) -> list[Event]:
+        """Kept events with an id greater than ``after`` (optionally of some types)."""
+        with self._lock:
+            events = [e for e in self._history if e.id > after]
+        return [e for e in events if types is None or e.type in types]
+
+    async def subscribe(
+        self, after: int = 0, heartbeat: float | None = None
+    ) -> AsyncIterator[Event | None]:
+        """Yield kept events after ``after``, then live ones until the bus closes.
+
+        With ``heartbeat``, yields None whenever that many seconds pass quietly,
+        so a stream can send keep-alives.
+        """
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[Event | None] = asyncio.Queue()
+        entry = (loop, queue)
+        with self._lock:
+            backlog = [e for e in self._history if e.id > after]
+            self._subscribers.add(entry)
+            closed = self._closed
+        try:
+            last = after
+            for event in backlog:
+                last = event.id
+                yield event
+            while not closed:
+                try:
+                    item = await asyncio.wait_for(queue.get(), heartbeat)
+                except TimeoutError:
+                    yield None
+                    continue
+                if item is None:
+                    return
+                if item.id > last:
+                    last = item.id
+                    yield item
+        finally:
+            with self._lock:
+                self._subscribers.discard(entry)
+
+    def close(self) -> None:
+        """End every live subscription (the server is shutting down)."""
+        with self._lock:
+            self._closed = True
+            subscribers = list(self._subscribers)
+        for loop, queue in subscribers:
+            with contextlib.suppress(RuntimeError):  # that loop has closed already
+                loop.call_soon_threadsafe(queue.put_nowait, None)

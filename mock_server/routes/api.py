@@ -1,0 +1,98 @@
+"""The protected resource API: what devices call with their access tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from mock_server.errors import NotFound, ServerError
+from mock_server.http import NO_STORE, bearer_token, service_of
+from mock_server.service import AccessContext
+
+router = APIRouter(prefix="/api", tags=["resource API"])
+
+
+class InsufficientScope(ServerError):
+    """RFC 6750 §3.1: the token is valid but lacks the scope this resource needs."""
+
+    status = 403
+    error = "insufficient_scope"
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": 'Bearer realm="jwt-device-lab", error="insufficient_scope"'}
+
+
+def access(request: Request) -> AccessContext:
+    """FastAPI dependency: the verified access token of this request."""
+    return service_of(request).verify_access(bearer_token(request))
+
+
+Access = Annotated[AccessContext, Depends(access)]
+
+
+@router.get("/me", summary="Who the access token belongs to")
+async def me(request: Request, ctx: Access) -> JSONResponse:
+    claims = ctx.claims
+    service = service_of(request)
+    return JSONResponse(
+        {
+            "user": ctx.user.username,
+            "display_name": ctx.user.display_name,
+            "sid": claims["sid"],
+            "client_id": claims["client_id"],
+            "device_id": claims.get("device_id"),
+            "device_type": claims.get("device_type"),
+            "scope": claims["scope"],
+            "token_expires_at": claims["exp"],
+            "verify_mode": str(service.settings.verify_mode),
+            "server_time": service.clock.now(),
+        },
+        headers=NO_STORE,
+    )
+
+
+@router.get("/messages", summary="The user's demo inbox (needs scope 'messages')")
+async def messages(request: Request, ctx: Access) -> JSONResponse:
+    if "messages" not in ctx.claims["scope"].split():
+        raise InsufficientScope("this resource needs the 'messages' scope")
+    name = ctx.user.display_name
+    return JSONResponse(
+        {
+            "messages": [
+                {"id": 1, "from": "JWT Device Lab", "text": f"Welcome, {name}."},
+                {"id": 2, "from": "Security", "text": "Your access token expires soon."},
+            ]
+        },
+        headers=NO_STORE,
+    )
+
+
+def _own_sessions(request: Request, ctx: AccessContext) -> list[dict[str, Any]]:
+    views = service_of(request).sessions(ctx.user.username)
+    for view in views:
+        view["current"] = view["sid"] == ctx.claims["sid"]
+    return views
+
+
+@router.get("/sessions", summary="The user's signed-in devices")
+async def list_sessions(request: Request, ctx: Access) -> JSONResponse:
+    return JSONResponse({"sessions": _own_sessions(request, ctx)}, headers=NO_STORE)
+
+
+@router.delete("/sessions/{sid}", summary="Sign out one of the user's devices")
+async def delete_session(request: Request, sid: str, ctx: Access) -> JSONResponse:
+    service = service_of(request)
+    session = service.store.get_session(sid)
+    # Another user's session is reported as missing: its existence is not ours to know.
+    if session is None or session.username != ctx.user.username:
+        raise NotFound(f"no session {sid!r}")
+    view = service.revoke_session(sid, "logout", by=ctx.claims["sid"])
+    return JSONResponse(view, headers=NO_STORE)
+
+
+@router.post("/sessions/logout-others", summary="Sign out every other device of the user")
+async def logout_others(request: Request, ctx: Access) -> JSONResponse:
+    ended = service_of(request).logout_others(ctx.user.username, ctx.claims["sid"])
+    return JSONResponse({"revoked": ended}, headers=NO_STORE)

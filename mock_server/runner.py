@@ -1,0 +1,129 @@
+"""Running the server for real: uvicorn on a loopback socket, in a thread.
+
+    with ServerThread(Settings(), clock=VirtualClock()) as server:
+        httpx.get(f"{server.url}/healthz")
+
+The socket is bound before uvicorn starts, so ``port=0`` picks a free port and
+``url`` is known at once; the issuer defaults to that URL. uvicorn installs no
+signal handlers off the main thread, and ``stop()`` ends it (and any open
+event streams) promptly.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import threading
+import time
+from types import TracebackType
+
+import uvicorn
+
+from mock_server.app import create_app
+from mock_server.clock import Clock
+from mock_server.service import AuthService
+from mock_server.settings import Settings
+from mock_server.store import Store
+
+
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and ``localhost``."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+class ServerThread:
+    """A mock server on a real socket, served by uvicorn on a background thread."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        clock: Clock | None = None,
+        store: Store | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        issuer: str | None = None,
+        seed_demo_users: bool = True,
+        log_level: str = "warning",
+    ) -> None:
+        self._socket = bind_socket(host, port)
+        self.host = host
+        self.port: int = self._socket.getsockname()[1]
+        shown_host = f"[{host}]" if ":" in host else host
+        self.url = f"http://{shown_host}:{self.port}"
+        settings = (settings or Settings()).replace(issuer=issuer or self.url)
+        self.app = create_app(settings, clock=clock, store=store, seed_demo_users=seed_demo_users)
+        self.service: AuthService = self.app.state.service
+        config = uvicorn.Config(
+            self.app,
+            log_level=log_level,
+            lifespan="on",
+            timeout_graceful_shutdown=1,
+            access_log=False,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run,
+            kwargs={"sockets": [self._socket]},
+            name=f"mock-server:{self.port}",
+            daemon=True,
+        )
+
+    @property
+    def admin_key(self) -> str:
+        return self.service.settings.admin_key
+
+    def start(self, timeout: float = 10.0) -> ServerThread:
+        """Start serving; returns once the server accepts connections."""
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the mock server on {self.url} did not start")
+            time.sleep(0.005)
+        return self
+
+    def run(self) -> None:
+        """Serve in the calling thread until interrupted (Ctrl-C), as ``jwt-lab serve`` does."""
+        try:
+            self._server.run(sockets=[self._socket])
+        finally:
+            self.service.bus.close()
+            self._socket.close()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop serving and wait for the thread (open event streams are ended first)."""
+        self.service.bus.close()
+        self._server.should_exit = True
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+        self._socket.close()
+
+    def __enter__(self) -> ServerThread:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -1,0 +1,649 @@
+"""The token service: sessions, login policies, rotation, reuse detection, revocation.
+
+Everything the HTTP layer does is decided here, in plain methods that tests
+can call directly. One lock serializes every change of state: a login and its
+policy decision, a refresh and its rotation, a revocation — so that fifty
+concurrent refreshes of one token rotate it exactly once, and two racing
+logins under ``single`` leave exactly one session.
+
+Rotation (DESIGN.md "Tokens"): each refresh retires the presented refresh token
+and issues a successor. A retired token presented again within
+``reuse_grace`` seconds of its rotation — a client's own retry — gets the same
+successor pair back; later, it is reuse: the whole session is revoked
+(``reuse_detected``). A revoked session is never reopened, grace or not.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from mock_server import tokens
+from mock_server.clock import Clock
+from mock_server.errors import (
+    Conflict,
+    InvalidGrant,
+    InvalidRequest,
+    InvalidScope,
+    InvalidToken,
+    NotFound,
+    RateLimited,
+)
+from mock_server.events import EventBus
+from mock_server.keys import KeyManager
+from mock_server.passwords import PasswordHasher
+from mock_server.policies import decide
+from mock_server.ratelimit import LoginRateLimiter
+from mock_server.settings import LIVE_SETTINGS, SessionLifetime, Settings, VerifyMode
+from mock_server.store import RefreshRecord, SessionRecord, Store, UserRecord
+
+DEVICE_TYPES = ("mobile", "pc", "tablet", "web")
+USERNAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
+DEMO_USERS = {"alice": ("alice-pass", "Alice"), "bob": ("bob-pass", "Bob")}
+
+_REASON_TEXT = {
+    "superseded": "the session was ended by a login on another device",
+    "forced": "an administrator forced the session to expire",
+    "logout": "the session was signed out",
+    "reuse_detected": "a refresh token of this session was used twice; the session was revoked",
+    "refresh_expired": "the session has expired; sign in again",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceInfo:
+    """Who is signing in: the extension parameters of the password grant."""
+
+    device_id: str
+    device_type: str
+    device_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class TokenResponse:
+    """A successful token-endpoint answer (RFC 6749 §5.1 plus ``refresh_expires_in``)."""
+
+    access_token: str
+    refresh_token: str
+    access_exp: float
+    refresh_exp: float
+    scope: str
+    sid: str
+    refresh_jti_hash: str
+
+    def as_json(self, now: float) -> dict[str, Any]:
+        return {
+            "access_token": self.access_token,
+            "token_type": "Bearer",
+            "expires_in": max(0, round(self.access_exp - now)),
+            "refresh_token": self.refresh_token,
+            "refresh_expires_in": max(0, round(self.refresh_exp - now)),
+            "scope": self.scope,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AccessContext:
+    """What a verified access token grants: its claims, its session, its user."""
+
+    claims: dict[str, Any]
+    session: SessionRecord | None
+    user: UserRecord
+
+
+class AuthService:
+    """The server's state and every operation on it."""
+
+    def __init__(self, settings: Settings, clock: Clock, store: Store, bus: EventBus) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.store = store
+        self.bus = bus
+        self.keys = KeyManager(store, clock)
+        self.keys.ensure(settings.algorithm)
+        self.hasher = PasswordHasher(settings.password_profile)
+        self.limiter = LoginRateLimiter(
+            clock,
+            max_failures=settings.login_max_failures,
+            max_per_address=settings.login_max_failures_per_address,
+            window=settings.login_window,
+        )
+        self._lock = threading.RLock()
+        # jti hash of a rotated refresh token -> (grace deadline, the successor pair)
+        self._grace: dict[str, tuple[float, TokenResponse]] = {}
+
+    # users -----------------------------------------------------------------
+
+    def seed_demo_users(self) -> None:
+        """Create alice and bob unless they exist."""
+        for name, (password, display) in DEMO_USERS.items():
+            if self.store.get_user(name) is None:
+                self.put_user(name, password, display)
+
+    def put_user(self, username: str, password: str, display_name: str | None = None) -> UserRecord:
+        if not USERNAME.match(username):
+            raise InvalidRequest("a username holds 1-64 letters, digits and . _ @ -")
+        if not password:
+            raise InvalidRequest("a password cannot be empty")
+        user = UserRecord(
+            username, self.hasher.hash(password), display_name or username, self.clock.now()
+        )
+        self.store.put_user(user)
+        self.bus.publish("user_saved", user=username)
+        return user
+
+    def delete_user(self, username: str) -> None:
+        with self._lock:
+            if not self.store.delete_user(username):
+                raise NotFound(f"no user {username!r}")
+            now = self.clock.now()
+            for session in self.store.active_sessions(username, now):
+                self._revoke(session, now, "forced", by=None)
+        self.bus.publish("user_deleted", user=username)
+
+    # settings --------------------------------------------------------------
+
+    def update_settings(self, **changes: Any) -> Settings:
+        """Apply live changes; a new algorithm gets a fresh signing key."""
+        unknown = set(changes) - set(LIVE_SETTINGS)
+        if unknown:
+            raise InvalidRequest(f"these settings cannot be changed live: {sorted(unknown)}")
+        with self._lock:
+            try:
+                updated = self.settings.replace(**changes)
+            except (ValueError, TypeError) as exc:
+                raise InvalidRequest(str(exc)) from exc
+            if updated.algorithm != self.settings.algorithm:
+                self.keys.ensure(updated.algorithm)
+            self.settings = updated
+        self.bus.publish("settings_changed", changes={k: str(v) for k, v in changes.items()})
+        return updated
+
+    # login -----------------------------------------------------------------
+
+    def check_password(self, username: str, password: str, address: str) -> UserRecord:
+        """Authenticate, counting failures; the same answer for unknown users and bad passwords.
+
+        Runs the slow Argon2 check outside the service lock: call it from a
+        worker thread.
+        """
+        wait = self.limiter.retry_after(username, address)
+        if wait is not None:
+            self.bus.publish("login_throttled", user=username, retry_after=round(wait, 1))
+            raise RateLimited(wait)
+        user = self.store.get_user(username)
+        if not self.hasher.verify(user.password_hash if user else None, password) or user is None:
+            self.limiter.failed(username, address)
+            self.bus.publish("login_failed", user=username)
+            raise InvalidGrant("the username or password is wrong", reason="invalid_credentials")
+        self.limiter.succeeded(username)
+        return user
+
+    def start_session(
+        self, user: UserRecord, client_id: str, device: DeviceInfo, scope: str | None
+    ) -> TokenResponse:
+        """Open a session under the login policy and issue its first token pair."""
+        granted = self._grant_scope(scope, self.settings.scopes)
+        with self._lock:
+            now = self.clock.now()
+            settings = self.settings
+            active = self.store.active_sessions(user.username, now)
+            decision = decide(
+                settings.login_policy,
+                active,
+                new_device_type=device.device_type,
+                new_device_id=device.device_id,
+            )
+            if decision.refused:
+                others = [s for s in active if s.device_id != device.device_id]
+                self.bus.publish(
+                    "login_rejected",
+                    user=user.username,
+                    device_id=device.device_id,
+                    policy=settings.login_policy,
+                )
+                raise InvalidGrant(
+                    f"{user.username} is already signed in on "
+                    f"{', '.join(repr(s.device_name) for s in others)}; "
+                    "the login policy 'reject' refuses a second session",
+                    reason="rejected",
+                    extra={"active_devices": [self._device_view(s) for s in others]},
+                )
+            session = SessionRecord(
+                sid=secrets.token_urlsafe(12),
+                username=user.username,
+                client_id=client_id,
+                device_id=device.device_id,
+                device_type=device.device_type,
+                device_name=device.device_name,
+                scope=granted,
+                created_at=now,
+                expires_at=float(int(now) + settings.refresh_ttl),
+                last_refresh_at=None,
+                refresh_count=0,
+                revoked_at=None,
+                reason=None,
+                revoked_by=None,
+            )
+            with self.store.transaction():
+                self.store.add_session(session)
+                superseded = [self.store.get_session(sid) for sid in decision.revoke]
+                for old in superseded:
+                    if old is not None:
+                        self._revoke(old, now, "superseded", by=session.sid)
+                issued = self._issue(session, now, session.expires_at)
+        self.bus.publish(
+            "login",
+            user=user.username,
+            sid=session.sid,
+            device_id=device.device_id,
+            device_type=device.device_type,
+            device_name=device.device_name,
+            access_exp=issued.access_exp,
+            refresh_exp=issued.refresh_exp,
+            policy=settings.login_policy,
+            superseded=list(decision.revoke),
+        )
+        return issued
+
+    # refresh ---------------------------------------------------------------
+
+    def refresh(
+        self, refresh_token: str, client_id: str | None, scope: str | None
+    ) -> TokenResponse:
+        """Rotate a refresh token (RFC 6749 §6) with reuse detection."""
+        with self._lock:
+            now = self.clock.now()
+            settings = self.settings
+            try:
+                verified = tokens.verify(
+                    refresh_token,
+                    self.keys,
+                    typ=tokens.REFRESH_TYP,
+                    issuer=settings.issuer,
+                    audience=None,
+                    now=now,
+                    leeway=settings.leeway,
+                    max_chars=settings.max_token_chars,
+                )
+                claims = verified.claims
+            except tokens.TokenRejected as exc:
+                if exc.reason != "expired" or exc.claims is None:
+                    raise InvalidGrant(
+                        f"invalid refresh token: {exc.description}", reason=exc.reason
+                    ) from exc
+                session = self.store.get_session(exc.claims["sid"])
+                reason = (session.reason if session and session.revoked_at else None) or (
+                    "refresh_expired"
+                )
+                raise self._session_over(session, reason) from exc
+            record = self.store.get_refresh(tokens.jti_hash(claims["jti"]))
+            session = self.store.get_session(claims["sid"])
+            if record is None or session is None or session.username != claims["sub"]:
+                raise InvalidGrant("unknown refresh token", reason="unknown_token")
+            if record.sid != session.sid:
+                raise InvalidGrant("unknown refresh token", reason="unknown_token")
+            if client_id is not None and client_id != session.client_id:
+                raise InvalidGrant(
+                    "this refresh token was issued to another client", reason="wrong_client"
+                )
+            if scope is not None:
+                self._grant_scope(scope, tuple(session.scope.split()))
+            ended = session.end_reason(now)
+            if ended is not None:
+                raise self._session_over(session, ended)
+            if record.rotated_at is not None:
+                return self._replayed(record, session, now, settings)
+            refresh_exp = (
+                session.expires_at
+                if settings.session_lifetime is SessionLifetime.ABSOLUTE
+                else float(int(now) + settings.refresh_ttl)
+            )
+            with self.store.transaction():
+                successor = self._issue(session, now, refresh_exp)
+                self.store.mark_rotated(record.jti_hash, now, successor.refresh_jti_hash)
+                self.store.record_refresh(session.sid, now, refresh_exp)
+            self._grace = {h: v for h, v in self._grace.items() if v[0] >= now}
+            self._grace[record.jti_hash] = (now + settings.reuse_grace, successor)
+        self.bus.publish(
+            "refresh",
+            user=session.username,
+            sid=session.sid,
+            device_id=session.device_id,
+            access_exp=successor.access_exp,
+            refresh_exp=successor.refresh_exp,
+            rotated=record.jti_hash[:10],
+        )
+        return successor
+
+    def _replayed(
+        self, record: RefreshRecord, session: SessionRecord, now: float, settings: Settings
+    ) -> TokenResponse:
+        """A retired refresh token came back: a retry within grace, or reuse."""
+        assert record.rotated_at is not None
+        cached = self._grace.get(record.jti_hash)
+        successor = self.store.get_refresh(record.successor_hash or "")
+        within_grace = settings.reuse_grace > 0 and now - record.rotated_at <= settings.reuse_grace
+        if within_grace and cached is not None and successor and successor.rotated_at is None:
+            self.bus.publish(
+                "refresh_retry", user=session.username, sid=session.sid, device_id=session.device_id
+            )
+            return cached[1]
+        self._revoke(session, now, "reuse_detected", by=None)
+        self.bus.publish(
+            "reuse_detected",
+            user=session.username,
+            sid=session.sid,
+            device_id=session.device_id,
+            rotated_ago=round(now - record.rotated_at, 3),
+        )
+        raise self._session_over(self.store.get_session(session.sid), "reuse_detected")
+
+    # resource API ----------------------------------------------------------
+
+    def verify_access(self, token: str) -> AccessContext:
+        """Check a bearer token as the resource API does, in the current verify mode."""
+        now = self.clock.now()
+        settings = self.settings
+        try:
+            verified = tokens.verify(
+                token,
+                self.keys,
+                typ=tokens.ACCESS_TYP,
+                issuer=settings.issuer,
+                audience=settings.audience,
+                now=now,
+                leeway=settings.leeway,
+                max_chars=settings.max_token_chars,
+            )
+        except tokens.TokenRejected as exc:
+            sid = exc.claims.get("sid") if exc.claims else None
+            self.bus.publish("token_rejected", reason=exc.reason, sid=sid)
+            raise InvalidToken(exc.description, reason=exc.reason) from exc
+        claims = verified.claims
+        session = self.store.get_session(claims["sid"])
+        ended = session.end_reason(now) if session else "unknown_session"
+        if ended is not None:
+            if settings.verify_mode is VerifyMode.STATEFUL:
+                self.bus.publish("token_rejected", reason=ended, sid=claims["sid"], mode="stateful")
+                raise InvalidToken(
+                    _REASON_TEXT.get(ended, "the token's session is not active"),
+                    reason=ended,
+                    extra=self._session_details(session),
+                )
+            # Stateless: the signature is all we check, so a revoked session's
+            # token still passes — the weakness the lab exists to show.
+            self.bus.publish(
+                "revoked_token_accepted",
+                sid=claims["sid"],
+                user=claims["sub"],
+                device_id=claims.get("device_id"),
+                reason=ended,
+                access_exp=claims["exp"],
+            )
+        user = self.store.get_user(claims["sub"])
+        if user is None:
+            self.bus.publish("token_rejected", reason="unknown_subject", sid=claims["sid"])
+            raise InvalidToken("the token's user no longer exists", reason="unknown_subject")
+        return AccessContext(claims=claims, session=session, user=user)
+
+    # revocation and introspection -------------------------------------------
+
+    def revoke_token(self, token: str, client_id: str | None) -> None:
+        """RFC 7009: end the session a refresh or access token belongs to.
+
+        Unknown, invalid and expired tokens are not an error (RFC 7009 §2.2).
+        """
+        claims = self._claims_of_any(token)
+        if claims is None:
+            return
+        with self._lock:
+            session = self.store.get_session(claims["sid"])
+            if session is None or session.username != claims["sub"]:
+                return
+            if client_id is not None and client_id != session.client_id:
+                return
+            self._revoke(session, self.clock.now(), "logout", by=session.sid)
+
+    def introspect(self, token: str) -> dict[str, Any]:
+        """RFC 7662: whether a token is active now, and what it says."""
+        now = self.clock.now()
+        for typ, audience in (
+            (tokens.ACCESS_TYP, self.settings.audience),
+            (tokens.REFRESH_TYP, None),
+        ):
+            try:
+                claims = self._verify(token, typ, audience, now).claims
+            except tokens.TokenRejected:
+                continue
+            session = self.store.get_session(claims["sid"])
+            active = session is not None and session.is_active(now)
+            if typ == tokens.REFRESH_TYP:
+                record = self.store.get_refresh(tokens.jti_hash(claims["jti"]))
+                active = active and record is not None and record.rotated_at is None
+            if not active:
+                return {"active": False}
+            return {
+                "active": True,
+                "token_type": "access_token" if typ == tokens.ACCESS_TYP else "refresh_token",
+                "username": claims["sub"],
+                **{k: v for k, v in claims.items() if k != "jti"},
+                "jti": claims["jti"],
+            }
+        return {"active": False}
+
+    # sessions ----------------------------------------------------------------
+
+    def sessions(self, username: str | None = None) -> list[dict[str, Any]]:
+        now = self.clock.now()
+        return [self._session_view(s, now) for s in self.store.list_sessions(username)]
+
+    def revoke_session(self, sid: str, reason: str, by: str | None = None) -> dict[str, Any]:
+        with self._lock:
+            session = self.store.get_session(sid)
+            if session is None:
+                raise NotFound(f"no session {sid!r}")
+            now = self.clock.now()
+            if not session.is_active(now):
+                raise Conflict(f"session {sid!r} is already over", reason=session.end_reason(now))
+            self._revoke(session, now, reason, by=by)
+            return self._session_view(self.store.get_session(sid) or session, now)
+
+    def force_expire(
+        self,
+        *,
+        user: str | None = None,
+        sid: str | None = None,
+        device_id: str | None = None,
+    ) -> list[str]:
+        """Revoke (reason ``forced``) every active session of a user, a device, or one session."""
+        if sum(x is not None for x in (user, sid, device_id)) != 1:
+            raise InvalidRequest("give exactly one of user, sid or device_id")
+        with self._lock:
+            now = self.clock.now()
+            if user is not None:
+                if self.store.get_user(user) is None:
+                    raise NotFound(f"no user {user!r}")
+                targets = self.store.active_sessions(user, now)
+            else:
+                targets = [
+                    s
+                    for s in self.store.list_sessions()
+                    if s.is_active(now) and (s.sid == sid or s.device_id == device_id)
+                ]
+                if sid is not None and not targets and self.store.get_session(sid) is None:
+                    raise NotFound(f"no session {sid!r}")
+            for session in targets:
+                self._revoke(session, now, "forced", by=None)
+        self.bus.publish(
+            "force_expire", user=user, sid=sid, device_id=device_id, sids=[s.sid for s in targets]
+        )
+        return [s.sid for s in targets]
+
+    def logout_others(self, username: str, current_sid: str) -> list[str]:
+        with self._lock:
+            now = self.clock.now()
+            others = [s for s in self.store.active_sessions(username, now) if s.sid != current_sid]
+            for session in others:
+                self._revoke(session, now, "logout", by=current_sid)
+        return [s.sid for s in others]
+
+    # keys ------------------------------------------------------------------
+
+    def rotate_key(self) -> dict[str, Any]:
+        with self._lock:
+            key = self.keys.rotate(self.settings.algorithm)
+        self.bus.publish("key_rotated", kid=key.kid, alg=key.alg)
+        return key.describe()
+
+    def retire_key(self, kid: str | None = None) -> dict[str, Any]:
+        with self._lock:
+            current = self.keys.ensure(self.settings.algorithm)
+            key = self.keys.retire(kid, keep=current.kid)
+        self.bus.publish("key_retired", kid=key.kid, alg=key.alg)
+        return key.describe()
+
+    # helpers -----------------------------------------------------------------
+
+    def _verify(
+        self, token: object, typ: str, audience: str | None, now: float
+    ) -> tokens.VerifiedToken:
+        return tokens.verify(
+            token,
+            self.keys,
+            typ=typ,
+            issuer=self.settings.issuer,
+            audience=audience,
+            now=now,
+            leeway=self.settings.leeway,
+            max_chars=self.settings.max_token_chars,
+        )
+
+    def _claims_of_any(self, token: str) -> dict[str, Any] | None:
+        """Claims of a genuine token of either kind, even an expired one."""
+        now = self.clock.now()
+        for typ, audience in (
+            (tokens.REFRESH_TYP, None),
+            (tokens.ACCESS_TYP, self.settings.audience),
+        ):
+            try:
+                return self._verify(token, typ, audience, now).claims
+            except tokens.TokenRejected as exc:
+                if exc.claims is not None:
+                    return exc.claims
+        return None
+
+    def _issue(self, session: SessionRecord, now: float, refresh_exp: float) -> TokenResponse:
+        settings = self.settings
+        key = self.keys.ensure(settings.algorithm)
+        issued_at = int(now)
+        # An access token never outlives the session it belongs to.
+        access_exp = min(issued_at + settings.access_ttl, int(refresh_exp))
+        access = {
+            "iss": settings.issuer,
+            "sub": session.username,
+            "aud": settings.audience,
+            "exp": access_exp,
+            "iat": issued_at,
+            "jti": secrets.token_urlsafe(16),
+            "client_id": session.client_id,
+            "scope": session.scope,
+            "sid": session.sid,
+            "device_id": session.device_id,
+            "device_type": session.device_type,
+        }
+        refresh_jti = secrets.token_urlsafe(16)
+        refresh_hash = tokens.jti_hash(refresh_jti)
+        refresh = {
+            "iss": settings.issuer,
+            "sub": session.username,
+            "exp": int(refresh_exp),
+            "iat": issued_at,
+            "jti": refresh_jti,
+            "sid": session.sid,
+        }
+        self.store.add_refresh(
+            RefreshRecord(refresh_hash, session.sid, now, refresh_exp, None, None)
+        )
+        return TokenResponse(
+            access_token=tokens.encode(access, key, tokens.ACCESS_TYP),
+            refresh_token=tokens.encode(refresh, key, tokens.REFRESH_TYP),
+            access_exp=float(access_exp),
+            refresh_exp=float(int(refresh_exp)),
+            scope=session.scope,
+            sid=session.sid,
+            refresh_jti_hash=refresh_hash,
+        )
+
+    def _revoke(self, session: SessionRecord, now: float, reason: str, by: str | None) -> None:
+        if not self.store.revoke_session(session.sid, now, reason, by):
+            return
+        self.bus.publish(
+            "session_revoked",
+            user=session.username,
+            sid=session.sid,
+            device_id=session.device_id,
+            device_name=session.device_name,
+            reason=reason,
+            by=by,
+        )
+
+    def _session_over(self, session: SessionRecord | None, reason: str) -> InvalidGrant:
+        return InvalidGrant(
+            _REASON_TEXT.get(reason, "the session is over"),
+            reason=reason,
+            extra=self._session_details(session),
+        )
+
+    def _session_details(self, session: SessionRecord | None) -> dict[str, Any]:
+        """What a signed-out device may show: when, and which device ended it."""
+        if session is None or session.revoked_at is None:
+            return {}
+        details: dict[str, Any] = {"revoked_at": session.revoked_at}
+        by = self.store.get_session(session.revoked_by) if session.revoked_by else None
+        if by is not None and by.sid != session.sid:
+            details["revoked_by"] = self._device_view(by)
+        return details
+
+    @staticmethod
+    def _device_view(session: SessionRecord) -> dict[str, Any]:
+        return {
+            "device_id": session.device_id,
+            "device_type": session.device_type,
+            "device_name": session.device_name,
+            "signed_in_at": session.created_at,
+        }
+
+    def _session_view(self, session: SessionRecord, now: float) -> dict[str, Any]:
+        view = {
+            "sid": session.sid,
+            "user": session.username,
+            "client_id": session.client_id,
+            "device_id": session.device_id,
+            "device_type": session.device_type,
+            "device_name": session.device_name,
+            "scope": session.scope,
+            "created_at": session.created_at,
+            "expires_at": session.expires_at,
+            "last_refresh_at": session.last_refresh_at,
+            "refresh_count": session.refresh_count,
+            "state": session.state(now),
+            "reason": session.end_reason(now),
+            "revoked_at": session.revoked_at,
+        }
+        by = self.store.get_session(session.revoked_by) if session.revoked_by else None
+        view["revoked_by"] = self._device_view(by) if by and by.sid != session.sid else None
+        return view
+
+    @staticmethod
+    def _grant_scope(requested: str | None, allowed: tuple[str, ...]) -> str:
+        if requested is None or not requested.strip():
+            return " ".join(allowed)
+        wanted = requested.split()
+        unknown = [s for s in wanted if s not in allowed]
+        if unknown:
+            raise InvalidScope(f"unknown or not granted scope: {' '.join(unknown)}")
+        return " ".join(dict.fromkeys(wanted))

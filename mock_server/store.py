@@ -1,0 +1,311 @@
+"""SQLite storage for users, sessions, refresh-token lineage and signing keys.
+
+A file by default (state survives a restart), ``:memory:`` for tests. The store
+keeps only a SHA-256 hash of each refresh token's ``jti`` — never a token — so a
+copy of the database cannot be replayed against the server.
+
+All access goes through one connection guarded by a lock: the server is a lab
+tool on loopback, and one writer keeps rotation and policy decisions atomic.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    username      TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL,
+    display_name  TEXT NOT NULL,
+    created_at    REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    sid             TEXT PRIMARY KEY,
+    username        TEXT NOT NULL,
+    client_id       TEXT NOT NULL,
+    device_id       TEXT NOT NULL,
+    device_type     TEXT NOT NULL,
+    device_name     TEXT NOT NULL,
+    scope           TEXT NOT NULL,
+    created_at      REAL NOT NULL,
+    expires_at      REAL NOT NULL,
+    last_refresh_at REAL,
+    refresh_count   INTEGER NOT NULL DEFAULT 0,
+    revoked_at      REAL,
+    reason          TEXT,
+    revoked_by      TEXT
+);
+CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (username, created_at);
+CREATE TABLE IF NOT EXISTS refresh_tokens (
+    jti_hash       TEXT PRIMARY KEY,
+    sid            TEXT NOT NULL,
+    issued_at      REAL NOT NULL,
+    expires_at     REAL NOT NULL,
+    rotated_at     REAL,
+    successor_hash TEXT
+);
+CREATE INDEX IF NOT EXISTS refresh_by_session ON refresh_tokens (sid);
+CREATE TABLE IF NOT EXISTS signing_keys (
+    kid         TEXT PRIMARY KEY,
+    alg         TEXT NOT NULL,
+    private_key BLOB NOT NULL,
+    created_at  REAL NOT NULL,
+    retired_at  REAL
+);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    username: str
+    password_hash: str
+    display_name: str
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRecord:
+    sid: str
+    username: str
+    client_id: str
+    device_id: str
+    device_type: str
+    device_name: str
+    scope: str
+    created_at: float
+    expires_at: float
+    last_refresh_at: float | None
+    refresh_count: int
+    revoked_at: float | None
+    reason: str | None
+    revoked_by: str | None
+
+    def is_active(self, now: float) -> bool:
+        return self.revoked_at is None and now < self.expires_at
+
+    def state(self, now: float) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        return "active" if now < self.expires_at else "expired"
+
+    def end_reason(self, now: float) -> str | None:
+        """Why the session is over, or None while it is active."""
+        if self.revoked_at is not None:
+            return self.reason
+        return None if now < self.expires_at else "refresh_expired"
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshRecord:
+    jti_hash: str
+    sid: str
+    issued_at: float
+    expires_at: float
+    rotated_at: float | None
+    successor_hash: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRecord:
+    kid: str
+    alg: str
+    private_key: bytes
+    created_at: float
+    retired_at: float | None
+
+
+class Store:
+    """The server's persistent state in one SQLite database.
+
+    ``Store(":memory:")`` for tests; ``Store(path)`` creates the file (and its
+    folder) if needed and reopens it after a restart.
+    """
+
+    def __init__(self, path: str | Path = ":memory:") -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        with self._lock:
+            if self.path != ":memory:":
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"{self.path} was written by a newer jwt-device-lab (schema {version})"
+                )
+            self._db.executescript(_SCHEMA)
+            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Run several writes atomically (and hold the store's lock meanwhile)."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _run(self, sql: str, params: tuple[object, ...] = ()) -> int:
+        """Execute a write; the number of rows it changed."""
+        with self._lock:
+            return self._db.execute(sql, params).rowcount
+
+    def _all(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    def _one(self, sql: str, params: tuple[object, ...] = ()) -> sqlite3.Row | None:
+        with self._lock:
+            row: sqlite3.Row | None = self._db.execute(sql, params).fetchone()
+            return row
+
+    # users -----------------------------------------------------------------
+
+    def get_user(self, username: str) -> UserRecord | None:
+        row = self._one("SELECT * FROM users WHERE username = ?", (username,))
+        return UserRecord(**row) if row else None
+
+    def list_users(self) -> list[UserRecord]:
+        rows = self._all("SELECT * FROM users ORDER BY username")
+        return [UserRecord(**row) for row in rows]
+
+    def put_user(self, user: UserRecord) -> None:
+        self._run(
+            "INSERT INTO users VALUES (?, ?, ?, ?) ON CONFLICT(username) DO UPDATE SET "
+            "password_hash = excluded.password_hash, display_name = excluded.display_name",
+            (user.username, user.password_hash, user.display_name, user.created_at),
+        )
+
+    def delete_user(self, username: str) -> bool:
+        return self._run("DELETE FROM users WHERE username = ?", (username,)) > 0
+
+    # sessions --------------------------------------------------------------
+
+    def add_session(self, session: SessionRecord) -> None:
+        self._run(
+            "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                session.sid,
+                session.username,
+                session.client_id,
+                session.device_id,
+                session.device_type,
+                session.device_name,
+                session.scope,
+                session.created_at,
+                session.expires_at,
+                session.last_refresh_at,
+                session.refresh_count,
+                session.revoked_at,
+                session.reason,
+                session.revoked_by,
+            ),
+        )
+
+    def get_session(self, sid: str) -> SessionRecord | None:
+        row = self._one("SELECT * FROM sessions WHERE sid = ?", (sid,))
+        return SessionRecord(**row) if row else None
+
+    def list_sessions(self, username: str | None = None) -> list[SessionRecord]:
+        if username is None:
+            rows = self._all("SELECT * FROM sessions ORDER BY created_at, rowid")
+        else:
+            rows = self._all(
+                "SELECT * FROM sessions WHERE username = ? ORDER BY created_at, rowid", (username,)
+            )
+        return [SessionRecord(**row) for row in rows]
+
+    def active_sessions(self, username: str, now: float) -> list[SessionRecord]:
+        rows = self._all(
+            "SELECT * FROM sessions WHERE username = ? AND revoked_at IS NULL AND expires_at > ? "
+            "ORDER BY created_at, rowid",
+            (username, now),
+        )
+        return [SessionRecord(**row) for row in rows]
+
+    def revoke_session(self, sid: str, at: float, reason: str, by: str | None) -> bool:
+        """Mark a session revoked; False if it already was."""
+        changed = self._run(
+            "UPDATE sessions SET revoked_at = ?, reason = ?, revoked_by = ? "
+            "WHERE sid = ? AND revoked_at IS NULL",
+            (at, reason, by, sid),
+        )
+        return changed > 0
+
+    def record_refresh(self, sid: str, at: float, expires_at: float) -> None:
+        self._run(
+            "UPDATE sessions SET last_refresh_at = ?, refresh_count = refresh_count + 1, "
+            "expires_at = ? WHERE sid = ?",
+            (at, expires_at, sid),
+        )
+
+    # refresh-token lineage -------------------------------------------------
+
+    def add_refresh(self, record: RefreshRecord) -> None:
+        self._run(
+            "INSERT INTO refresh_tokens VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                record.jti_hash,
+                record.sid,
+                record.issued_at,
+                record.expires_at,
+                record.rotated_at,
+                record.successor_hash,
+            ),
+        )
+
+    def get_refresh(self, jti_hash: str) -> RefreshRecord | None:
+        row = self._one("SELECT * FROM refresh_tokens WHERE jti_hash = ?", (jti_hash,))
+        return RefreshRecord(**row) if row else None
+
+    def mark_rotated(self, jti_hash: str, at: float, successor_hash: str) -> bool:
+        """Retire a refresh token in favour of its successor; False if already retired."""
+        changed = self._run(
+            "UPDATE refresh_tokens SET rotated_at = ?, successor_hash = ? "
+            "WHERE jti_hash = ? AND rotated_at IS NULL",
+            (at, successor_hash, jti_hash),
+        )
+        return changed > 0
+
+    def count_rotations(self, sid: str) -> int:
+        row = self._one(
+            "SELECT COUNT(*) FROM refresh_tokens WHERE sid = ? AND rotated_at IS NOT NULL", (sid,)
+        )
+        return int(row[0]) if row else 0
+
+    # signing keys ----------------------------------------------------------
+
+    def add_key(self, key: KeyRecord) -> None:
+        self._run(
+            "INSERT INTO signing_keys VALUES (?, ?, ?, ?, ?)",
+            (key.kid, key.alg, key.private_key, key.created_at, key.retired_at),
+        )
+
+    def list_keys(self) -> list[KeyRecord]:
+        rows = self._all("SELECT * FROM signing_keys ORDER BY created_at, rowid")
+        return [KeyRecord(**row) for row in rows]
+
+    def retire_key(self, kid: str, at: float) -> bool:
+        changed = self._run(
+            "UPDATE signing_keys SET retired_at = ? WHERE kid = ? AND retired_at IS NULL",
+            (at, kid),
+        )
+        return changed > 0
