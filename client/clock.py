@@ -1,0 +1,36 @@
+"""Device clocks.
+
+A device reads the time from a base clock — the wall clock, or the virtual
+clock a scenario shares with the server — plus its own offset, so a phone
+whose clock runs 90 s fast can be simulated. Anything with ``now()`` in epoch
+seconds is a clock.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """Anything with ``now()`` in seconds since the epoch."""
+
+    def now(self) -> float: ...
+
+
+class WallClock:
+    """The real time."""
+
+    def now(self) -> float:
+        return time.time()
+
+
+class SkewedClock:
+    """A base clock seen from a device whose clock is ``offset`` seconds off."""
+
+    def __init__(self, base: Clock, offset: float = 0.0) -> None:
+        self.base = base
+        self.offset = offset
+
+    def now(self) -> float:
+        return self.base.now() + self.offset

@@ -1,0 +1,440 @@
+"""``Device``: one simulated phone, PC, tablet or browser, a real OAuth 2.0 client.
+
+A device has its own ``httpx.AsyncClient`` (with ``DeviceAuth``), its own token
+store entry, its own clock (the shared clock plus an optional skew) and a
+state: ``signed_out → signing_in → active ⇄ refreshing``, ``offline`` while
+the server cannot be reached, ending in ``signed_out`` with a reason.
+Everything it does is reported as a ``DeviceEvent`` to its subscribers.
+
+    device = Device(DeviceConfig("phone", "mobile", "Alice's phone", "alice", url), store=store)
+    await device.login("alice-pass")
+    result = await device.call("/api/me")
+
+All methods run on one asyncio loop (the engine's); none is thread-safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import httpx
+
+from client.auth import RETRIED, DeviceAuth
+from client.clock import Clock, SkewedClock, WallClock
+from client.errors import (
+    ClientError,
+    LoginRefused,
+    NotSignedIn,
+    ServerFailure,
+    ServerUnreachable,
+    SessionEnded,
+    TokenStoreError,
+)
+from client.events import (
+    DeviceEvent,
+    Notice,
+    RefreshFailed,
+    RequestSent,
+    ResponseReceived,
+    SignedOut,
+    StateChanged,
+    TokensIssued,
+    Unauthorized,
+    sign_out_message,
+)
+from client.oauth import DeviceIdentity, Endpoints, OAuthClient
+from client.session import TokenSession
+from client.state import DeviceState, transition
+from client.store import StoreKey, TokenStore
+from client.tokens import TokenSet, fingerprint, refresh_expired
+
+log = logging.getLogger(__name__)
+
+DEVICE_TYPES = ("mobile", "pc", "tablet", "web")
+CLIENT_ID = "jwt-device-lab"
+_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+Listener = Callable[[DeviceEvent], None]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceConfig:
+    """What defines a device (no secrets): persisted so a restart restores it."""
+
+    id: str
+    type: str
+    name: str
+    user: str
+    server: str
+    clock_offset: float = 0.0
+    refresh_margin: float = 5.0  # seconds before exp to refresh; 0 = wait for the 401
+    client_id: str = CLIENT_ID
+
+    def __post_init__(self) -> None:
+        if not _ID.match(self.id):
+            raise ValueError(f"device id {self.id!r}: use 1-64 letters, digits and . _ : -")
+        if self.type not in DEVICE_TYPES:
+            raise ValueError(f"device type {self.type!r}: use one of {', '.join(DEVICE_TYPES)}")
+        if not self.user:
+            raise ValueError("a device needs a user")
+        if not self.server.startswith(("http://", "https://")):
+            raise ValueError(f"server {self.server!r} must be an http(s) URL")
+        if self.refresh_margin < 0:
+            raise ValueError("refresh_margin cannot be negative")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DeviceConfig:
+        known = {f: data[f] for f in cls.__dataclass_fields__ if f in data}
+        try:
+            return cls(**known)
+        except TypeError as exc:
+            raise ValueError(f"incomplete device: {exc}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class CallResult:
+    """The outcome of one API call, after any refresh and retry."""
+
+    path: str
+    status: int | None
+    ok: bool
+    body: Any = None
+    error: str | None = None
+    retried: bool = False
+    at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceSnapshot:
+    """A device at one instant, for display."""
+
+    config: DeviceConfig
+    state: DeviceState
+    reason: str | None
+    message: str | None
+    now: float  # on the device's own clock
+    access_exp: float | None
+    refresh_exp: float | None
+    access_fp: str
+    refresh_fp: str
+    sid: str | None
+    refresh_count: int
+    last_call: CallResult | None
+    events: tuple[str, ...] = field(default=())
+
+
+class Device:
+    """A simulated device signed in (or not) to one server."""
+
+    def __init__(
+        self,
+        config: DeviceConfig,
+        *,
+        store: TokenStore,
+        clock: Clock | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        endpoints: Endpoints | None = None,
+        fallback_store: TokenStore | None = None,
+        timeout: float = 10.0,
+        auto_reconnect: bool = True,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.config = config
+        self.base_clock = clock or WallClock()
+        self.clock = SkewedClock(self.base_clock, config.clock_offset)
+        self.http = httpx.AsyncClient(
+            base_url=config.server, transport=transport, timeout=httpx.Timeout(timeout)
+        )
+        self.oauth = OAuthClient(
+            self.http, endpoints or Endpoints.default(config.server), config.client_id
+        )
+        self.session = TokenSession(
+            self.oauth,
+            store,
+            StoreKey(config.server.rstrip("/"), config.id),
+            self.clock,
+            self,
+            refresh_margin=config.refresh_margin,
+            fallback_store=fallback_store,
+        )
+        self.auth = DeviceAuth(self.session)
+        self.state = DeviceState.SIGNED_OUT
+        self.reason: str | None = None
+        self.message: str | None = None
+        self.last_call: CallResult | None = None
+        self.auto_reconnect = auto_reconnect
+        self._sleep = sleep
+        self._listeners: list[Listener] = []
+        self._before_refresh = DeviceState.ACTIVE
+        self._reconnect: asyncio.Task[None] | None = None
+
+    @property
+    def id(self) -> str:
+        return self.config.id
+
+    @property
+    def tokens(self) -> TokenSet | None:
+        return self.session.tokens
+
+    @property
+    def store(self) -> TokenStore:
+        return self.session.store
+
+    # subscribers -------------------------------------------------------------
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener`` with every event; returns a function that unsubscribes."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _emit(self, event: DeviceEvent) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:  # a broken subscriber must not break the device
+                log.exception("device event listener failed")
+
+    def _at(self) -> float:
+        return self.base_clock.now()
+
+    def _set_state(
+        self, new: DeviceState, reason: str | None = None, message: str | None = None
+    ) -> None:
+        old = self.state
+        self.state = transition(old, new)
+        if new == DeviceState.SIGNED_OUT or reason is not None or new == DeviceState.ACTIVE:
+            self.reason, self.message = reason, message
+        if old != new or reason is not None:
+            self._emit(StateChanged(self.id, self._at(), str(old), str(new), reason, message))
+
+    # actions -------------------------------------------------------------------
+
+    async def login(self, password: str) -> None:
+        """Sign in with the password grant. Raises ``LoginRefused``, ``ServerUnreachable``…"""
+        previous = self.state
+        self._set_state(DeviceState.SIGNING_IN)
+        identity = DeviceIdentity(self.id, self.config.type, self.config.name)
+        try:
+            tokens = await self.oauth.password_grant(
+                self.config.user, password, identity, self.clock.now()
+            )
+            await self.session.adopt(tokens, "login")
+        except ClientError as exc:
+            self._login_failed(previous, exc)
+            raise
+
+    def _login_failed(self, previous: DeviceState, exc: ClientError) -> None:
+        reason = exc.reason if isinstance(exc, LoginRefused) and exc.reason == "rejected" else None
+        if isinstance(exc, TokenStoreError):
+            reason = "keyring_error"
+        message = f"Sign-in failed: {exc}"
+        self._emit(Notice(self.id, self._at(), "error", message))
+        if self.session.tokens is not None and previous != DeviceState.SIGNED_OUT:
+            self._set_state(previous)
+        else:
+            self._set_state(DeviceState.SIGNED_OUT, reason, message)
+
+    async def call(self, path: str = "/api/me", method: str = "GET") -> CallResult:
+        """Call the API through the auth flow; never raises for HTTP or network trouble."""
+        self._emit(RequestSent(self.id, self._at(), method, path))
+        try:
+            response = await self.http.request(method, path, auth=self.auth)
+        except NotSignedIn:
+            result = CallResult(path, None, False, error="not_signed_in", at=self._at())
+        except SessionEnded as exc:
+            result = CallResult(path, None, False, error=exc.reason, at=self._at())
+        except ServerUnreachable:
+            self._go_offline()
+            result = CallResult(path, None, False, error="unreachable", at=self._at())
+        except ServerFailure:
+            result = CallResult(path, None, False, error="server_error", at=self._at())
+        except httpx.TransportError as exc:
+            self._go_offline()
+            error = "timeout" if isinstance(exc, httpx.TimeoutException) else "unreachable"
+            result = CallResult(path, None, False, error=error, at=self._at())
+        else:
+            if self.state == DeviceState.OFFLINE and response.status_code < 500:
+                self._set_state(DeviceState.ACTIVE)
+            result = _result(path, response, self._at())
+        self.last_call = result
+        self._emit(
+            ResponseReceived(
+                self.id, result.at, method, path, result.status, result.retried, result.error
+            )
+        )
+        return result
+
+    async def call_many(self, n: int, path: str = "/api/me") -> list[CallResult]:
+        """``n`` concurrent calls (they share one refresh if the token is stale)."""
+        return list(await asyncio.gather(*(self.call(path) for _ in range(n))))
+
+    async def logout(self) -> None:
+        """Revoke the session at the server (RFC 7009), then forget the tokens."""
+        tokens = self.session.tokens
+        if tokens is not None:
+            try:
+                await self.oauth.revoke(tokens.refresh_token or tokens.access_token)
+            except ClientError as exc:
+                message = f"Could not tell the server about the sign-out: {exc}"
+                self._emit(Notice(self.id, self._at(), "warning", message))
+        await self._forget_quietly()
+        self._cancel_reconnect()
+        self._signed_out("logout", "Signed out")
+
+    async def logout_others(self) -> CallResult:
+        """Sign out every other device of this user."""
+        return await self.call("/api/sessions/logout-others", method="POST")
+
+    async def resume(self) -> None:
+        """After a restart: take the tokens from the store, without a new login."""
+        try:
+            tokens = await self.session.restore()
+        except TokenStoreError as exc:
+            message = f"Signed out: {exc}"
+            self._emit(Notice(self.id, self._at(), "error", message))
+            self._signed_out("keyring_error", message)
+            return
+        if tokens is None:
+            return
+        if refresh_expired(tokens, self.clock.now()):
+            await self._forget_quietly()
+            self._signed_out("refresh_expired", sign_out_message("refresh_expired"))
+            return
+        self._set_state(DeviceState.ACTIVE)
+        self.on_tokens(tokens, "restored")
+
+    def set_clock_offset(self, seconds: float) -> None:
+        self.clock.offset = seconds
+
+    async def close(self) -> None:
+        self._cancel_reconnect()
+        await self.http.aclose()
+
+    def snapshot(self) -> DeviceSnapshot:
+        tokens = self.session.tokens
+        return DeviceSnapshot(
+            config=self.config,
+            state=self.state,
+            reason=self.reason,
+            message=self.message,
+            now=self.clock.now(),
+            access_exp=tokens.access_exp if tokens else None,
+            refresh_exp=tokens.refresh_exp if tokens else None,
+            access_fp=fingerprint(tokens.access_token if tokens else None),
+            refresh_fp=fingerprint(tokens.refresh_token if tokens else None),
+            sid=tokens.sid if tokens else None,
+            refresh_count=self.session.refresh_count,
+            last_call=self.last_call,
+        )
+
+    # SessionListener -------------------------------------------------------------
+
+    def on_refreshing(self, cause: str) -> None:
+        if self.state != DeviceState.REFRESHING:
+            self._before_refresh = self.state
+        self._set_state(DeviceState.REFRESHING)
+
+    def on_tokens(self, tokens: TokenSet, how: str) -> None:
+        if self.state in (DeviceState.SIGNING_IN, DeviceState.REFRESHING, DeviceState.OFFLINE):
+            self._set_state(DeviceState.ACTIVE)
+        log.info("device %s: tokens %s (access %s)", self.id, how, fingerprint(tokens.access_token))
+        self._emit(
+            TokensIssued(
+                self.id, self._at(), how, fingerprint(tokens.access_token),
+                fingerprint(tokens.refresh_token), tokens.access_exp, tokens.refresh_exp,
+                tokens.sid,
+            )
+        )  # fmt: skip
+
+    def on_unauthorized(self, path: str, reason: str | None) -> None:
+        self._emit(Unauthorized(self.id, self._at(), path, reason))
+
+    def on_refresh_failed(self, error: Exception) -> None:
+        self._emit(RefreshFailed(self.id, self._at(), type(error).__name__, str(error)))
+        if self.state == DeviceState.REFRESHING:
+            self._set_state(self._before_refresh)
+
+    def on_session_ended(self, error: SessionEnded) -> None:
+        self._cancel_reconnect()
+        self._emit(RefreshFailed(self.id, self._at(), "SessionEnded", str(error)))
+        self._signed_out(error.reason, str(error), error.detail)
+
+    def on_unreachable(self, error: ServerUnreachable) -> None:
+        self._emit(RefreshFailed(self.id, self._at(), "ServerUnreachable", str(error)))
+        self._go_offline()
+
+    def on_store_fallback(self, error: TokenStoreError) -> None:
+        self._emit(
+            Notice(self.id, self._at(), "warning",
+                   f"{error} — tokens are now kept in memory only and will not survive a restart")
+        )  # fmt: skip
+
+    # internals ---------------------------------------------------------------------
+
+    def _signed_out(self, reason: str, message: str, detail: dict[str, Any] | None = None) -> None:
+        self._set_state(DeviceState.SIGNED_OUT, reason, message)
+        self._emit(SignedOut(self.id, self._at(), reason, message, detail or {}))
+
+    async def _forget_quietly(self) -> None:
+        try:
+            await self.session.forget()
+        except TokenStoreError as exc:
+            self._emit(
+                Notice(self.id, self._at(), "warning", f"Could not clear stored tokens: {exc}")
+            )
+
+    def _go_offline(self) -> None:
+        if self.session.tokens is None or self.state == DeviceState.SIGNED_OUT:
+            return
+        self._set_state(DeviceState.OFFLINE)
+        if self.auto_reconnect and (self._reconnect is None or self._reconnect.done()):
+            self._reconnect = asyncio.get_running_loop().create_task(self._reconnect_loop())
+
+    def _cancel_reconnect(self) -> None:
+        if self._reconnect is not None and not self._reconnect.done():
+            self._reconnect.cancel()
+        self._reconnect = None
+
+    async def _reconnect_loop(self) -> None:
+        """While offline, probe the server with exponential backoff (1 s … 30 s)."""
+        delay = 1.0
+        while self.state == DeviceState.OFFLINE:
+            await self._sleep(delay)
+            if self.state != DeviceState.OFFLINE:
+                return
+            try:
+                await self.http.get(self.oauth.endpoints.token_endpoint)
+            except httpx.TransportError:
+                delay = min(30.0, delay * 2)
+                continue
+            self._set_state(DeviceState.ACTIVE)
+            return
+
+
+def _result(path: str, response: httpx.Response, at: float) -> CallResult:
+    try:
+        body: Any = response.json()
+    except ValueError:
+        body = response.text[:500]
+    ok = 200 <= response.status_code < 300
+    error = None
+    if not ok:
+        error = body.get("error") if isinstance(body, dict) else f"http_{response.status_code}"
+    return CallResult(
+        path=path,
+        status=response.status_code,
+        ok=ok,
+        body=body,
+        error=error,
+        retried=bool(response.extensions.get(RETRIED, False)),
+        at=at,
+    )

@@ -1,0 +1,135 @@
+"""What devices report, as typed events.
+
+The GUI, the scenario runner and the CLI subscribe to the same stream. Every
+event names its device and carries ``at`` — the shared (unskewed) clock time
+it happened — so lanes of different devices line up on one timeline. Events
+never carry tokens, only fingerprints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceEvent:
+    device_id: str
+    at: float
+    kind: ClassVar[str] = "event"
+
+
+@dataclass(frozen=True, slots=True)
+class StateChanged(DeviceEvent):
+    old: str
+    new: str
+    reason: str | None = None
+    message: str | None = None
+    kind: ClassVar[str] = "state"
+
+
+@dataclass(frozen=True, slots=True)
+class TokensIssued(DeviceEvent):
+    """New tokens: ``how`` is ``login``, ``refresh`` or ``restored`` (from the store)."""
+
+    how: str
+    access_fp: str
+    refresh_fp: str
+    access_exp: float
+    refresh_exp: float | None
+    sid: str | None
+    kind: ClassVar[str] = "tokens"
+
+
+@dataclass(frozen=True, slots=True)
+class RequestSent(DeviceEvent):
+    method: str
+    path: str
+    kind: ClassVar[str] = "request"
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseReceived(DeviceEvent):
+    """The final answer to an API call, after any refresh and retry."""
+
+    method: str
+    path: str
+    status: int | None
+    retried: bool = False
+    error: str | None = None
+    kind: ClassVar[str] = "response"
+
+
+@dataclass(frozen=True, slots=True)
+class Unauthorized(DeviceEvent):
+    """A 401 ``invalid_token`` met on an API call (before any refresh)."""
+
+    path: str
+    reason: str | None
+    kind: ClassVar[str] = "401"
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshFailed(DeviceEvent):
+    error: str
+    message: str
+    kind: ClassVar[str] = "refresh_failed"
+
+
+@dataclass(frozen=True, slots=True)
+class SignedOut(DeviceEvent):
+    reason: str
+    message: str
+    detail: dict[str, Any] = field(default_factory=dict)
+    kind: ClassVar[str] = "signed_out"
+
+
+@dataclass(frozen=True, slots=True)
+class Notice(DeviceEvent):
+    """Something the user should read: a storage fallback, a refused login, …"""
+
+    level: str
+    message: str
+    kind: ClassVar[str] = "notice"
+
+
+_DEVICE_WORDS = {"mobile": "phone", "pc": "PC", "tablet": "tablet", "web": "browser"}
+
+
+def sign_out_message(reason: str, detail: dict[str, Any] | None = None) -> str:
+    """A sentence a user understands, from the server's reason and details.
+
+    >>> sign_out_message("superseded", {"revoked_by": {"device_type": "pc",
+    ...     "device_name": "Office PC"}, "revoked_at": 0})
+    "Signed out: you signed in on PC 'Office PC' at 00:00:00"
+    """
+    detail = detail or {}
+    when = detail.get("revoked_at")
+    at = (
+        f" at {datetime.fromtimestamp(when).strftime('%H:%M:%S')}"
+        if isinstance(when, int | float)
+        else ""
+    )
+    by = detail.get("revoked_by") if isinstance(detail.get("revoked_by"), dict) else None
+    if reason == "superseded":
+        if by:
+            kind = _DEVICE_WORDS.get(str(by.get("device_type")), str(by.get("device_type")))
+            return f"Signed out: you signed in on {kind} '{by.get('device_name')}'{at}"
+        return f"Signed out: your account signed in on another device{at}"
+    if reason == "logout":
+        if by:
+            return f"Signed out from '{by.get('device_name')}'{at}"
+        return f"Signed out{at}"
+    texts = {
+        "forced": f"Signed out: an administrator ended this session{at}",
+        "reuse_detected": (
+            "Signed out: a refresh token of this session was used twice — it may have "
+            f"been stolen, so the server revoked the session{at}"
+        ),
+        "refresh_expired": "Signed out: the session expired; sign in again",
+        "rejected": "Sign-in refused: the account is already signed in on another device",
+        "keyring_error": "Signed out: the tokens could not be kept in the keyring",
+        "key_retired": "Signed out: the server retired the key that signed this session",
+    }
+    return texts.get(reason, f"Signed out ({reason}){at}")

@@ -1,0 +1,163 @@
+"""``Lab``: the devices of one server, persisted, with one event stream.
+
+    lab = Lab("http://127.0.0.1:8765")           # OS keyring, devices.json in the user config dir
+    await lab.restore()                          # devices of the last run, resumed from the keyring
+    phone = await lab.add_device("phone", "mobile", user="alice", name="Alice's phone")
+    await phone.login("alice-pass")
+
+The GUI, the scenario runner and the CLI all drive devices through a ``Lab``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+import httpx
+
+from client.clock import Clock, WallClock
+from client.device import Device, DeviceConfig, DeviceSnapshot, Listener
+from client.events import DeviceEvent, Notice
+from client.registry import DeviceRegistry, RegistryError
+from client.store import KeyringTokenStore, MemoryTokenStore, TokenStore
+
+log = logging.getLogger(__name__)
+
+LAB_ID = "lab"  # the device id on notices that concern the whole lab
+
+
+def open_token_store(memory_only: bool = False) -> TokenStore:
+    """The OS keyring if it works, else ``KeyringUnavailable`` — unless memory was chosen."""
+    if memory_only:
+        return MemoryTokenStore()
+    store = KeyringTokenStore()
+    store.check()
+    return store
+
+
+class Lab:
+    """Every device of the lab against one server."""
+
+    def __init__(
+        self,
+        server: str,
+        *,
+        store: TokenStore | None = None,
+        clock: Clock | None = None,
+        registry: DeviceRegistry | None = None,
+        transport_factory: Callable[[], httpx.AsyncBaseTransport] | None = None,
+        fallback_store: TokenStore | None = None,
+        auto_reconnect: bool = True,
+    ) -> None:
+        self.server = server.rstrip("/")
+        self.store = store if store is not None else KeyringTokenStore()
+        self.clock = clock or WallClock()
+        self.registry = registry if registry is not None else DeviceRegistry()
+        self.devices: dict[str, Device] = {}
+        self._transport_factory = transport_factory
+        self._fallback_store = fallback_store
+        self._auto_reconnect = auto_reconnect
+        self._listeners: list[Listener] = []
+
+    # events -------------------------------------------------------------------
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Every device's events (and the lab's notices), on the loop's thread."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _emit(self, event: DeviceEvent) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:
+                log.exception("lab event listener failed")
+
+    def notice(self, level: str, message: str) -> None:
+        self._emit(Notice(LAB_ID, self.clock.now(), level, message))
+
+    # devices ------------------------------------------------------------------
+
+    async def add_device(
+        self,
+        device_id: str,
+        device_type: str,
+        *,
+        user: str,
+        name: str | None = None,
+        clock_offset: float = 0.0,
+        refresh_margin: float = 5.0,
+    ) -> Device:
+        """Create a device and remember it (``ValueError`` for a bad or duplicate id)."""
+        config = DeviceConfig(
+            id=device_id,
+            type=device_type,
+            name=name or device_id,
+            user=user,
+            server=self.server,
+            clock_offset=clock_offset,
+            refresh_margin=refresh_margin,
+        )
+        device = self._create(config)
+        self._save()
+        return device
+
+    def _create(self, config: DeviceConfig) -> Device:
+        if config.id in self.devices:
+            raise ValueError(f"there is already a device {config.id!r}")
+        device = Device(
+            config,
+            store=self.store,
+            clock=self.clock,
+            transport=self._transport_factory() if self._transport_factory else None,
+            fallback_store=self._fallback_store,
+            auto_reconnect=self._auto_reconnect,
+        )
+        device.subscribe(self._emit)
+        self.devices[config.id] = device
+        return device
+
+    async def remove_device(self, device_id: str) -> None:
+        """Sign the device out (best effort), forget its tokens, and drop it."""
+        device = self.devices.pop(device_id)
+        if device.tokens is not None:
+            await device.logout()
+        await device.close()
+        self._save()
+
+    async def restore(self) -> list[Device]:
+        """Recreate the saved devices and resume their sessions from the token store."""
+        try:
+            configs = self.registry.load()
+        except RegistryError as exc:
+            self.notice("error", str(exc))
+            return []
+        restored = []
+        for config in configs:
+            if config.server.rstrip("/") != self.server or config.id in self.devices:
+                continue
+            device = self._create(config)
+            await device.resume()
+            restored.append(device)
+        return restored
+
+    def _save(self) -> None:
+        try:
+            self.registry.save([d.config for d in self.devices.values()])
+        except OSError as exc:
+            self.notice("warning", f"could not save the device list: {exc}")
+
+    # queries ------------------------------------------------------------------
+
+    def get(self, device_id: str) -> Device:
+        try:
+            return self.devices[device_id]
+        except KeyError:
+            raise ValueError(f"no device {device_id!r}") from None
+
+    def snapshots(self) -> list[DeviceSnapshot]:
+        return [d.snapshot() for d in self.devices.values()]
+
+    async def close(self) -> None:
+        await asyncio.gather(*(d.close() for d in self.devices.values()), return_exceptions=True)

@@ -1,0 +1,74 @@
+"""The devices of the lab, persisted (no secrets) in a small JSON file.
+
+A restart reads the file, recreates every device and resumes each session
+from the token store. A damaged file is set aside (``devices.json.broken``)
+rather than overwritten silently, and the lab starts empty with a message.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import platformdirs
+
+from client.device import DeviceConfig
+
+APP_NAME = "jwt-device-lab"
+
+
+def default_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "devices.json"
+
+
+class RegistryError(Exception):
+    """The devices file could not be read; ``moved_to`` holds the set-aside copy."""
+
+    def __init__(self, message: str, moved_to: Path | None = None) -> None:
+        super().__init__(message)
+        self.moved_to = moved_to
+
+
+class DeviceRegistry:
+    """Reads and writes the device list atomically."""
+
+    VERSION = 1
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or default_path()
+
+    def load(self) -> list[DeviceConfig]:
+        """The saved devices; ``RegistryError`` (after setting the file aside) if damaged."""
+        try:
+            raw = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise RegistryError(f"cannot read {self.path}: {exc}") from exc
+        try:
+            data = json.loads(raw)
+            if not isinstance(data, dict) or not isinstance(data.get("devices"), list):
+                raise ValueError("expected {'devices': [...]}")
+            return [DeviceConfig.from_dict(d) for d in data["devices"]]
+        except (ValueError, TypeError, AttributeError) as exc:
+            broken = self.path.with_name(self.path.name + ".broken")
+            os.replace(self.path, broken)
+            raise RegistryError(
+                f"{self.path} was damaged ({exc}); it was moved to {broken.name}", broken
+            ) from exc
+
+    def save(self, devices: list[DeviceConfig]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        payload = json.dumps(
+            {"version": self.VERSION, "devices": [d.to_dict() for d in devices]}, indent=2
+        )
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".devices-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(payload + "\n")
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
