@@ -88,8 +88,10 @@ class DeviceAuth(httpx.Auth):
             return
         try:
             tokens = await session.refresh(failed=tokens, cause="401")
-        except SessionEnded:
-            return  # the 401 stands; the session has signed the device out
+        except (SessionEnded, ServerFailure, ServerUnreachable):
+            # The 401 stands as the call's answer; the session has already
+            # signed the device out, backed off, or marked it offline.
+            return
         request.headers["Authorization"] = f"Bearer {tokens.access_token}"
         retried = yield request
         retried.extensions[RETRIED] = True

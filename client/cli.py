@@ -1,6 +1,7 @@
 """``jwt-lab``: the lab's command line.
 
     jwt-lab serve [--port N] …     the mock auth server alone (uvicorn)
+    jwt-lab decode TOKEN [--jwks URL | --server URL]
 
 The launcher is the one place in ``client`` allowed to start the bundled
 server; everything else talks to a server over HTTP only.
@@ -13,6 +14,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -163,6 +165,61 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_decode(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "decode",
+        help="decode and explain a JWT",
+        description="Decode a JWT: header, claims with human times, time left, and — given "
+        "--jwks or --server — whether the signature verifies.",
+    )
+    p.add_argument("token", help="the JWT, or - to read it from standard input")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--jwks", metavar="URL", help="a JWK Set to check the signature against")
+    source.add_argument("--server", metavar="URL", help="a server whose metadata names its JWKS")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=_decode)
+
+
+def _fetch_jwks(args: argparse.Namespace) -> dict[str, Any] | None:
+    import httpx
+
+    url = args.jwks
+    try:
+        if args.server:
+            base = args.server.rstrip("/")
+            meta = httpx.get(f"{base}/.well-known/oauth-authorization-server", timeout=10)
+            meta.raise_for_status()
+            url = meta.json().get("jwks_uri") or f"{base}/.well-known/jwks.json"
+        if url is None:
+            return None
+        response = httpx.get(url, timeout=10)
+        response.raise_for_status()
+        jwks = response.json()
+    except (httpx.HTTPError, ValueError) as exc:
+        raise SystemExit(f"jwt-lab decode: cannot fetch the JWK Set: {exc}") from exc
+    if not isinstance(jwks, dict):
+        raise SystemExit("jwt-lab decode: the JWK Set is not a JSON object")
+    return jwks
+
+
+def _decode(args: argparse.Namespace) -> int:
+    import time
+
+    from client.inspect import format_report, inspect_token
+
+    token = sys.stdin.read() if args.token == "-" else args.token  # noqa: S105
+    try:
+        report = inspect_token(token, time.time(), _fetch_jwks(args))
+    except ValueError as exc:
+        print(f"jwt-lab decode: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        print(format_report(report))
+    return 1 if report.signature_ok is False else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jwt-lab",
@@ -170,6 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_serve(sub)
+    _add_decode(sub)
     return parser
 
 

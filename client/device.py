@@ -262,7 +262,9 @@ class Device:
             error = "timeout" if isinstance(exc, httpx.TimeoutException) else "unreachable"
             result = CallResult(path, None, False, error=error, at=self._at())
         else:
-            if self.state == DeviceState.OFFLINE and response.status_code < 500:
+            # Only a successful call proves the way back: a 401 may just mean
+            # the refresh that should follow it could not get through.
+            if self.state == DeviceState.OFFLINE and response.status_code < 400:
                 self._set_state(DeviceState.ACTIVE)
             result = _result(path, response, self._at())
         self.last_call = result

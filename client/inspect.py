@@ -1,0 +1,143 @@
+"""Decode and explain a JWT, as a debugger would: for ``jwt-lab decode`` and the GUI's inspector.
+
+``inspect_token`` decodes without trusting anything; given a JWK Set it also
+checks the signature — with the algorithm of the key the ``kid`` names, never
+the one the token's header asks for.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import jwt
+
+TIME_CLAIMS = ("iat", "nbf", "exp")
+_KINDS = {"at+jwt": "access token", "rt+jwt": "refresh token"}
+
+
+@dataclass(frozen=True, slots=True)
+class TokenReport:
+    header: dict[str, Any]
+    claims: dict[str, Any]
+    kind: str
+    now: float
+    signature: str  # a sentence: "valid (key …)", "INVALID", "not checked", …
+    signature_ok: bool | None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def expires_in(self) -> float | None:
+        exp = self.claims.get("exp")
+        return float(exp) - self.now if isinstance(exp, int | float) else None
+
+    @property
+    def expired(self) -> bool:
+        left = self.expires_in
+        return left is not None and left <= 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "header": self.header,
+            "claims": self.claims,
+            "expires_in": self.expires_in,
+            "signature": self.signature,
+            "signature_ok": self.signature_ok,
+            "notes": self.notes,
+        }
+
+
+def human_time(value: float, now: float) -> str:
+    """``2026-11-29 14:03:12 (in 25 s)`` — local time and distance from ``now``."""
+    stamp = datetime.fromtimestamp(value).strftime("%Y-%m-%d %H:%M:%S")
+    return f"{stamp} ({relative(value - now)})"
+
+
+def relative(seconds: float) -> str:
+    magnitude = abs(seconds)
+    if magnitude < 1:
+        return "now"
+    if magnitude < 120:
+        text = f"{magnitude:.0f} s"
+    elif magnitude < 7200:
+        text = f"{magnitude / 60:.0f} min"
+    elif magnitude < 172800:
+        text = f"{magnitude / 3600:.1f} h"
+    else:
+        text = f"{magnitude / 86400:.1f} days"
+    return f"in {text}" if seconds > 0 else f"{text} ago"
+
+
+def inspect_token(token: str, now: float, jwks: dict[str, Any] | None = None) -> TokenReport:
+    """Decode ``token``; ``ValueError`` if it is not a JWT at all."""
+    token = token.strip()
+    try:
+        header = jwt.get_unverified_header(token)
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError as exc:
+        raise ValueError(f"not a JWT: {exc}") from exc
+    kind = _KINDS.get(str(header.get("typ")), "JWT")
+    notes = []
+    if str(header.get("alg", "")).lower() == "none":
+        notes.append("alg 'none': an unsigned token — no server should accept it")
+    for name in ("jku", "x5u", "jwk"):
+        if name in header:
+            notes.append(f"header '{name}' points at a key: a server must never fetch or trust it")
+    signature, ok = _check_signature(token, header, jwks)
+    return TokenReport(header, claims, kind, now, signature, ok, notes)
+
+
+def _check_signature(
+    token: str, header: dict[str, Any], jwks: dict[str, Any] | None
+) -> tuple[str, bool | None]:
+    if jwks is None:
+        return "not checked (give --jwks URL or --server URL)", None
+    if str(header.get("alg")) == "HS256":
+        return "not checkable: HS256 uses a shared secret that is never published", None
+    kid = header.get("kid")
+    try:
+        key_set = jwt.PyJWKSet.from_dict(jwks)
+    except jwt.PyJWTError as exc:
+        return f"not checked: the JWK Set is unusable ({exc})", None
+    key = next((k for k in key_set.keys if k.key_id == kid), None)
+    if key is None:
+        return f"INVALID: no published key has kid {kid!r} (unknown or retired)", False
+    algorithm = key.algorithm_name
+    if header.get("alg") != algorithm:
+        return f"INVALID: the header says {header.get('alg')!r} but key {kid} is {algorithm}", False
+    try:
+        jwt.decode(
+            token,
+            key,
+            algorithms=[algorithm],
+            options={"verify_exp": False, "verify_aud": False, "verify_iat": False,
+                     "verify_nbf": False, "verify_iss": False},
+        )  # fmt: skip
+    except jwt.InvalidSignatureError:
+        return f"INVALID: the signature does not verify under key {kid}", False
+    except jwt.PyJWTError as exc:
+        return f"INVALID: {exc}", False
+    return f"valid ({algorithm}, key {kid})", True
+
+
+def format_report(report: TokenReport) -> str:
+    """The report as terminal text."""
+    lines = [f"{report.kind}", "", "header"]
+    lines += [f"  {k:<12} {json.dumps(v)}" for k, v in report.header.items()]
+    lines += ["", "claims"]
+    for name, value in report.claims.items():
+        shown = json.dumps(value)
+        if name in TIME_CLAIMS and isinstance(value, int | float):
+            shown = f"{value}  {human_time(float(value), report.now)}"
+        lines.append(f"  {name:<12} {shown}")
+    left = report.expires_in
+    lines.append("")
+    if left is not None:
+        status = "EXPIRED " + relative(left) if left <= 0 else "valid, expires " + relative(left)
+        lines.append(f"lifetime     {status}")
+    lines.append(f"signature    {report.signature}")
+    lines += [f"note         {n}" for n in report.notes]
+    return "\n".join(lines)

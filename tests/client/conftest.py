@@ -1,0 +1,70 @@
+"""Client fixtures: a real mock server in-process, devices against it, fake tokens for respx."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+from fastapi import FastAPI
+
+from client import DeviceRegistry, Lab, MemoryTokenStore
+from mock_server import VirtualClock
+
+SERVER = "http://lab.test"
+
+
+@pytest.fixture
+def memory_store() -> MemoryTokenStore:
+    return MemoryTokenStore()
+
+
+@pytest.fixture
+def registry(tmp_path: Path) -> DeviceRegistry:
+    return DeviceRegistry(tmp_path / "devices.json")
+
+
+@pytest.fixture
+async def lab(
+    app: FastAPI, clock: VirtualClock, memory_store: MemoryTokenStore, registry: DeviceRegistry
+) -> AsyncIterator[Lab]:
+    """Devices against the real mock server over httpx's in-process ASGI transport."""
+    lab = Lab(
+        "http://testserver",
+        store=memory_store,
+        clock=clock,
+        registry=registry,
+        transport_factory=lambda: httpx.ASGITransport(app=app),
+        auto_reconnect=False,
+    )
+    yield lab
+    await lab.close()
+
+
+_KEY = secrets.token_bytes(32)
+
+
+def make_jwt(exp: float, *, sid: str = "sid-1", typ: str = "at+jwt", **claims: Any) -> str:
+    """A JWT shaped like the server's (the client never checks signatures)."""
+    payload = {"sub": "alice", "sid": sid, "exp": int(exp), "iat": int(exp) - 30,
+               "jti": secrets.token_hex(4), **claims}  # fmt: skip
+    return jwt.encode(payload, _KEY, algorithm="HS256", headers={"typ": typ})
+
+
+def token_body(
+    now: float, *, access_ttl: int = 30, refresh: bool = True, sid: str = "sid-1"
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "access_token": make_jwt(now + access_ttl, sid=sid),
+        "token_type": "Bearer",
+        "expires_in": access_ttl,
+        "scope": "profile messages",
+    }
+    if refresh:
+        body["refresh_token"] = make_jwt(now + 180, sid=sid, typ="rt+jwt")
+        body["refresh_expires_in"] = 180
+    return body

@@ -1,0 +1,264 @@
+"""Every branch of the auth flow, against scripted responses (respx).
+
+The server never gives some of these answers on demand (a 503, a dropped
+connection, a token response without a refresh token), so they are scripted
+here; the same paths run against the real server in test_integration.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+import respx
+
+from client import Device, DeviceConfig, DeviceState, MemoryTokenStore
+from client.auth import DeviceAuth, is_invalid_token
+from client.errors import LoginRefused
+from client.events import DeviceEvent
+from mock_server import VirtualClock
+from tests.client.conftest import SERVER, token_body
+
+CHALLENGE = {"WWW-Authenticate": 'Bearer error="invalid_token", error_description="expired"'}
+
+
+def unauthorized(reason: str = "expired") -> httpx.Response:
+    return httpx.Response(401, headers=CHALLENGE, json={"error": "invalid_token", "reason": reason})
+
+
+@pytest.fixture
+async def device(clock: VirtualClock) -> AsyncIterator[Device]:
+    config = DeviceConfig("phone", "mobile", "Phone", "alice", SERVER, refresh_margin=0)
+    device = Device(config, store=MemoryTokenStore(), clock=clock, auto_reconnect=False)
+    yield device
+    await device.close()
+
+
+@pytest.fixture
+def events(device: Device) -> list[DeviceEvent]:
+    seen: list[DeviceEvent] = []
+    device.subscribe(seen.append)
+    return seen
+
+
+async def signed_in(device: Device, router: respx.MockRouter, clock: VirtualClock) -> respx.Route:
+    token = router.post(f"{SERVER}/oauth/token")
+    token.return_value = httpx.Response(200, json=token_body(clock.now()))
+    await device.login("alice-pass")
+    token.reset()
+    return token
+
+
+async def test_expired_token_meets_401_then_refresh_and_retry(
+    device: Device, clock: VirtualClock, respx_mock: respx.MockRouter, events: list[DeviceEvent]
+) -> None:
+    token = await signed_in(device, respx_mock, clock)
+    token.side_effect = lambda request: httpx.Response(200, json=token_body(clock.now()))
+    api = respx_mock.get(f"{SERVER}/api/me")
+    api.side_effect = [unauthorized(), httpx.Response(200, json={"user": "alice"})]
+    clock.advance(31)
+    result = await device.call()
+    assert (result.status, result.ok, result.retried) == (200, True, True)
+    assert token.call_count == 1
+    assert api.call_count == 2
+    first, second = (call.request.headers["authorization"] for call in api.calls)
+    assert first != second
+    assert "grant_type=refresh_token" in token.calls[0].request.content.decode()
+    assert [e.kind for e in events if e.kind in ("401", "tokens")] == ["tokens", "401", "tokens"]
+    assert device.state == DeviceState.ACTIVE
+
+
+@pytest.mark.parametrize(
+    "reason", ["superseded", "forced", "logout", "reuse_detected", "refresh_expired"]
+)
+async def test_invalid_grant_ends_the_session_with_the_servers_reason(
+    device: Device, clock: VirtualClock, respx_mock: respx.MockRouter, reason: str
+) -> None:
+    token = await signed_in(device, respx_mock, clock)
+    token.return_value = httpx.Response(
+        400, json={"error": "invalid_grant", "error_description": "over", "reason": reason}
+    )
+    respx_mock.get(f"{SERVER}/api/me").return_value = unauthorized(reason)
+    result = await device.call()
+    assert result.status == 401
+    assert result.ok is False
+    assert device.state == DeviceState.SIGNED_OUT
+    assert device.reason == reason
+    assert device.tokens is None
+    assert device.store.load(device.session.key) is None
+
+
+async def test_token_endpoint_401_is_never_refreshed(
+    device: Device, clock: VirtualClock, respx_mock: respx.MockRouter
+) -> None:
+    token = respx_mock.post(f"{SERVER}/oauth/token")
+    token.return_value = httpx.Response(401, json={"error": "invalid_client"})
+    with pytest.raises(LoginRefused):
+        await device.login("alice-pass")
+    assert token.call_count == 1
+    assert device.state == DeviceState.SIGNED_OUT
+
+
+async def test_refresh_answered_401_is_not_retried(
+    device: Device, clock: VirtualClock, respx_mock: respx.MockRouter
+) -> None:
+    token = await signed_in(device, respx_mock, clock)
+    token.return_value = httpx.Response(401, json={"error": "invalid_client"}, headers=CHALLENGE)
+    respx_mock.get(f"{SERVER}/api/me").return_value = unauthorized()
+    result = await device.call()
+    assert result.ok is False
+    assert token.call_count == 1
+    assert device.tokens is not None  # not the session's fault: tokens kept
+
+
+async def test_retried_request_is_not_retried_again(
+    device: Device, clock: VirtualClock, respx_mock: respx.MockRouter
+) -> None:
+    token = await signed_in(device, respx_mock, clock)
+    token.side_effect = lambda request: httpx.Response(200, json=token_body(clock.now()))
+    api = respx_mock.get(f"{SERVER}/api/me")
+    api.return_value = unauthorized("forced")
+    result = await device.call()
+    assert result.status == 401
+    assert result.retried is True
+    assert api.call_count == 2
+    assert token.call_count == 1
+
+
+async def test_network_error_keeps_tokens_and_goes_offline(
+    device: Device, clock: VirtualClock, respx_mock: respx.MockRouter
+) -> None:
+    await signed_in(device, respx_mock, clock)
+    tokens = device.tokens
+    api = respx_mock.get(f"{SERVER}/api/me")
+    api.side_effect = httpx.ConnectError("refused")
+    result = await device.call()
+    assert (result.status, result.error) == (None, "unreachable")
+    assert device.state == DeviceState.OFFLINE
+    assert device.tokens == tokens
+    api.side_effect = None
+    api.return_value = httpx.Response(200, json={"user": "alice"})
+    assert (await device.call()).ok
+    assert device.state == DeviceState.ACTIVE
+
+
+async def test_network_error_during_refresh_keeps_tokens(
+    device: Device, clock: VirtualClock, respx_mock: respx.MockRouter
+) -> None:
+    token = await signed_in(device, respx_mock, clock)
+    tokens = device.tokens
+    token.side_effect = httpx.ConnectTimeout("slow")
+    respx_mock.get(f"{SERVER}/api/me").return_value = unauthorized()
+    result = await device.call()
+    assert result.status == 401  # the answer the call finally got
+    assert device.state == DeviceState.OFFLINE
+    assert device.tokens == tokens
+
+
+async def test_5xx_on_refresh_backs_off(
+    device: Device, clock: VirtualClock, respx_mock: respx.MockRouter, events: list[DeviceEvent]
+) -> None:
+    token = await signed_in(device, respx_mock, clock)
+    token.return_value = httpx.Response(503, text="maintenance")
+    respx_mock.get(f"{SERVER}/api/me").return_value = unauthorized()
+    first = await device.call()
+    assert first.status == 401
+    assert token.call_count == 1
+    assert device.state == DeviceState.ACTIVE
+    second = await device.call()  # within the backoff: no refresh attempt
+    assert second.status == 401
+    assert token.call_count == 1
+    clock.advance(1)
+    token.side_effect = lambda request: httpx.Response(200, json=token_body(clock.now()))
+    respx_mock.get(f"{SERVER}/api/me").side_effect = [
+        unauthorized(),
+        httpx.Response(200, json={"user": "alice"}),
+    ]
+    assert (await device.call()).ok
+    assert token.call_count == 2
+    assert any(e.kind == "refresh_failed" for e in events)
+
+
+async def test_token_response_without_refresh_token_keeps_the_old_one(
+    device: Device, clock: VirtualClock, respx_mock: respx.MockRouter
+) -> None:
+    token = await signed_in(device, respx_mock, clock)
+    old = device.tokens
+    assert old is not None
+    token.return_value = httpx.Response(200, json=token_body(clock.now(), refresh=False))
+    respx_mock.get(f"{SERVER}/api/me").side_effect = [
+        unauthorized(),
+        httpx.Response(200, json={"user": "alice"}),
+    ]
+    assert (await device.call()).ok
+    assert device.tokens is not None
+    assert device.tokens.refresh_token == old.refresh_token
+    assert device.tokens.access_token != old.access_token
+
+
+async def test_malformed_token_response_is_a_server_failure(
+    device: Device, clock: VirtualClock, respx_mock: respx.MockRouter
+) -> None:
+    token = await signed_in(device, respx_mock, clock)
+    token.return_value = httpx.Response(200, text="<html>oops</html>")
+    respx_mock.get(f"{SERVER}/api/me").return_value = unauthorized()
+    result = await device.call()
+    assert result.ok is False
+    assert device.tokens is not None
+    assert device.state == DeviceState.ACTIVE
+
+
+async def test_proactive_refresh_avoids_the_401(
+    clock: VirtualClock, respx_mock: respx.MockRouter
+) -> None:
+    config = DeviceConfig("pc", "pc", "PC", "alice", SERVER, refresh_margin=5)
+    device = Device(config, store=MemoryTokenStore(), clock=clock, auto_reconnect=False)
+    token = await signed_in(device, respx_mock, clock)
+    token.side_effect = lambda request: httpx.Response(200, json=token_body(clock.now()))
+    api = respx_mock.get(f"{SERVER}/api/me")
+    api.return_value = httpx.Response(200, json={"user": "alice"})
+    clock.advance(26)  # 4 s before exp, inside the 5 s margin
+    result = await device.call()
+    assert result.ok and not result.retried
+    assert token.call_count == 1
+    assert api.call_count == 1
+    await device.close()
+
+
+async def test_skewed_device_clock_refreshes_early(
+    clock: VirtualClock, respx_mock: respx.MockRouter
+) -> None:
+    config = DeviceConfig("pc", "pc", "PC", "alice", SERVER, refresh_margin=5, clock_offset=20)
+    device = Device(config, store=MemoryTokenStore(), clock=clock, auto_reconnect=False)
+    token = await signed_in(device, respx_mock, clock)
+    token.side_effect = lambda request: httpx.Response(200, json=token_body(clock.now()))
+    respx_mock.get(f"{SERVER}/api/me").return_value = httpx.Response(200, json={})
+    clock.advance(6)  # the device believes 26 s have passed
+    await device.call()
+    assert token.call_count == 1
+    await device.close()
+
+
+async def test_the_flow_can_be_driven_step_by_step(
+    device: Device, clock: VirtualClock, respx_mock: respx.MockRouter
+) -> None:
+    token = await signed_in(device, respx_mock, clock)
+    token.side_effect = lambda request: httpx.Response(200, json=token_body(clock.now()))
+    flow = DeviceAuth(device.session).async_auth_flow(httpx.Request("GET", f"{SERVER}/api/me"))
+    first = (await flow.__anext__()).headers["authorization"]
+    assert first.startswith("Bearer ")
+    retry = await flow.asend(unauthorized())
+    assert retry.headers["authorization"] != first
+    with pytest.raises(StopAsyncIteration):
+        await flow.asend(httpx.Response(200, json={}))
+
+
+def test_only_invalid_token_401s_are_refreshable() -> None:
+    assert is_invalid_token(unauthorized())
+    assert not is_invalid_token(httpx.Response(401, headers={"WWW-Authenticate": "Bearer"}))
+    assert not is_invalid_token(
+        httpx.Response(401, headers={"WWW-Authenticate": 'Bearer error="invalid_request"'})
+    )
+    assert is_invalid_token(httpx.Response(401, json={"error": "invalid_token"}))
+    assert not is_invalid_token(httpx.Response(403, headers=CHALLENGE))

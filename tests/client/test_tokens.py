@@ -1,0 +1,80 @@
+"""Pure token decisions: parsing token responses, staleness, messages."""
+
+from __future__ import annotations
+
+import pytest
+
+from client.events import sign_out_message
+from client.tokens import TokenSet, fingerprint, needs_refresh, refresh_expired
+from tests.client.conftest import make_jwt, token_body
+
+NOW = 1_700_000_000.0
+
+
+def test_from_response_reads_expiry_from_the_exp_claims() -> None:
+    tokens = TokenSet.from_response(token_body(NOW), NOW)
+    assert tokens.access_exp == NOW + 30
+    assert tokens.refresh_exp == NOW + 180
+    assert tokens.sid == "sid-1"
+    assert tokens.scope == "profile messages"
+
+
+def test_opaque_tokens_fall_back_to_expires_in() -> None:
+    body = {"access_token": "opaque", "token_type": "bearer", "expires_in": 60,
+            "refresh_token": "opaque-rt", "refresh_expires_in": 600}  # fmt: skip
+    tokens = TokenSet.from_response(body, NOW)
+    assert tokens.access_exp == NOW + 60
+    assert tokens.refresh_exp == NOW + 600
+
+
+def test_response_without_refresh_token_keeps_the_old_one() -> None:
+    first = TokenSet.from_response(token_body(NOW), NOW)
+    second = TokenSet.from_response(token_body(NOW + 10, refresh=False), NOW + 10, previous=first)
+    assert second.refresh_token == first.refresh_token
+    assert second.refresh_exp == first.refresh_exp
+    assert second.access_token != first.access_token
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"access_token": ""}, {"access_token": "x", "token_type": "mac"},
+     {"access_token": "x", "refresh_token": 5}],
+)  # fmt: skip
+def test_unusable_token_responses_are_refused(body: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        TokenSet.from_response(body, NOW)
+
+
+@pytest.mark.parametrize(
+    ("now", "margin", "expected"),
+    [(NOW, 5, False), (NOW + 24, 5, False), (NOW + 25, 5, True), (NOW + 40, 5, True),
+     (NOW + 40, 0, False)],
+)  # fmt: skip
+def test_needs_refresh_honours_the_margin(now: float, margin: float, expected: bool) -> None:
+    tokens = TokenSet.from_response(token_body(NOW), NOW)
+    assert needs_refresh(tokens, now, margin) is expected
+
+
+def test_refresh_expired() -> None:
+    tokens = TokenSet.from_response(token_body(NOW), NOW)
+    assert not refresh_expired(tokens, NOW + 179)
+    assert refresh_expired(tokens, NOW + 180)
+
+
+def test_repr_and_fingerprint_never_show_the_token() -> None:
+    tokens = TokenSet.from_response(token_body(NOW), NOW)
+    assert tokens.access_token not in repr(tokens)
+    assert tokens.refresh_token is not None
+    assert tokens.refresh_token not in repr(tokens)
+    assert fingerprint(tokens.access_token) in repr(tokens)
+    assert fingerprint(make_jwt(NOW)) != fingerprint(make_jwt(NOW + 1))
+
+
+def test_sign_out_messages_name_the_device_that_took_over() -> None:
+    message = sign_out_message(
+        "superseded",
+        {"revoked_by": {"device_type": "pc", "device_name": "Office PC"}, "revoked_at": NOW},
+    )
+    assert message.startswith("Signed out: you signed in on PC 'Office PC' at ")
+    assert "administrator" in sign_out_message("forced")
+    assert "stolen" in sign_out_message("reuse_detected")
