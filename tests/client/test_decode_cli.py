@@ -1,0 +1,90 @@
+"""``jwt-lab decode``: a token explained, with its signature checked against the JWKS."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+from client.inspect import inspect_token, relative
+from mock_server import ServerThread
+
+pytestmark = pytest.mark.live
+
+
+def jwt_lab(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "client", "decode", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def tokens(live_server: ServerThread) -> dict[str, str]:
+    response = httpx.post(
+        f"{live_server.url}/oauth/token",
+        data={"grant_type": "password", "username": "alice", "password": "alice-pass",
+              "client_id": "jwt-device-lab", "device_id": "phone", "device_type": "mobile"},
+    )  # fmt: skip
+    return response.json()  # type: ignore[no-any-return]
+
+
+def test_decode_shows_claims_times_and_a_valid_signature(
+    live_server: ServerThread, tokens: dict[str, str]
+) -> None:
+    result = jwt_lab(tokens["access_token"], "--server", live_server.url)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("access token")
+    assert '"alice"' in out
+    assert "device_type" in out
+    assert "signature    valid (EdDSA, key " in out
+    assert re.search(r"lifetime     valid, expires in (2\d|30) s", out)  # real time passes
+
+
+def test_decode_flags_a_tampered_token(live_server: ServerThread, tokens: dict[str, str]) -> None:
+    header, payload, signature = tokens["access_token"].split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
+    claims["sub"] = "mallory"
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    result = jwt_lab(
+        f"{header}.{forged}.{signature}", "--jwks", f"{live_server.url}/.well-known/jwks.json"
+    )
+    assert result.returncode == 1
+    assert "INVALID" in result.stdout
+
+
+def test_decode_explains_a_refresh_token_as_json(tokens: dict[str, str]) -> None:
+    result = jwt_lab(tokens["refresh_token"], "--json")
+    report = json.loads(result.stdout)
+    assert report["kind"] == "refresh token"
+    assert report["signature_ok"] is None
+    assert report["claims"]["sid"]
+
+
+def test_decode_refuses_garbage_clearly() -> None:
+    result = jwt_lab("not-a-token")
+    assert result.returncode == 2
+    assert "not a JWT" in result.stderr
+
+
+def test_alg_none_is_called_out() -> None:
+    def b64(d: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()
+
+    report = inspect_token(f"{b64({'alg': 'none'})}.{b64({'sub': 'x', 'exp': 10})}.", now=20)
+    assert report.expired
+    assert any("unsigned" in note for note in report.notes)
+
+
+def test_relative_times_read_naturally() -> None:
+    assert relative(25) == "in 25 s"
+    assert relative(-300) == "5 min ago"
+    assert relative(0.2) == "now"

@@ -1,0 +1,109 @@
+"""The real OS keyring: Secret Service (gnome-keyring) in the private D-Bus session
+that ``make test`` starts. Skipped locally without it; with ``CI`` set, a
+missing keyring fails the run instead."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from client import KeyringTokenStore, StoreKey, TokenSet
+from client.errors import TokenStoreCorrupted
+from client.store import CHUNK_SIZE, SERVICE
+from mock_server import ServerThread, Settings
+from tests.client.conftest import make_jwt, token_body
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _secret_service() -> KeyringTokenStore:
+    from keyring.backends.SecretService import Keyring
+
+    backend = Keyring()
+    backend.priority  # noqa: B018 - raises when no Secret Service is reachable
+    store = KeyringTokenStore(backend)
+    store.check()
+    return store
+
+
+@pytest.fixture
+def secret_service() -> Iterator[KeyringTokenStore]:
+    try:
+        store = _secret_service()
+    except Exception as exc:
+        message = f"no usable Secret Service keyring: {exc}"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message} (CI must run the real keyring: use `make test`)")
+        pytest.skip(f"{message}; run `make test` to start a private gnome-keyring")
+    yield store
+
+
+def test_backend_is_the_real_secret_service(secret_service: KeyringTokenStore) -> None:
+    assert "SecretService" in secret_service.name
+
+
+def test_a_3000_character_token_round_trips_in_chunks(secret_service: KeyringTokenStore) -> None:
+    key = StoreKey("http://keyring.test", "long-device")
+    now = 1_700_000_000.0
+    body = token_body(now)
+    body["access_token"] = make_jwt(now + 30, padding="p" * 3000)
+    saved = TokenSet.from_response(body, now)
+    assert len(saved.access_token) > 3000
+    secret_service.save(key, saved)
+    backend = secret_service.backend
+    assert backend.get_password(SERVICE, key.entry("access")).startswith("chunked:")
+    assert len(backend.get_password(SERVICE, key.entry("access") + " #0")) <= CHUNK_SIZE
+    assert secret_service.load(key) == saved
+    secret_service.delete(key)
+    assert secret_service.load(key) is None
+    assert backend.get_password(SERVICE, key.entry("access") + " #0") is None
+
+
+def test_a_corrupted_entry_is_a_clear_error(secret_service: KeyringTokenStore) -> None:
+    key = StoreKey("http://keyring.test", "corrupted")
+    now = 1_700_000_000.0
+    secret_service.save(key, TokenSet.from_response(token_body(now), now))
+    secret_service.backend.set_password(SERVICE, key.entry("refresh"), "%%% not a token %%%")
+    with pytest.raises(TokenStoreCorrupted, match="not a token"):
+        secret_service.load(key)
+    secret_service.delete(key)
+
+
+def readme_script() -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"<!-- script: dual_login.py -->\s*```python\n(.*?)```", text, re.S)
+    assert match, "the README lost its dual-login script"
+    return match.group(1)
+
+
+@pytest.mark.live
+def test_the_readme_script_kicks_the_phone_and_a_new_process_finds_the_pc_signed_in(
+    secret_service: KeyringTokenStore, tmp_path: Path
+) -> None:
+    script = tmp_path / "dual_login.py"
+    script.write_text(readme_script(), encoding="utf-8")
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config"), "PYTHONPATH": str(ROOT)}
+    settings = Settings(login_policy="single", verify_mode="stateful", password_profile="fast")
+    with ServerThread(settings) as server:
+        first = subprocess.run(
+            [sys.executable, str(script), server.url], capture_output=True, text=True, env=env,
+            timeout=60,
+        )  # fmt: skip
+        assert first.returncode == 0, first.stderr
+        assert "phone: signed_out - Signed out: you signed in on PC 'Office PC'" in first.stdout
+        second = subprocess.run(
+            [sys.executable, str(script), server.url, "restart"], capture_output=True, text=True,
+            env=env, timeout=60,
+        )  # fmt: skip
+        assert second.returncode == 0, second.stderr
+        assert "pc: active 200" in second.stdout
+        assert "phone: signed_out" in second.stdout
+        # Tokens never reach the output.
+        for line in (first.stdout + second.stdout).split():
+            assert not line.startswith("eyJ")
