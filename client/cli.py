@@ -2,6 +2,7 @@
 
     jwt-lab serve [--port N] …     the mock auth server alone (uvicorn)
     jwt-lab decode TOKEN [--jwks URL | --server URL]
+    jwt-lab scenario list | run NAME|FILE… | run --all [--json FILE] [--junit FILE]
 
 The launcher is the one place in ``client`` allowed to start the bundled
 server; everything else talks to a server over HTTP only.
@@ -220,6 +221,109 @@ def _decode(args: argparse.Namespace) -> int:
     return 1 if report.signature_ok is False else 0
 
 
+def _add_scenario(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("scenario", help="list or run scripted scenarios")
+    actions = p.add_subparsers(dest="scenario_command", metavar="ACTION", required=True)
+    actions.add_parser("list", help="the built-in scenarios").set_defaults(func=_scenario_list)
+    run = actions.add_parser(
+        "run",
+        help="run scenarios by name or file",
+        description="Play scenarios on a virtual clock and check their expectations. "
+        "Exit 0 when every expectation holds, 1 when any fails, 2 when a file is invalid.",
+    )
+    run.add_argument("scenarios", nargs="*", metavar="NAME|FILE")
+    run.add_argument("--all", action="store_true", help="every built-in scenario")
+    run.add_argument("--json", type=Path, metavar="FILE", help="write a JSON report")
+    run.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML")
+    run.add_argument("--realtime", action="store_true", help="wait real time between steps")
+    run.add_argument("--speed", type=float, default=1.0, help="with --realtime: N× faster")
+    run.add_argument("--server", metavar="URL", help="an external server (--virtual-clock)")
+    run.add_argument("--admin-key", metavar="KEY", help="the external server's admin key")
+    run.add_argument("-q", "--quiet", action="store_true", help="only the summary")
+    run.set_defaults(func=_scenario_run)
+
+
+def _scenario_list(args: argparse.Namespace) -> int:
+    from client.scenarios import ScenarioError, builtin_scenarios, load_scenario
+
+    for path in builtin_scenarios():
+        try:
+            scenario = load_scenario(path)
+        except ScenarioError as exc:
+            print(f"{path.stem:<28} (invalid: {exc})")
+            continue
+        print(f"{scenario.name:<28} {scenario.title}")
+    return 0
+
+
+def _scenario_run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from client.scenarios import (
+        Scenario,
+        ScenarioError,
+        ScenarioRunner,
+        builtin_scenarios,
+        load_scenario,
+        resolve,
+    )
+    from client.scenarios.report import (
+        format_step,
+        format_summary,
+        format_windows,
+        write_json,
+        write_junit,
+    )
+    from client.scenarios.runner import external_environment, in_process_environment
+
+    if not args.scenarios and not args.all:
+        print("jwt-lab scenario run: name scenarios or files, or give --all", file=sys.stderr)
+        return 2
+    if args.server and not args.admin_key:
+        print("jwt-lab scenario run: --server needs --admin-key", file=sys.stderr)
+        return 2
+    paths = builtin_scenarios() if args.all else []
+    scenarios: list[Scenario] = []
+    try:
+        paths += [resolve(name) for name in args.scenarios]
+        scenarios = [load_scenario(path) for path in paths]
+    except ScenarioError as exc:
+        print(f"invalid scenario: {exc}", file=sys.stderr)
+        return 2
+    environment = (
+        external_environment(args.server, args.admin_key) if args.server else in_process_environment
+    )
+    quiet = args.quiet
+
+    def show(step: object) -> None:
+        if not quiet:
+            print("\n".join(format_step(step)), flush=True)  # type: ignore[arg-type]
+
+    runner = ScenarioRunner(environment, realtime=args.realtime, speed=args.speed, on_step=show)
+
+    async def play() -> list:  # type: ignore[type-arg]
+        results = []
+        for scenario in scenarios:
+            if not quiet:
+                print(f"\n{scenario.name} — {scenario.title}")
+            result = await runner.run(scenario)
+            if not quiet:
+                for line in format_windows(result):
+                    print(line)
+            print(format_summary(result), flush=True)
+            results.append(result)
+        return results
+
+    results = asyncio.run(play())
+    passed = sum(r.passed for r in results)
+    print(f"\n{passed}/{len(results)} scenarios passed")
+    if args.json:
+        write_json(results, args.json)
+    if args.junit:
+        write_junit(results, args.junit)
+    return 0 if passed == len(results) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jwt-lab",
@@ -228,6 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_serve(sub)
     _add_decode(sub)
+    _add_scenario(sub)
     return parser
 
 

@@ -34,3 +34,19 @@ class SkewedClock:
 
     def now(self) -> float:
         return self.base.now() + self.offset
+
+
+class ManualClock:
+    """A clock that moves only when advanced: the devices' side of a virtual
+    clock whose server half is advanced through the admin API."""
+
+    def __init__(self, start: float) -> None:
+        self._now = float(start)
+
+    def now(self) -> float:
+        return self._now
+
+    def advance(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("a clock only advances forwards")
+        self._now += seconds

@@ -351,11 +351,16 @@ class Device:
         log.info("device %s: tokens %s (access %s)", self.id, how, fingerprint(tokens.access_token))
         self._emit(
             TokensIssued(
-                self.id, self._at(), how, fingerprint(tokens.access_token),
-                fingerprint(tokens.refresh_token), tokens.access_exp, tokens.refresh_exp,
+                self.id,
+                self._at(),
+                how,
+                fingerprint(tokens.access_token),
+                fingerprint(tokens.refresh_token),
+                tokens.access_exp,
+                tokens.refresh_exp,
                 tokens.sid,
             )
-        )  # fmt: skip
+        )
 
     def on_unauthorized(self, path: str, reason: str | None) -> None:
         self._emit(Unauthorized(self.id, self._at(), path, reason))
@@ -376,9 +381,13 @@ class Device:
 
     def on_store_fallback(self, error: TokenStoreError) -> None:
         self._emit(
-            Notice(self.id, self._at(), "warning",
-                   f"{error} — tokens are now kept in memory only and will not survive a restart")
-        )  # fmt: skip
+            Notice(
+                self.id,
+                self._at(),
+                "warning",
+                f"{error} — tokens are now kept in memory only and will not survive a restart",
+            )
+        )
 
     # internals ---------------------------------------------------------------------
 

@@ -113,9 +113,14 @@ def _check_signature(
             token,
             key,
             algorithms=[algorithm],
-            options={"verify_exp": False, "verify_aud": False, "verify_iat": False,
-                     "verify_nbf": False, "verify_iss": False},
-        )  # fmt: skip
+            options={
+                "verify_exp": False,
+                "verify_aud": False,
+                "verify_iat": False,
+                "verify_nbf": False,
+                "verify_iss": False,
+            },
+        )
     except jwt.InvalidSignatureError:
         return f"INVALID: the signature does not verify under key {kid}", False
     except jwt.PyJWTError as exc:

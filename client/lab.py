@@ -126,6 +126,15 @@ class Lab:
         await device.close()
         self._save()
 
+    async def restart_device(self, device_id: str) -> Device:
+        """Drop the device's in-memory state and resume it from the token store,
+        as an app restart would."""
+        old = self.devices.pop(device_id)
+        await old.close()
+        device = self._create(old.config)
+        await device.resume()
+        return device
+
     async def restore(self) -> list[Device]:
         """Recreate the saved devices and resume their sessions from the token store."""
         try:

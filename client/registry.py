@@ -72,3 +72,17 @@ class DeviceRegistry:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+class MemoryRegistry(DeviceRegistry):
+    """A device list that lives in memory only (scenarios, tests)."""
+
+    def __init__(self) -> None:
+        super().__init__(Path("<memory>"))
+        self._devices: list[DeviceConfig] = []
+
+    def load(self) -> list[DeviceConfig]:
+        return list(self._devices)
+
+    def save(self, devices: list[DeviceConfig]) -> None:
+        self._devices = list(devices)

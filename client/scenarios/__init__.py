@@ -1,0 +1,30 @@
+"""Scripted scenarios: TOML files of devices and timed steps with expectations.
+
+scenario = load_scenario(resolve("dual-login"))
+result = await ScenarioRunner().run(scenario)
+assert result.passed
+"""
+
+from __future__ import annotations
+
+from client.scenarios.model import (
+    Scenario,
+    ScenarioError,
+    Step,
+    builtin_scenarios,
+    load_scenario,
+    resolve,
+)
+from client.scenarios.runner import ScenarioResult, ScenarioRunner, StepResult
+
+__all__ = [
+    "Scenario",
+    "ScenarioError",
+    "ScenarioResult",
+    "ScenarioRunner",
+    "Step",
+    "StepResult",
+    "builtin_scenarios",
+    "load_scenario",
+    "resolve",
+]

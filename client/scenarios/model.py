@@ -1,0 +1,296 @@
+"""The scenario file format (DESIGN.md "Scenarios"), loaded and validated.
+
+A scenario is a TOML file: ``name``, ``title``, ``description``, a
+``[server]`` table, ``[[devices]]`` and timed ``[[steps]]`` with optional
+``expect`` tables. ``load_scenario`` turns it into frozen dataclasses or raises
+a ``ScenarioError`` whose message names the file, the step and the problem —
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SERVER_KEYS: dict[str, type | tuple[type, ...]] = {
+    "login_policy": str,
+    "verify_mode": str,
+    "access_ttl": int,
+    "refresh_ttl": int,
+    "algorithm": str,
+    "leeway": int,
+    "reuse_grace": int,
+    "session_lifetime": str,
+}
+DEVICE_KEYS: dict[str, type | tuple[type, ...]] = {
+    "id": str,
+    "type": str,
+    "user": str,
+    "name": str,
+    "clock_offset": (int, float),
+    "refresh_margin": (int, float),
+}
+DEVICE_TYPES = ("mobile", "pc", "tablet", "web")
+
+# action -> (needs a device?, its parameters and their types)
+ACTIONS: dict[str, tuple[bool, dict[str, type | tuple[type, ...]]]] = {
+    "login": (True, {"password": str}),
+    "call": (True, {"path": str, "n": int}),
+    "logout": (True, {}),
+    "logout_others": (True, {}),
+    "restart": (False, {}),
+    "steal_refresh": (True, {"as": str}),
+    "replay_refresh": (False, {"as": str}),
+    "force_expire": (False, {"user": str}),  # or the step's `device`
+    "set_server": (False, dict(SERVER_KEYS)),
+    "rotate_key": (False, {}),
+    "retire_key": (False, {}),
+    "set_clock_offset": (True, {"seconds": (int, float)}),
+    "server_down": (False, {}),
+    "server_up": (False, {}),
+}
+EXPECT_KEYS: dict[str, type | tuple[type, ...]] = {
+    "state": str,
+    "reason": str,
+    "status": int,
+    "ok": bool,
+    "refreshes": int,
+    "active_sessions": int,
+    "attacker_ok": bool,
+}
+DEVICE_EXPECTATIONS = ("state", "reason", "status", "ok", "refreshes")
+STATES = ("signed_out", "signing_in", "active", "refreshing", "offline")
+STEP_KEYS = {"at", "device", "action", "expect"}
+
+
+class ScenarioError(Exception):
+    """A scenario file that cannot be played, with a message a user can act on."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceSpec:
+    id: str
+    type: str
+    user: str
+    name: str
+    clock_offset: float = 0.0
+    refresh_margin: float = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    index: int  # 1-based, as a user counts
+    at: float
+    action: str
+    device: str | None
+    params: dict[str, Any] = field(default_factory=dict)
+    expect: dict[str, Any] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        who = f" {self.device}" if self.device else ""
+        return f"step {self.index} (at {self.at:g} s,{who} {self.action})"
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    title: str
+    description: str
+    server: dict[str, Any]
+    devices: tuple[DeviceSpec, ...]
+    steps: tuple[Step, ...]
+    path: Path | None = None
+
+    def device(self, device_id: str) -> DeviceSpec:
+        return next(d for d in self.devices if d.id == device_id)
+
+
+def _type_name(expected: type | tuple[type, ...]) -> str:
+    types = expected if isinstance(expected, tuple) else (expected,)
+    names = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
+    return " or ".join(dict.fromkeys(names.get(t, t.__name__) for t in types))
+
+
+def _check_type(value: object, expected: type | tuple[type, ...]) -> bool:
+    types = expected if isinstance(expected, tuple) else (expected,)
+    if isinstance(value, bool) and bool not in types:
+        return False
+    return isinstance(value, types)
+
+
+def _check_table(
+    table: object, allowed: dict[str, type | tuple[type, ...]], where: str
+) -> dict[str, Any]:
+    if not isinstance(table, dict):
+        raise ScenarioError(f"{where} must be a table")
+    for key, value in table.items():
+        if key not in allowed:
+            raise ScenarioError(
+                f"{where}: unknown key {key!r} (known: {', '.join(sorted(allowed))})"
+            )
+        if not _check_type(value, allowed[key]):
+            raise ScenarioError(
+                f"{where}: {key!r} must be {_type_name(allowed[key])}, not {value!r}"
+            )
+    return dict(table)
+
+
+def parse_scenario(data: dict[str, Any], source: str, path: Path | None = None) -> Scenario:
+    """Validate a decoded TOML document."""
+
+    def fail(message: str) -> ScenarioError:
+        return ScenarioError(f"{source}: {message}")
+
+    known_top = {"name", "title", "description", "server", "devices", "steps"}
+    for key in data:
+        if key not in known_top:
+            raise fail(f"unknown top-level key {key!r} (known: {', '.join(sorted(known_top))})")
+    for key in ("name", "title"):
+        if not isinstance(data.get(key), str) or not data[key].strip():
+            raise fail(f"{key!r} is required and must be a non-empty string")
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        raise fail("'description' must be a string")
+    try:
+        server = _check_table(data.get("server", {}), SERVER_KEYS, "[server]")
+    except ScenarioError as exc:
+        raise fail(str(exc)) from None
+
+    raw_devices = data.get("devices", [])
+    if not isinstance(raw_devices, list) or not raw_devices:
+        raise fail("at least one [[devices]] entry is required")
+    devices: list[DeviceSpec] = []
+    for i, raw in enumerate(raw_devices, 1):
+        where = f"device {i}"
+        try:
+            table = _check_table(raw, DEVICE_KEYS, where)
+        except ScenarioError as exc:
+            raise fail(str(exc)) from None
+        for key in ("id", "type", "user"):
+            if key not in table:
+                raise fail(f"{where}: {key!r} is required")
+        if table["type"] not in DEVICE_TYPES:
+            raise fail(f"{where}: type {table['type']!r} is not one of {', '.join(DEVICE_TYPES)}")
+        if any(d.id == table["id"] for d in devices):
+            raise fail(f"{where}: the id {table['id']!r} is used twice")
+        devices.append(
+            DeviceSpec(
+                id=table["id"],
+                type=table["type"],
+                user=table["user"],
+                name=table.get("name", table["id"]),
+                clock_offset=float(table.get("clock_offset", 0.0)),
+                refresh_margin=float(table.get("refresh_margin", 5.0)),
+            )
+        )
+    device_ids = {d.id for d in devices}
+
+    raw_steps = data.get("steps", [])
+    if not isinstance(raw_steps, list) or not raw_steps:
+        raise fail("at least one [[steps]] entry is required")
+    steps: list[Step] = []
+    previous_at = 0.0
+    for i, raw in enumerate(raw_steps, 1):
+        if not isinstance(raw, dict):
+            raise fail(f"step {i} must be a table")
+        action = raw.get("action")
+        if not isinstance(action, str):
+            raise fail(f"step {i}: 'action' is required and must be a string")
+        if action not in ACTIONS:
+            raise fail(f"step {i}: unknown action {action!r} (known: {', '.join(ACTIONS)})")
+        raw_at = raw.get("at")
+        if not _check_type(raw_at, (int, float)) or float(raw_at) < 0:  # type: ignore[arg-type]
+            raise fail(f"step {i} ({action}): 'at' is required, a number of seconds ≥ 0")
+        at = float(raw_at)  # type: ignore[arg-type]
+        where = f"step {i} (at {at:g} s, {action})"
+        if at < previous_at:
+            raise fail(
+                f"{where}: steps must be in time order (the previous one is at {previous_at:g} s)"
+            )
+        previous_at = at
+        needs_device, param_types = ACTIONS[action]
+        device = raw.get("device")
+        if device is not None and not isinstance(device, str):
+            raise fail(f"{where}: 'device' must be a string")
+        if needs_device and device is None:
+            raise fail(f"{where}: this action needs a 'device'")
+        if device is not None and device not in device_ids:
+            raise fail(
+                f"{where}: unknown device {device!r} (declared: {', '.join(sorted(device_ids))})"
+            )
+        params = {k: v for k, v in raw.items() if k not in STEP_KEYS}
+        try:
+            params = _check_table(params, param_types, where)
+        except ScenarioError as exc:
+            raise fail(str(exc)) from None
+        if action in ("steal_refresh", "replay_refresh") and "as" not in params:
+            raise fail(f"{where}: 'as' (the attacker's name) is required")
+        if action == "force_expire" and ("user" in params) == (device is not None):
+            raise fail(f"{where}: give exactly one of 'user' or 'device'")
+        if action == "set_server" and not params:
+            raise fail(f"{where}: name at least one setting to change")
+        if action == "set_clock_offset" and "seconds" not in params:
+            raise fail(f"{where}: 'seconds' is required")
+        if action == "call" and params.get("n", 1) < 1:
+            raise fail(f"{where}: 'n' must be at least 1")
+        try:
+            expect = _check_table(raw.get("expect", {}), EXPECT_KEYS, f"{where}: expect")
+        except ScenarioError as exc:
+            raise fail(str(exc)) from None
+        if "state" in expect and expect["state"] not in STATES:
+            raise fail(
+                f"{where}: expect.state {expect['state']!r} is not one of {', '.join(STATES)}"
+            )
+        if device is None and any(k in expect for k in DEVICE_EXPECTATIONS):
+            raise fail(f"{where}: expectations about a device need the step's 'device'")
+        steps.append(Step(i, at, action, device, params, expect))
+    return Scenario(
+        name=data["name"],
+        title=data["title"],
+        description=description.strip(),
+        server=server,
+        devices=tuple(devices),
+        steps=tuple(steps),
+        path=path,
+    )
+
+
+def load_scenario(path: Path) -> Scenario:
+    """Read and validate a scenario file."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    return parse_scenario(data, str(path), path)
+
+
+def builtin_dir() -> Path:
+    """The built-in library: ``assets/scenarios`` next to the packages."""
+    return Path(__file__).resolve().parents[2] / "assets" / "scenarios"
+
+
+def builtin_scenarios() -> list[Path]:
+    return sorted(builtin_dir().glob("*.toml"))
+
+
+def resolve(name_or_path: str) -> Path:
+    """A file path as given, or the built-in scenario of that name."""
+    candidate = Path(name_or_path)
+    if candidate.suffix == ".toml" or candidate.exists():
+        return candidate
+    for path in builtin_scenarios():
+        # "04a-dual-login.toml" answers to its file name, "04a", and "dual-login".
+        prefix, _, name = path.stem.partition("-")
+        if name_or_path in (path.stem, prefix, name):
+            return path
+    raise ScenarioError(
+        f"{name_or_path}: no such file or built-in scenario (see `jwt-lab scenario list`)"
+    )
