@@ -42,7 +42,8 @@ def format_windows(result: ScenarioResult) -> list[str]:
         lines.append(
             f"  window: {w['device']}'s session was revoked at +{w['revoked_at']:g}s "
             f"({w['reason']}), yet its access token was still accepted (last at "
-            f"+{w['last_accepted_at']:g}s) and stayed usable until its exp at +{w['token_exp']:g}s: "
+            f"+{w['last_accepted_at']:g}s) and stayed usable until its exp at "
+            f"+{w['token_exp']:g}s: "
             f"a {w['window']:g} s window of stateless verification"
         )
     return lines

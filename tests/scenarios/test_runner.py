@@ -1,0 +1,170 @@
+"""The runner itself: failing expectations, invalid files, reports, modes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from client.scenarios import ScenarioError, ScenarioRunner, load_scenario, resolve
+from client.scenarios.runner import external_environment
+from mock_server import ServerThread, Settings, VirtualClock
+
+GOOD = """
+name = "tiny"
+title = "A tiny scenario"
+[[devices]]
+id = "phone"
+type = "mobile"
+user = "alice"
+[[steps]]
+at = 0
+device = "phone"
+action = "login"
+expect = { state = "active" }
+[[steps]]
+at = 40
+device = "phone"
+action = "call"
+expect = { status = 200 }
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "s.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def jwt_lab(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "client", "scenario", *args],
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+
+
+async def test_a_wrong_expectation_fails_and_the_scenario_goes_on(tmp_path: Path) -> None:
+    wrong = GOOD.replace('expect = { state = "active" }', 'expect = { state = "signed_out" }')
+    result = await ScenarioRunner().run(load_scenario(write(tmp_path, wrong)))
+    assert not result.passed
+    assert [c.passed for c in result.checks] == [False, True]  # the second step still ran
+    (failed,) = [c for c in result.checks if not c.passed]
+    assert (failed.expected, failed.actual) == ("signed_out", "active")
+
+
+def test_cli_exit_codes_and_reports(tmp_path: Path) -> None:
+    good = write(tmp_path, GOOD, "good.toml")
+    bad = write(tmp_path, GOOD.replace("status = 200", "status = 418"), "bad.toml")
+    ok = jwt_lab("run", str(good))
+    assert ok.returncode == 0, ok.stderr
+    assert "✓ status = 200" in ok.stdout
+    failed = jwt_lab("run", str(good), str(bad), "--json", str(tmp_path / "r.json"),
+                     "--junit", str(tmp_path / "r.xml"))  # fmt: skip
+    assert failed.returncode == 1
+    assert "✗ status: expected 418, got 200" in failed.stdout
+    assert "1/2 scenarios passed" in failed.stdout
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["passed"] is False
+    assert [s["passed"] for s in report["scenarios"]] == [True, False]
+    step = report["scenarios"][1]["steps"][1]
+    assert step["expectations"] == [
+        {"key": "status", "expected": 418, "actual": 200, "passed": False}
+    ]
+    suite = ET.parse(tmp_path / "r.xml").getroot()
+    assert suite.get("tests") == "2"
+    assert suite.get("failures") == "1"
+    cases = suite.findall("testcase")
+    assert cases[0].find("failure") is None
+    failure = cases[1].find("failure")
+    assert failure is not None and "expected 418, got 200" in (failure.get("message") or "")
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda t: t.replace('action = "call"', 'action = "dance"'), "step 2: unknown action 'dance'"),
+        (lambda t: t.replace('device = "phone"\naction = "call"', 'device = "toaster"\naction = "call"'),
+         "step 2 (at 40 s, call): unknown device 'toaster'"),
+        (lambda t: t.replace("at = 40", "at = -1"), "step 2 (call): 'at' is required"),
+        (lambda t: t.replace("at = 0", "at = 50"), "steps must be in time order"),
+        (lambda t: t.replace("status = 200", 'status = "200"'), "'status' must be an integer"),
+        (lambda t: t.replace("status = 200", "colour = 1"), "unknown key 'colour'"),
+        (lambda t: t.replace('user = "alice"', 'user = "alice"\nfavourite = 1'), "device 1: unknown key"),
+        (lambda t: t.replace('type = "mobile"', 'type = "fridge"'), "type 'fridge' is not one of"),
+        (lambda t: t + "\n[server]\nlogin_policy = 3\n", "'login_policy' must be a string"),
+        (lambda t: t.replace('name = "tiny"', ""), "'name' is required"),
+        (lambda t: t + "\n[[steps]]\nat = 50\naction = \"steal_refresh\"\ndevice = \"phone\"\n",
+         "'as' (the attacker's name) is required"),
+        (lambda t: "name = [", "not valid TOML"),
+    ],
+)  # fmt: skip
+def test_invalid_files_name_the_file_the_step_and_the_problem(
+    tmp_path: Path,
+    edit,
+    message: str,  # type: ignore[no-untyped-def]
+) -> None:
+    path = write(tmp_path, edit(GOOD))
+    with pytest.raises(ScenarioError) as excinfo:
+        load_scenario(path)
+    assert str(path) in str(excinfo.value)
+    assert message in str(excinfo.value)
+
+
+def test_cli_invalid_file_exits_2_with_a_clear_message(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD.replace('action = "call"', 'action = "dance"'))
+    result = jwt_lab("run", str(path))
+    assert result.returncode == 2
+    assert "unknown action 'dance'" in result.stderr
+    assert "Traceback" not in result.stderr
+    missing = jwt_lab("run", "no-such-scenario")
+    assert missing.returncode == 2
+    assert "no such file or built-in scenario" in missing.stderr
+
+
+def test_list_shows_the_builtins_with_titles() -> None:
+    result = jwt_lab("list")
+    assert result.returncode == 0
+    assert "dual-login" in result.stdout
+    assert "Signing in on a PC logs the phone out" in result.stdout
+
+
+def test_names_resolve_to_builtins() -> None:
+    assert resolve("dual-login").name == "04a-dual-login.toml"
+    assert resolve("04b").name == "04b-dual-login-stateless.toml"
+
+
+async def test_realtime_waits_between_steps_divided_by_speed(tmp_path: Path) -> None:
+    waits: list[float] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    runner = ScenarioRunner(realtime=True, speed=5, sleep=fake_sleep)
+    result = await runner.run(load_scenario(write(tmp_path, GOOD)))
+    assert result.passed
+    assert waits == [8.0]  # 40 s of scenario time at 5×
+
+
+@pytest.mark.live
+async def test_an_external_virtual_clock_server_can_be_driven(tmp_path: Path) -> None:
+    settings = Settings(password_profile="fast", admin_key="ext-key")
+    with ServerThread(settings, clock=VirtualClock()) as server:
+        runner = ScenarioRunner(external_environment(server.url, "ext-key"))
+        result = await runner.run(load_scenario(resolve("dual-login")))
+        assert result.passed, [c for c in result.checks if not c.passed]
+        # Played twice against the same server: earlier sessions do not leak in.
+        again = await runner.run(load_scenario(resolve("dual-login")))
+        assert again.passed
+
+
+@pytest.mark.live
+async def test_an_external_real_clock_server_is_refused_clearly() -> None:
+    from mock_server import SystemClock
+
+    with ServerThread(Settings(admin_key="k"), clock=SystemClock()) as server:
+        result = await ScenarioRunner(external_environment(server.url, "k")).run(
+            load_scenario(resolve("dual-login"))
+        )
+    assert result.error is not None and "--virtual-clock" in result.error
