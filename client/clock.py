@@ -50,3 +50,24 @@ class ManualClock:
         if seconds < 0:
             raise ValueError("a clock only advances forwards")
         self._now += seconds
+
+
+class ServerClock:
+    """The server's clock as seen from here: synced from ``GET /admin/clock``
+    (its time and rate) and extrapolated locally between syncs, so a GUI can
+    count down smoothly against a virtual clock running at 1×, 5× or 10×."""
+
+    def __init__(self, now: float | None = None, rate: float = 1.0) -> None:
+        self.sync(time.time() if now is None else now, rate)
+
+    def sync(self, now: float, rate: float) -> None:
+        self._base = float(now)
+        self._rate = float(rate)
+        self._anchor = time.monotonic()
+
+    @property
+    def rate(self) -> float:
+        return self._rate
+
+    def now(self) -> float:
+        return self._base + (time.monotonic() - self._anchor) * self._rate

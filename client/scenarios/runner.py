@@ -20,9 +20,10 @@ from typing import Any, Protocol
 
 import httpx
 
+from client.admin import AdminClient, parse_sse
 from client.clock import ManualClock
 from client.device import Device
-from client.errors import ClientError, LoginRefused
+from client.errors import ClientError, LoginRefused, ServerUnreachable
 from client.lab import Lab
 from client.registry import MemoryRegistry
 from client.scenarios.model import Scenario, ScenarioError, Step
@@ -74,21 +75,16 @@ class HttpEnvironment:
     def __init__(self, url: str, admin_key: str, transport: Callable[[], httpx.AsyncBaseTransport]):
         self.url = url.rstrip("/")
         self._transport = transport
-        self._admin = httpx.AsyncClient(
-            base_url=self.url,
-            transport=transport(),
-            headers={"X-Admin-Key": admin_key},
-            timeout=30,
-        )
+        self._admin = AdminClient(self.url, admin_key, transport(), timeout=30)
 
     def transport(self) -> httpx.AsyncBaseTransport:
         return self._transport()
 
     async def admin(self, method: str, path: str, json: Any = None) -> httpx.Response:
         try:
-            response = await self._admin.request(method, path, json=json)
-        except httpx.TransportError as exc:
-            raise ScenarioError(f"cannot reach the server at {self.url}: {exc}") from exc
+            response = await self._admin.request(method, path, json)
+        except ServerUnreachable as exc:
+            raise ScenarioError(str(exc)) from exc
         if response.status_code == 401:
             raise ScenarioError(f"the server at {self.url} refused the admin key")
         return response
@@ -188,6 +184,7 @@ class ScenarioRunner:
         on_step: StepCallback | None = None,
         on_lab: Callable[[Lab], None] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        tick: float = 0.1,
     ) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
@@ -197,6 +194,7 @@ class ScenarioRunner:
         self.on_step = on_step
         self.on_lab = on_lab
         self._sleep = sleep
+        self.tick = tick
 
     async def run(self, scenario: Scenario) -> ScenarioResult:
         result = ScenarioResult(scenario)
@@ -280,14 +278,17 @@ class _Play:
         return int(response.json().get("last_event_id", 0)) if response.status_code == 200 else 0
 
     async def advance_to(self, at: float) -> None:
-        delta = at - self.elapsed
-        if delta <= 0:
-            return
-        if self.runner.realtime:
-            await self.runner._sleep(delta / self.runner.speed)
-        await self.env.advance(delta)
-        self.clock.advance(delta)
-        self.elapsed = at
+        """Move scenario time to ``at``: at once, or — in real time — in small
+        ticks, so a watching GUI sees the clock flow rather than jump."""
+        runner = self.runner
+        while self.elapsed < at:
+            delta = at - self.elapsed
+            if runner.realtime:
+                delta = min(delta, runner.tick * runner.speed)
+                await runner._sleep(delta / runner.speed)
+            await self.env.advance(delta)
+            self.clock.advance(delta)
+            self.elapsed = at if at - self.elapsed - delta < 1e-9 else self.elapsed + delta
 
     async def perform(self, step: Step) -> StepResult:
         device = self.lab.get(step.device) if step.device else None
@@ -447,7 +448,7 @@ class _Play:
         )
         revoked: dict[str, dict[str, Any]] = {}
         windows: dict[str, dict[str, Any]] = {}
-        for event in _parse_sse(response.text):
+        for event in parse_sse(response.text):
             if event.get("type") == "session_revoked":
                 revoked[event["sid"]] = event
             elif event.get("type") == "revoked_token_accepted" and event.get("sid") in revoked:
@@ -465,17 +466,6 @@ class _Play:
                 # The token stays usable until its exp, however few calls we saw.
                 window["window"] = round(max(event["access_exp"], event["at"]) - start["at"], 3)
         return list(windows.values())
-
-
-def _parse_sse(text: str) -> list[dict[str, Any]]:
-    import json
-
-    events = []
-    for block in text.split("\n\n"):
-        for line in block.splitlines():
-            if line.startswith("data: "):
-                events.append(json.loads(line[6:]))
-    return events
 
 
 def _error(response: httpx.Response) -> str:

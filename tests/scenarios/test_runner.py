@@ -141,10 +141,11 @@ async def test_realtime_waits_between_steps_divided_by_speed(tmp_path: Path) -> 
     async def fake_sleep(seconds: float) -> None:
         waits.append(seconds)
 
-    runner = ScenarioRunner(realtime=True, speed=5, sleep=fake_sleep)
+    runner = ScenarioRunner(realtime=True, speed=5, sleep=fake_sleep, tick=0.5)
     result = await runner.run(load_scenario(write(tmp_path, GOOD)))
     assert result.passed
-    assert waits == [8.0]  # 40 s of scenario time at 5×
+    assert sum(waits) == pytest.approx(8.0)  # 40 s of scenario time at 5×
+    assert len(waits) == 16 and max(waits) <= 0.5  # in ticks, so a GUI sees time flow
 
 
 @pytest.mark.live

@@ -1,0 +1,127 @@
+"""``AdminClient``: the server's admin API, for the GUI's console and the scenario runner.
+
+Plain HTTP with the admin key; every failure becomes a ``ClientError`` with a
+message a user can read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from client.errors import ClientError, ServerUnreachable
+
+
+class AdminError(ClientError):
+    """The admin API refused a request; ``status`` and the server's ``error`` code."""
+
+    def __init__(self, message: str, status: int, error: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error = error
+
+
+class AdminClient:
+    """The admin API of one server."""
+
+    def __init__(
+        self,
+        url: str,
+        admin_key: str,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.http = httpx.AsyncClient(
+            base_url=self.url,
+            transport=transport,
+            headers={"X-Admin-Key": admin_key},
+            timeout=timeout,
+        )
+
+    async def request(self, method: str, path: str, json: Any = None) -> httpx.Response:
+        """The raw response (no status check); ``ServerUnreachable`` on network errors."""
+        try:
+            return await self.http.request(method, path, json=json)
+        except httpx.TransportError as exc:
+            raise ServerUnreachable(f"cannot reach the server at {self.url}: {exc}") from exc
+
+    async def call(self, method: str, path: str, json: Any = None) -> Any:
+        """The JSON answer of a successful request, else ``AdminError``."""
+        response = await self.request(method, path, json)
+        if response.status_code == 401:
+            raise AdminError("the server refused the admin key", 401, "admin_key_required")
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if response.status_code >= 400:
+            error = body.get("error") if isinstance(body, dict) else None
+            text = body.get("error_description") if isinstance(body, dict) else None
+            raise AdminError(text or f"HTTP {response.status_code}", response.status_code, error)
+        return body
+
+    async def state(self) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("GET", "/admin/state")
+        return result
+
+    async def update_settings(self, **changes: Any) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("PATCH", "/admin/settings", changes)
+        return result
+
+    async def force_expire(self, **target: str) -> list[str]:
+        body = await self.call("POST", "/admin/force-expire", target)
+        return list(body["revoked"])
+
+    async def revoke_session(self, sid: str) -> None:
+        await self.call("DELETE", f"/admin/sessions/{sid}")
+
+    async def rotate_key(self) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("POST", "/admin/keys/rotate")
+        return result
+
+    async def retire_key(self) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("POST", "/admin/keys/retire")
+        return result
+
+    async def clock(self) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("GET", "/admin/clock")
+        return result
+
+    async def set_clock_rate(self, rate: float) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("PUT", "/admin/clock", {"rate": rate})
+        return result
+
+    async def advance_clock(self, seconds: float) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call(
+            "POST", "/admin/clock/advance", {"seconds": seconds}
+        )
+        return result
+
+    async def events(self, after: int = 0) -> list[dict[str, Any]]:
+        """Kept server events after ``after`` (the SSE history, parsed)."""
+        response = await self.request("GET", f"/admin/events?follow=false&after={after}")
+        if response.status_code != 200:
+            raise AdminError(
+                f"cannot read events: HTTP {response.status_code}", response.status_code
+            )
+        return parse_sse(response.text)
+
+    async def jwks(self) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("GET", "/.well-known/jwks.json")
+        return result
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+
+def parse_sse(text: str) -> list[dict[str, Any]]:
+    """The ``data:`` JSON objects of a server-sent-events body."""
+    import json
+
+    events = []
+    for line in text.splitlines():
+        if line.startswith("data: "):
+            events.append(json.loads(line[6:]))
+    return events
