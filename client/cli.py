@@ -1,5 +1,6 @@
 """``jwt-lab``: the lab's command line.
 
+    jwt-lab [gui] [--server URL --admin-key K] [--demo --screenshot FILE]
     jwt-lab serve [--port N] …     the mock auth server alone (uvicorn)
     jwt-lab decode TOKEN [--jwks URL | --server URL]
     jwt-lab scenario list | run NAME|FILE… | run --all [--json FILE] [--junit FILE]
@@ -324,6 +325,58 @@ def _scenario_run(args: argparse.Namespace) -> int:
     return 0 if passed == len(results) else 1
 
 
+def _add_gui(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("gui", help="the desktop lab (the default command)")
+    add_gui_arguments(p)
+
+
+def add_gui_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--server", metavar="URL", help="drive an external server instead")
+    p.add_argument("--admin-key", metavar="KEY", help="the external server's admin key")
+    p.add_argument(
+        "--port",
+        type=int,
+        default=8765,
+        help="port of the embedded server (default %(default)s; a free one if taken)",
+    )
+    p.add_argument("--db", help=f"the embedded server's SQLite file (default {default_db_path()})")
+    p.add_argument(
+        "--memory-tokens",
+        action="store_true",
+        help="keep tokens in memory only, not in the OS keyring",
+    )
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help="sign the default devices in and play a short dual-login demo",
+    )
+    p.add_argument(
+        "--screenshot",
+        type=Path,
+        metavar="FILE",
+        help="with --demo: save a PNG of the window and exit",
+    )
+    p.set_defaults(func=_gui)
+
+
+def _gui(args: argparse.Namespace) -> int:
+    from client.gui.app import LaunchOptions, main
+
+    if args.screenshot and not args.demo:
+        args.demo = True
+    return main(
+        LaunchOptions(
+            server=args.server,
+            admin_key=args.admin_key,
+            port=args.port,
+            db=args.db,
+            memory_tokens=args.memory_tokens,
+            demo=args.demo,
+            screenshot=args.screenshot,
+        )
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jwt-lab",
@@ -333,16 +386,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_serve(sub)
     _add_decode(sub)
     _add_scenario(sub)
+    _add_gui(sub)
+    add_gui_arguments(parser)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 0
-    result: int = args.func(args)
+    result: int = args.func(args)  # no command: the GUI
     return result
 
 

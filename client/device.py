@@ -19,7 +19,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import httpx
@@ -124,12 +124,12 @@ class DeviceSnapshot:
     now: float  # on the device's own clock
     access_exp: float | None
     refresh_exp: float | None
+    obtained_at: float | None
     access_fp: str
     refresh_fp: str
     sid: str | None
     refresh_count: int
     last_call: CallResult | None
-    events: tuple[str, ...] = field(default=())
 
 
 class Device:
@@ -331,6 +331,7 @@ class Device:
             now=self.clock.now(),
             access_exp=tokens.access_exp if tokens else None,
             refresh_exp=tokens.refresh_exp if tokens else None,
+            obtained_at=tokens.obtained_at if tokens else None,
             access_fp=fingerprint(tokens.access_token if tokens else None),
             refresh_fp=fingerprint(tokens.refresh_token if tokens else None),
             sid=tokens.sid if tokens else None,

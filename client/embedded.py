@@ -39,18 +39,34 @@ class InProcessServer:
         return httpx.ASGITransport(app=self.app)
 
 
-def start_loopback_server(
-    settings: dict[str, Any] | None = None,
-    *,
-    virtual: bool = True,
-    rate: float = 1.0,
-    port: int = 0,
-    db: str = ":memory:",
-) -> ServerThread:
-    """A mock server on a free loopback port (uvicorn on its own thread), for the GUI."""
-    from mock_server import Store, SystemClock
+class EmbeddedServer:
+    """A handle on the bundled server running on loopback: its address, admin key
+    and clock (a virtual one whose speed the lab controls)."""
 
-    clock = VirtualClock(rate=rate) if virtual else SystemClock()
-    return ServerThread(
-        Settings(**(settings or {})), clock=clock, store=Store(db), port=port
-    ).start()
+    def __init__(self, thread: ServerThread, clock: VirtualClock) -> None:
+        self._thread = thread
+        self.url = thread.url
+        self.admin_key = thread.admin_key
+        self.clock = clock
+
+    def stop(self) -> None:
+        self._thread.stop()
+
+
+def start_embedded_server(
+    *,
+    port: int = 8765,
+    db: str = ":memory:",
+    rate: float = 1.0,
+    settings: dict[str, Any] | None = None,
+) -> EmbeddedServer:
+    """Start the bundled server on ``port`` (any free port if that one is taken),
+    uvicorn on its own thread, with a virtual clock flowing at ``rate``."""
+    from mock_server import Store
+
+    clock = VirtualClock(rate=rate)
+    try:
+        thread = ServerThread(Settings(**(settings or {})), clock=clock, store=Store(db), port=port)
+    except OSError:
+        thread = ServerThread(Settings(**(settings or {})), clock=clock, store=Store(db), port=0)
+    return EmbeddedServer(thread.start(), clock)

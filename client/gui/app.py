@@ -1,0 +1,195 @@
+"""Launching the desktop lab: the server, the engine, the lab, the window.
+
+``jwt-lab`` (or ``jwt-lab gui``) starts the bundled server on loopback, an
+engine thread for the devices, and the main window with the devices of the
+last run — or a phone and a PC for alice the first time.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from client.admin import AdminClient
+from client.clock import Clock, ServerClock
+from client.engine import Engine
+from client.errors import KeyringUnavailable
+from client.gui.bridge import LabBridge
+from client.gui.main_window import MainWindow
+from client.gui.theme import apply_theme
+from client.lab import Lab, open_token_store
+from client.registry import DeviceRegistry, MemoryRegistry
+from client.store import KeyringTokenStore, MemoryTokenStore, TokenStore
+
+DEFAULT_DEVICES = (
+    ("phone", "mobile", "Alice's phone"),
+    ("pc", "pc", "Office PC"),
+)
+
+
+@dataclass
+class LaunchOptions:
+    server: str | None = None
+    admin_key: str | None = None
+    port: int = 8765
+    db: str | None = None
+    memory_tokens: bool = False
+    demo: bool = False
+    screenshot: Path | None = None
+    registry: DeviceRegistry | None = None
+    store: TokenStore | None = None  # tests inject one
+    server_settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class LabApp:
+    """Everything the window needs, and how to shut it all down."""
+
+    window: MainWindow
+    bridge: LabBridge
+    engine: Engine
+    server: Any = None  # an EmbeddedServer, when the lab started one
+
+    def shutdown(self) -> None:
+        self.window.ticker.stop()
+        self.bridge.shutdown()
+        self.engine.stop()
+        if self.server is not None:
+            self.server.stop()
+
+
+def _open_store(options: LaunchOptions) -> tuple[TokenStore, str | None]:
+    if options.store is not None:
+        return options.store, None
+    try:
+        return open_token_store(memory_only=options.memory_tokens), None
+    except KeyringUnavailable as exc:
+        # The user chooses in the window: memory-only tokens, or retry.
+        return KeyringTokenStore(), str(exc)
+
+
+def build(options: LaunchOptions) -> LabApp:
+    """Start the server (unless external), the engine and the lab; build the window."""
+    server = None
+    clock_control = None
+    if options.server:
+        if not options.admin_key:
+            raise SystemExit("jwt-lab gui: --server needs --admin-key")
+        url, admin_key = options.server.rstrip("/"), options.admin_key
+        clock: Clock = ServerClock()
+    else:
+        from client.cli import default_db_path
+        from client.embedded import start_embedded_server
+
+        db = options.db or (":memory:" if options.demo else str(default_db_path()))
+        server = start_embedded_server(
+            port=0 if options.demo else options.port, db=db,
+            rate=0.0 if options.demo else 1.0, settings=options.server_settings,
+        )  # fmt: skip
+        url, admin_key = server.url, server.admin_key
+        clock = server.clock
+        clock_control = server.clock
+    store, problem = _open_store(options)
+    if options.demo:
+        store, problem = MemoryTokenStore(), None
+    registry = options.registry or (MemoryRegistry() if options.demo else DeviceRegistry())
+    engine = Engine().start()
+    lab = Lab(url, store=store, clock=clock, registry=registry)
+    engine.run(_restore_or_create(lab))
+    admin = AdminClient(url, admin_key)
+    bridge = LabBridge(engine, lab, admin, admin_key=admin_key, embedded=server is not None,
+                       clock_control=clock_control, store_problem=problem)  # fmt: skip
+    window = MainWindow(bridge, server_url=url)
+    bridge.start()
+    return LabApp(window, bridge, engine, server)
+
+
+async def _restore_or_create(lab: Lab) -> None:
+    restored = await lab.restore()
+    if not restored and not lab.devices:
+        for device_id, kind, name in DEFAULT_DEVICES:
+            await lab.add_device(device_id, kind, user="alice", name=name)
+
+
+async def demo_script(app: LabApp) -> None:
+    """The demo: the seed's dual login under 'single' with stateless verification,
+    so the screenshot shows a signed-out phone, a live PC and the red window."""
+    admin = app.bridge.admin
+    lab = app.bridge.lab
+    phone, pc = lab.get("phone"), lab.get("pc")
+    await admin.update_settings(login_policy="single", verify_mode="stateless")
+    await phone.login("alice-pass")
+    await admin.advance_clock(8)
+    await phone.call()
+    await admin.advance_clock(4)
+    await pc.login("alice-pass")
+    await admin.advance_clock(5)
+    await phone.call()  # the revoked session's token still works: stateless
+    await pc.call()
+    await admin.advance_clock(14)
+    await phone.call()  # expired, the refresh is refused: superseded
+    await admin.advance_clock(6)
+    await pc.call()
+    await admin.advance_clock(3)
+
+
+def take_screenshot(app: LabApp, path: Path, qapp: QApplication) -> int:
+    """Run the demo, let the window catch up, save a PNG of it, and quit."""
+    window = app.window
+    window.resize(1280, 800)
+    window.show()
+    future = app.engine.submit(demo_script(app))
+    result: dict[str, int] = {}
+
+    def finish() -> None:
+        if future.exception() is not None:
+            print(f"jwt-lab gui --demo: {future.exception()}", file=sys.stderr)
+            result["code"] = 1
+            qapp.quit()
+            return
+        app.bridge.poll()
+        QTimer.singleShot(1200, save)
+
+    def save() -> None:
+        window.tick()
+        image = window.grab()
+        ok = image.save(str(path))
+        print(f"screenshot saved to {path} ({image.width()}×{image.height()})" if ok
+              else f"could not write {path}", file=sys.stderr if not ok else sys.stdout)  # fmt: skip
+        result["code"] = 0 if ok else 1
+        qapp.quit()
+
+    def wait() -> None:
+        if future.done():
+            finish()
+        else:
+            QTimer.singleShot(50, wait)
+
+    QTimer.singleShot(300, wait)
+    qapp.exec()
+    return result.get("code", 1)
+
+
+def main(options: LaunchOptions) -> int:
+    qapp = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(qapp, QApplication)
+    qapp.setApplicationName("JWT Device Lab")
+    apply_theme(qapp)
+    app = build(options)
+    try:
+        if options.screenshot is not None:
+            return take_screenshot(app, options.screenshot, qapp)
+        if options.demo:
+            app.engine.submit(demo_script(app))
+        app.window.show()
+        return qapp.exec()
+    finally:
+        app.shutdown()
+
+
+__all__ = ["LabApp", "LaunchOptions", "build", "main"]

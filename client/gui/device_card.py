@@ -1,0 +1,265 @@
+"""``DeviceCard``: one device at a glance — state, token countdowns, last call, actions.
+
+Signals (each carries the device id):
+    sign_in_requested, call_requested, sign_out_requested,
+    logout_others_requested, inspect_requested, remove_requested,
+    auto_call_changed(str, float)   seconds between automatic calls, 0 = off
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from client.device import DeviceSnapshot
+from client.gui import theme
+from client.inspect import relative
+
+AUTO_INTERVALS = (0, 2, 3, 5, 10)
+
+
+class TokenBar(QWidget):
+    """A bar that empties as a token's lifetime runs out.
+
+    ``value()`` is the fraction left in thousandths (1000 = fresh, 0 = expired).
+    The colour shifts to amber in the last third and to red once expired.
+    """
+
+    def __init__(self, color: QColor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._color = color
+        self._fraction = 0.0
+        self._expired = False
+        self._present = False
+        self.setMinimumHeight(12)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def sizeHint(self) -> QSize:
+        return QSize(180, 12)
+
+    def set_lifetime(self, issued: float | None, expires: float | None, now: float) -> None:
+        if issued is None or expires is None:
+            self._present, self._fraction, self._expired = False, 0.0, False
+        else:
+            total = max(expires - issued, 1e-6)
+            self._present = True
+            self._fraction = min(1.0, max(0.0, (expires - now) / total))
+            self._expired = now >= expires
+        self.update()
+
+    def value(self) -> int:
+        return round(self._fraction * 1000)
+
+    def color(self) -> QColor:
+        if self._expired:
+            return theme.EXPIRED
+        if self._color == theme.ACCESS and self._fraction < 1 / 3:
+            return theme.ACCESS_NEAR
+        if self._color == theme.REFRESH and self._fraction < 0.15:
+            return theme.ACCESS_NEAR
+        return self._color
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = QRectF(self.rect()).adjusted(0.5, 1.5, -0.5, -1.5)
+        track = self.palette().mid().color()
+        track.setAlpha(90)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(track)
+        painter.drawRoundedRect(rect, 4, 4)
+        if self._present:
+            if self._expired:
+                painter.setBrush(theme.EXPIRED.lighter(170))
+                painter.drawRoundedRect(rect, 4, 4)
+            else:
+                filled = QRectF(rect.x(), rect.y(), rect.width() * self._fraction, rect.height())
+                painter.setBrush(self.color())
+                painter.drawRoundedRect(filled, 4, 4)
+        painter.end()
+
+
+class DeviceCard(QFrame):
+    sign_in_requested = Signal(str)
+    call_requested = Signal(str)
+    sign_out_requested = Signal(str)
+    logout_others_requested = Signal(str)
+    inspect_requested = Signal(str)
+    remove_requested = Signal(str)
+    auto_call_changed = Signal(str, float)
+
+    def __init__(self, snapshot: DeviceSnapshot, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.device_id = snapshot.config.id
+        self.setObjectName("card")
+        self.setMinimumWidth(380)
+        config = snapshot.config
+
+        self.icon = QLabel()
+        self.icon.setPixmap(theme.device_icon(config.type).pixmap(40, 40))
+        self.name = QLabel(config.name)
+        self.name.setObjectName("deviceName")
+        self.subtitle = QLabel()
+        self.subtitle.setObjectName("subtitle")
+        self.badge = QLabel()
+        self.badge.setObjectName("badge")
+        self.badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        header = QHBoxLayout()
+        header.addWidget(self.icon)
+        names = QVBoxLayout()
+        names.setSpacing(0)
+        names.addWidget(self.name)
+        names.addWidget(self.subtitle)
+        header.addLayout(names, 1)
+        header.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignTop)
+
+        self.access_bar = TokenBar(theme.ACCESS)
+        self.refresh_bar = TokenBar(theme.REFRESH)
+        self.access_left = QLabel("—")
+        self.refresh_left = QLabel("—")
+        for label in (self.access_left, self.refresh_left):
+            label.setMinimumWidth(52)
+            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        bars = QGridLayout()
+        bars.setHorizontalSpacing(10)
+        bars.addWidget(QLabel("Access token"), 0, 0)
+        bars.addWidget(self.access_bar, 0, 1)
+        bars.addWidget(self.access_left, 0, 2)
+        bars.addWidget(QLabel("Refresh token"), 1, 0)
+        bars.addWidget(self.refresh_bar, 1, 1)
+        bars.addWidget(self.refresh_left, 1, 2)
+
+        self.reason = QLabel()
+        self.reason.setWordWrap(True)
+        self.reason_box = QFrame()
+        self.reason_box.setObjectName("reasonBanner")
+        reason_layout = QVBoxLayout(self.reason_box)
+        reason_layout.setContentsMargins(8, 5, 8, 5)
+        reason_layout.addWidget(self.reason)
+        self.reason_box.hide()
+        self.last_call = QLabel("No request yet")
+        self.last_call.setObjectName("lastCall")
+        self.last_call.setWordWrap(True)
+
+        self.sign_in = QPushButton("Sign in")
+        self.call = QPushButton("Call API")
+        self.auto = QToolButton()
+        self.auto.setCheckable(True)
+        self.auto.setText("Auto")
+        self.auto.setToolTip("Call the API automatically")
+        self.auto.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        auto_menu = QMenu(self.auto)
+        for seconds in AUTO_INTERVALS:
+            action = auto_menu.addAction("Off" if seconds == 0 else f"Every {seconds} s")
+            action.setData(seconds)
+        auto_menu.triggered.connect(lambda action: self._set_auto(float(action.data())))
+        self.auto.setMenu(auto_menu)
+        self.sign_out = QPushButton("Sign out")
+        self.inspect = QPushButton("Inspect")
+        self.inspect.setToolTip("Decode the tokens and check their signature")
+        self.more = QToolButton()
+        self.more.setText("⋯")
+        self.more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        more_menu = QMenu(self.more)
+        self.logout_others_action = more_menu.addAction(
+            "Sign out other devices", lambda: self.logout_others_requested.emit(self.device_id)
+        )
+        more_menu.addAction("Remove device", lambda: self.remove_requested.emit(self.device_id))
+        self.more.setMenu(more_menu)
+
+        self.sign_in.clicked.connect(lambda: self.sign_in_requested.emit(self.device_id))
+        self.call.clicked.connect(lambda: self.call_requested.emit(self.device_id))
+        self.sign_out.clicked.connect(lambda: self.sign_out_requested.emit(self.device_id))
+        self.sign_in_again = more_menu.addAction(
+            "Sign in again", lambda: self.sign_in_requested.emit(self.device_id)
+        )
+        self.inspect.clicked.connect(lambda: self.inspect_requested.emit(self.device_id))
+
+        buttons = QHBoxLayout()
+        buttons.setSpacing(6)
+        for button in (self.sign_in, self.call, self.auto, self.sign_out, self.inspect):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.more)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 12, 14, 12)
+        layout.setSpacing(8)
+        layout.addLayout(header)
+        layout.addLayout(bars)
+        layout.addWidget(self.reason_box)
+        layout.addWidget(self.last_call)
+        layout.addLayout(buttons)
+        self._session: tuple[str | None, float | None] = (None, None)
+        self.update_snapshot(snapshot, snapshot.now, 0.0)
+
+    def _set_auto(self, seconds: float) -> None:
+        self.set_auto_label(seconds)
+        self.auto_call_changed.emit(self.device_id, float(seconds))
+
+    def set_auto_label(self, seconds: float) -> None:
+        self.auto.setText("Auto" if seconds == 0 else f"⟳ {seconds:g} s")
+        self.auto.setChecked(seconds > 0)
+
+    def update_snapshot(self, snap: DeviceSnapshot, now: float, auto: float) -> None:
+        """Show the device as it is at ``now`` (the device's own clock)."""
+        config = snap.config
+        offset = f"{config.clock_offset:+g} s"
+        self.subtitle.setText(f"{config.type} · {config.user} · clock {offset}")
+        state = str(snap.state)
+        self.badge.setText(state.replace("_", " ").upper())
+        self.badge.setStyleSheet(f"background: {theme.STATE_COLORS.get(state, '#6b7280')};")
+        signed_out = state == "signed_out"
+        if self.property("signedOut") != signed_out:
+            self.setProperty("signedOut", signed_out)
+            self.style().unpolish(self)
+            self.style().polish(self)
+
+        # The refresh bar spans the session, not just the latest rotated token.
+        if snap.sid != self._session[0] and snap.obtained_at is not None:
+            self._session = (snap.sid, snap.obtained_at)
+        self.access_bar.set_lifetime(snap.obtained_at, snap.access_exp, now)
+        self.refresh_bar.set_lifetime(self._session[1], snap.refresh_exp, now)
+        self.access_left.setText(
+            theme.format_clock(snap.access_exp - now) if snap.access_exp else "—"
+        )
+        self.refresh_left.setText(
+            theme.format_clock(snap.refresh_exp - now) if snap.refresh_exp else "—"
+        )
+        if signed_out and snap.message:
+            self.reason.setText(snap.message)
+            self.reason_box.show()
+        else:
+            self.reason_box.hide()
+
+        call = snap.last_call
+        if call is not None:
+            outcome = str(call.status) if call.status is not None else (call.error or "failed")
+            if call.retried:
+                outcome += " (401 → refresh → retry)"
+            elif call.error and call.status:
+                outcome += f" ({call.error})"
+            self.last_call.setText(f"Last: GET {call.path} → {outcome} · {relative(call.at - now)}")
+        has_tokens = snap.access_exp is not None
+        # One of Sign in / Sign out at a time keeps the card narrow and the next step obvious.
+        self.sign_in.setVisible(not has_tokens)
+        self.sign_in.setEnabled(state != "signing_in")
+        self.sign_out.setVisible(has_tokens)
+        self.sign_in_again.setEnabled(has_tokens)
+        self.call.setEnabled(has_tokens)
+        self.inspect.setEnabled(has_tokens)
+        self.logout_others_action.setEnabled(has_tokens)
+        self.set_auto_label(auto)

@@ -1,0 +1,217 @@
+"""Small dialogs: sign in, add a device, inspect a token."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QTabWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from client.device import DEVICE_TYPES
+from client.inspect import TIME_CLAIMS, TokenReport, human_time, inspect_token, relative
+
+TYPE_NAMES = {"mobile": "Phone", "pc": "PC", "tablet": "Tablet", "web": "Browser"}
+
+
+class LoginDialog(QDialog):
+    """Sign a device in: the user is the device's, the password prefilled with the demo one."""
+
+    def __init__(self, device_name: str, user: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Sign in — {device_name}")
+        self.user = QLineEdit(user)
+        self.user.setReadOnly(True)
+        self.password = QLineEdit(f"{user}-pass")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        hint = QLabel("Demo users: alice / alice-pass, bob / bob-pass")
+        hint.setObjectName("subtitle")
+        form = QFormLayout()
+        form.addRow("User", self.user)
+        form.addRow("Password", self.password)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign in")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(hint)
+        layout.addWidget(buttons)
+
+
+class AddDeviceDialog(QDialog):
+    """Type, name, user and clock offset of a new device."""
+
+    def __init__(
+        self, device_type: str, existing: set[str], users: list[str], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Add a device")
+        self.existing = existing
+        self.type = QComboBox()
+        for kind in DEVICE_TYPES:
+            self.type.addItem(TYPE_NAMES[kind], kind)
+        self.type.setCurrentIndex(DEVICE_TYPES.index(device_type))
+        self.name = QLineEdit()
+        self.user = QComboBox()
+        self.user.setEditable(True)
+        self.user.addItems(users or ["alice", "bob"])
+        self.offset = QDoubleSpinBox()
+        self.offset.setRange(-3600, 3600)
+        self.offset.setSuffix(" s")
+        self.offset.setToolTip("Simulate a device whose clock runs ahead (+) or behind (−)")
+        self.margin = QDoubleSpinBox()
+        self.margin.setRange(0, 600)
+        self.margin.setValue(5)
+        self.margin.setSuffix(" s")
+        self.margin.setToolTip(
+            "Refresh this long before the access token expires; 0 waits for the 401"
+        )
+        self.error = QLabel()
+        self.error.setObjectName("subtitle")
+        self.error.hide()
+        form = QFormLayout()
+        form.addRow("Type", self.type)
+        form.addRow("Name", self.name)
+        form.addRow("User", self.user)
+        form.addRow("Clock offset", self.offset)
+        form.addRow("Refresh margin", self.margin)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self._validate)
+        buttons.rejected.connect(self.reject)
+        self.type.currentIndexChanged.connect(self._suggest_name)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self._suggest_name()
+
+    def _suggest_name(self) -> None:
+        kind = self.type.currentData()
+        n = 1
+        while f"{kind}-{n}" in self.existing:
+            n += 1
+        self.name.setText(f"{TYPE_NAMES[kind]} {n}")
+        self._id = f"{kind}-{n}"
+
+    def device_id(self) -> str:
+        return self._id
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "device_id": self._id,
+            "device_type": self.type.currentData(),
+            "name": self.name.text().strip() or self._id,
+            "user": self.user.currentText().strip(),
+            "clock_offset": self.offset.value(),
+            "refresh_margin": self.margin.value(),
+        }
+
+    def _validate(self) -> None:
+        if not self.user.currentText().strip():
+            self.error.setText("A device needs a user")
+            self.error.show()
+            return
+        self.accept()
+
+
+class TokenInspector(QDialog):
+    """Decoded header and claims with human times, signature status, and — on
+    request only — the token itself, with a copy button."""
+
+    def __init__(
+        self,
+        title: str,
+        tokens: dict[str, str],
+        jwks: dict[str, Any] | None,
+        now: float,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Token inspector — {title}")
+        self.resize(620, 520)
+        self.tabs = QTabWidget()
+        self.reports: dict[str, TokenReport] = {}
+        for kind, token in tokens.items():
+            try:
+                report = inspect_token(token, now, jwks)
+            except ValueError as exc:
+                self.tabs.addTab(QLabel(f"Not a JWT: {exc}"), kind)
+                continue
+            self.reports[kind] = report
+            self.tabs.addTab(self._page(report, token), kind)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        layout.addWidget(close)
+
+    def _page(self, report: TokenReport, token: str) -> QWidget:
+        page = QWidget()
+        tree = QTreeWidget()
+        tree.setHeaderLabels(["", "value", "meaning"])
+        tree.setColumnWidth(0, 110)
+        tree.setColumnWidth(1, 230)
+        header = QTreeWidgetItem(tree, ["header"])
+        for key, value in report.header.items():
+            QTreeWidgetItem(header, [key, json.dumps(value), ""])
+        claims = QTreeWidgetItem(tree, ["claims"])
+        for key, value in report.claims.items():
+            meaning = human_time(float(value), report.now) if key in TIME_CLAIMS else ""
+            QTreeWidgetItem(claims, [key, json.dumps(value), meaning])
+        tree.expandAll()
+        left = report.expires_in
+        status = (
+            "no exp claim"
+            if left is None
+            else (f"expired {relative(left)}" if left <= 0 else f"valid, expires {relative(left)}")
+        )
+        lifetime = QLabel(f"<b>Lifetime:</b> {status}")
+        signature = QLabel(f"<b>Signature:</b> {report.signature}")
+        signature.setWordWrap(True)
+        notes = QLabel("<br>".join(report.notes))
+        notes.setWordWrap(True)
+        raw = QPlainTextEdit(token)
+        raw.setReadOnly(True)
+        raw.setMaximumHeight(90)
+        raw.hide()
+        show = QCheckBox("Show the token itself")
+        show.toggled.connect(raw.setVisible)
+        copy = QPushButton("Copy token")
+        copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(token))
+        row = QHBoxLayout()
+        row.addWidget(show)
+        row.addStretch(1)
+        row.addWidget(copy)
+        layout = QVBoxLayout(page)
+        layout.addWidget(tree, 1)
+        layout.addWidget(lifetime)
+        layout.addWidget(signature)
+        if report.notes:
+            layout.addWidget(notes)
+        layout.addLayout(row)
+        layout.addWidget(raw)
+        page.setProperty("generated_at", time.time())
+        return page

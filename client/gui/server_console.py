@@ -1,0 +1,269 @@
+"""``ServerConsole``: the server's settings, applied live, and its sessions.
+
+Signals:
+    settings_changed(dict)      one or more settings to PATCH
+    revoke_session(str)         sid
+    force_expire_user(str)      username
+    rotate_key(), retire_key()
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QComboBox,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+POLICIES = ("multi", "single", "reject", "per_device_type", "max:2", "max:3")
+ALGORITHMS = ("EdDSA", "ES256", "RS256", "HS256")
+COLUMNS = ("user", "device", "type", "created", "last refresh", "state", "reason")
+POLICY_HELP = {
+    "multi": "every login may stay signed in",
+    "single": "a new login signs every other device out (the PC logs the phone out)",
+    "reject": "a new login is refused while another device is signed in",
+    "per_device_type": "one session per device type: a second phone logs the first out",
+    "max:2": "at most two sessions; the oldest is signed out",
+    "max:3": "at most three sessions; the oldest is signed out",
+}
+
+
+def _time(value: float | None) -> str:
+    return datetime.fromtimestamp(value).strftime("%H:%M:%S") if value else "—"
+
+
+class ServerConsole(QFrame):
+    settings_changed = Signal(dict)
+    revoke_session = Signal(str)
+    force_expire_user = Signal(str)
+    rotate_key = Signal()
+    retire_key = Signal()
+
+    def __init__(self, url: str, embedded: bool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("console")
+        self._updating = False
+        title = QLabel(f"Server · {url}" + (" (embedded)" if embedded else ""))
+        title.setObjectName("consoleTitle")
+
+        self.policy = QComboBox()
+        for policy in POLICIES:
+            self.policy.addItem(policy)
+            self.policy.setItemData(
+                self.policy.count() - 1, POLICY_HELP[policy], Qt.ItemDataRole.ToolTipRole
+            )
+        self.policy.currentTextChanged.connect(lambda v: self._changed(login_policy=v))
+
+        self.stateless = QPushButton("stateless")
+        self.stateful = QPushButton("stateful")
+        self.stateless.setToolTip(
+            "Signature and claims only: a revoked session's access token "
+            "keeps working until it expires"
+        )
+        self.stateful.setToolTip(
+            "Also checks the session on every request: revocation is immediate"
+        )
+        self.mode_group = QButtonGroup(self)
+        for button in (self.stateless, self.stateful):
+            button.setCheckable(True)
+            self.mode_group.addButton(button)
+        self.stateless.setChecked(True)
+        self.mode_group.buttonClicked.connect(lambda b: self._changed(verify_mode=b.text()))
+        modes = QHBoxLayout()
+        modes.setSpacing(0)
+        modes.addWidget(self.stateless)
+        modes.addWidget(self.stateful)
+        modes.addStretch(1)
+
+        self.access_ttl = self._spin(1, 3600, "access_ttl")
+        self.refresh_ttl = self._spin(1, 86400, "refresh_ttl")
+        self.leeway = self._spin(0, 600, "leeway")
+        self.algorithm = QComboBox()
+        self.algorithm.addItems(ALGORITHMS)
+        self.algorithm.currentTextChanged.connect(lambda v: self._changed(algorithm=v))
+
+        form = QGridLayout()
+        form.setHorizontalSpacing(10)
+        form.setVerticalSpacing(6)
+        form.addWidget(QLabel("Login policy"), 0, 0)
+        form.addWidget(self.policy, 0, 1, 1, 3)
+        form.addWidget(QLabel("Verify mode"), 1, 0)
+        form.addLayout(modes, 1, 1, 1, 3)
+        form.addWidget(QLabel("Access TTL"), 2, 0)
+        form.addWidget(self.access_ttl, 2, 1)
+        form.addWidget(QLabel("Refresh TTL"), 2, 2)
+        form.addWidget(self.refresh_ttl, 2, 3)
+        form.addWidget(QLabel("Leeway"), 3, 0)
+        form.addWidget(self.leeway, 3, 1)
+        form.addWidget(QLabel("Algorithm"), 3, 2)
+        form.addWidget(self.algorithm, 3, 3)
+
+        self.rotate = QPushButton("Rotate key")
+        self.rotate.setToolTip("A new key signs from now on; tokens of the old key still verify")
+        self.rotate.clicked.connect(self.rotate_key)
+        self.retire = QPushButton("Retire old key")
+        self.retire.setToolTip("The oldest key stops verifying: its tokens are refused at once")
+        self.retire.clicked.connect(self.retire_key)
+        self.user = QComboBox()
+        self.force = QPushButton("Force-expire user")
+        self.force.setObjectName("danger")
+        self.force.clicked.connect(lambda: self.force_expire_user.emit(self.user.currentText()))
+        actions = QHBoxLayout()
+        actions.addWidget(self.rotate)
+        actions.addWidget(self.retire)
+        actions.addStretch(1)
+        actions.addWidget(self.user)
+        actions.addWidget(self.force)
+
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.revoke = QPushButton("Revoke selected session")
+        self.revoke.setObjectName("danger")
+        self.revoke.setEnabled(False)
+        self.table.itemSelectionChanged.connect(
+            lambda: self.revoke.setEnabled(self._selected_sid() is not None)
+        )
+        self.revoke.clicked.connect(self._revoke_selected)
+        self.keys = QLabel()
+        self.keys.setObjectName("subtitle")
+
+        sessions_title = QLabel("Sessions")
+        sessions_title.setObjectName("sectionTitle")
+        sessions_header = QHBoxLayout()
+        sessions_header.addWidget(sessions_title)
+        sessions_header.addStretch(1)
+        sessions_header.addWidget(self.revoke)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 12, 14, 12)
+        layout.setSpacing(8)
+        layout.addWidget(title)
+        layout.addLayout(form)
+        layout.addLayout(actions)
+        layout.addWidget(self.keys)
+        layout.addLayout(sessions_header)
+        layout.addWidget(self.table, 1)
+        self._sids: list[str] = []
+
+    def _spin(self, low: int, high: int, key: str) -> QSpinBox:
+        spin = QSpinBox()
+        spin.setRange(low, high)
+        spin.setSuffix(" s")
+        spin.setKeyboardTracking(False)  # apply on Enter or focus-out, not per keystroke
+        spin.valueChanged.connect(lambda v: self._changed(**{key: v}))
+        return spin
+
+    def _changed(self, **change: Any) -> None:
+        if not self._updating:
+            self.settings_changed.emit(change)
+
+    def _selected_sid(self) -> str | None:
+        rows = {index.row() for index in self.table.selectedIndexes()}
+        if len(rows) != 1:
+            return None
+        row = rows.pop()
+        return self._sids[row] if row < len(self._sids) else None
+
+    def _revoke_selected(self) -> None:
+        sid = self._selected_sid()
+        if sid is not None:
+            self.revoke_session.emit(sid)
+
+    def update_state(self, state: dict[str, Any]) -> None:
+        """Show the server's state without echoing it back as changes."""
+        self._updating = True
+        try:
+            settings = state["settings"]
+            if self.policy.findText(settings["login_policy"]) < 0:
+                self.policy.addItem(settings["login_policy"])
+            self.policy.setCurrentText(settings["login_policy"])
+            (self.stateful if settings["verify_mode"] == "stateful" else self.stateless).setChecked(
+                True
+            )
+            for spin, key in (
+                (self.access_ttl, "access_ttl"),
+                (self.refresh_ttl, "refresh_ttl"),
+                (self.leeway, "leeway"),
+            ):
+                if not spin.hasFocus():
+                    spin.setValue(int(settings[key]))
+            self.algorithm.setCurrentText(settings["algorithm"])
+            users = state.get("users", [])
+            if [self.user.itemText(i) for i in range(self.user.count())] != users:
+                current = self.user.currentText()
+                self.user.clear()
+                self.user.addItems(users)
+                if current in users:
+                    self.user.setCurrentText(current)
+            active_keys = [k for k in state.get("keys", []) if k["state"] == "active"]
+            self.keys.setText(
+                f"Signing keys: {len(active_keys)} active · "
+                + ", ".join(f"{k['alg']} {k['kid'][:8]}…" for k in active_keys[-3:])
+            )
+            self._fill_sessions(state.get("sessions", []))
+        finally:
+            self._updating = False
+
+    def _fill_sessions(self, sessions: list[dict[str, Any]]) -> None:
+        selected = self._selected_sid()
+        recent = sorted(sessions, key=lambda s: s["created_at"], reverse=True)[:200]
+        self._sids = [s["sid"] for s in recent]
+        self.table.setRowCount(len(recent))
+        for row, session in enumerate(recent):
+            values = (
+                session["user"],
+                session["device_name"],
+                session["device_type"],
+                _time(session["created_at"]),
+                _time(session["last_refresh_at"]),
+                session["state"],
+                session["reason"] or "",
+            )
+            for column, value in enumerate(values):
+                item = self.table.item(row, column)
+                if item is None:
+                    item = QTableWidgetItem()
+                    self.table.setItem(row, column, item)
+                item.setText(str(value))
+                color = {"active": "#16a34a", "revoked": "#b91c1c"}.get(session["state"])
+                if column in (5, 6) and color:
+                    item.setForeground(QColor(color))
+                elif column in (5, 6):
+                    item.setForeground(self.palette().placeholderText())
+                else:
+                    item.setForeground(self.palette().text())
+        if selected in self._sids:
+            self.table.selectRow(self._sids.index(selected))
+
+    def sessions_rows(self) -> list[dict[str, str]]:
+        """The table's contents, for tests and accessibility."""
+        rows = []
+        for r in range(self.table.rowCount()):
+            cells = [self.table.item(r, c) for c in range(len(COLUMNS))]
+            rows.append({COLUMNS[c]: cell.text() if cell else "" for c, cell in enumerate(cells)})
+        return rows

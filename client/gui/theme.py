@@ -1,0 +1,95 @@
+"""Look and feel: Fusion with a light or dark palette that follows the system,
+the lab's style sheet, and the colours that carry meaning (states, tokens)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
+from PySide6.QtWidgets import QApplication
+
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
+
+STATE_COLORS = {
+    "active": "#16a34a",
+    "refreshing": "#2563eb",
+    "signing_in": "#2563eb",
+    "offline": "#d97706",
+    "signed_out": "#6b7280",
+}
+ACCESS = QColor("#16a34a")
+ACCESS_NEAR = QColor("#f59e0b")
+REFRESH = QColor("#3b82f6")
+EXPIRED = QColor("#dc2626")
+REVOKED = QColor("#dc2626")
+
+
+def is_dark() -> bool:
+    hints = QGuiApplication.styleHints()
+    return hints.colorScheme() == Qt.ColorScheme.Dark
+
+
+def apply_theme(app: QApplication) -> None:
+    """Fusion, with a palette for the system's colour scheme, and the lab's style sheet."""
+    app.setStyle("Fusion")
+    app.setPalette(_palette(is_dark()))
+    sheet = (ASSETS / "style.qss").read_text(encoding="utf-8")
+    app.setStyleSheet(sheet)
+    QGuiApplication.styleHints().colorSchemeChanged.connect(
+        lambda scheme: app.setPalette(_palette(scheme == Qt.ColorScheme.Dark))
+    )
+
+
+def _palette(dark: bool) -> QPalette:
+    palette = QPalette()
+    if dark:
+        colors = {
+            QPalette.ColorRole.Window: "#1f2227",
+            QPalette.ColorRole.Base: "#2a2e35",
+            QPalette.ColorRole.AlternateBase: "#30353d",
+            QPalette.ColorRole.Text: "#e5e7eb",
+            QPalette.ColorRole.WindowText: "#e5e7eb",
+            QPalette.ColorRole.Button: "#343a42",
+            QPalette.ColorRole.ButtonText: "#e5e7eb",
+            QPalette.ColorRole.Highlight: "#2f6fd6",
+            QPalette.ColorRole.HighlightedText: "#ffffff",
+            QPalette.ColorRole.ToolTipBase: "#2a2e35",
+            QPalette.ColorRole.ToolTipText: "#e5e7eb",
+            QPalette.ColorRole.PlaceholderText: "#9ca3af",
+            QPalette.ColorRole.Mid: "#4b5563",
+        }
+    else:
+        colors = {
+            QPalette.ColorRole.Window: "#f3f4f6",
+            QPalette.ColorRole.Base: "#ffffff",
+            QPalette.ColorRole.AlternateBase: "#f7f8fa",
+            QPalette.ColorRole.Text: "#111827",
+            QPalette.ColorRole.WindowText: "#111827",
+            QPalette.ColorRole.Button: "#f9fafb",
+            QPalette.ColorRole.ButtonText: "#111827",
+            QPalette.ColorRole.Highlight: "#2f6fd6",
+            QPalette.ColorRole.HighlightedText: "#ffffff",
+            QPalette.ColorRole.ToolTipBase: "#ffffff",
+            QPalette.ColorRole.ToolTipText: "#111827",
+            QPalette.ColorRole.PlaceholderText: "#6b7280",
+            QPalette.ColorRole.Mid: "#d1d5db",
+        }
+    for role, value in colors.items():
+        palette.setColor(role, QColor(value))
+    return palette
+
+
+def device_icon(device_type: str) -> QIcon:
+    path = ASSETS / "icons" / f"{device_type}.svg"
+    return QIcon(str(path if path.exists() else ASSETS / "icons" / "web.svg"))
+
+
+def format_clock(seconds: float) -> str:
+    """``2:31`` for long spans, ``12 s`` for short ones, ``expired`` below zero."""
+    if seconds <= 0:
+        return "expired"
+    if seconds < 100:
+        return f"{seconds:.0f} s"
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}:{secs:02d}"

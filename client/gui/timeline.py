@@ -1,0 +1,316 @@
+"""The timeline: one lane per device, each token's lifetime as a bar, events as markers.
+
+``TimelineModel`` is plain Python: it turns device and server events into
+lanes, segments, markers and the red "revoked but still accepted" windows.
+``TimelineView`` paints the model, scrolling with time; hovering a marker
+shows what happened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QBrush, QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPolygonF
+from PySide6.QtWidgets import QToolTip, QWidget
+
+from client.events import DeviceEvent, SignedOut, StateChanged, TokensIssued, Unauthorized
+from client.gui import theme
+
+MARKER_COLORS = {
+    "login": QColor("#16a34a"),
+    "refresh": QColor("#2563eb"),
+    "restored": QColor("#7c3aed"),
+    "401": QColor("#f59e0b"),
+    "signed_out": QColor("#dc2626"),
+    "revoked": QColor("#dc2626"),
+    "reuse": QColor("#dc2626"),
+    "offline": QColor("#d97706"),
+}
+
+
+@dataclass(slots=True)
+class Segment:
+    kind: str  # "access" or "refresh"
+    start: float
+    end: float
+
+
+@dataclass(slots=True)
+class Marker:
+    at: float
+    kind: str
+    text: str
+
+
+@dataclass(slots=True)
+class Window:
+    """A revoked session's access token, still accepted (stateless)."""
+
+    start: float
+    end: float
+    reason: str
+
+
+@dataclass(slots=True)
+class Lane:
+    device_id: str
+    name: str
+    segments: list[Segment] = field(default_factory=list)
+    markers: list[Marker] = field(default_factory=list)
+    windows: dict[str, Window] = field(default_factory=dict)  # by sid
+
+
+class TimelineModel:
+    """Lanes built from events; bounded, so a long session does not grow without end."""
+
+    MAX_ITEMS = 400
+
+    def __init__(self) -> None:
+        self.lanes: dict[str, Lane] = {}
+        self.origin: float | None = None
+        self._revoked: dict[str, tuple[float, str, str]] = {}  # sid -> (at, reason, device)
+
+    def set_devices(self, devices: list[tuple[str, str]]) -> None:
+        """Keep lanes for these (id, name) pairs, in this order."""
+        old = self.lanes
+        self.lanes = {i: old.get(i) or Lane(i, name) for i, name in devices}
+        for device_id, name in devices:
+            self.lanes[device_id].name = name
+
+    def clear(self) -> None:
+        for lane in self.lanes.values():
+            lane.segments.clear()
+            lane.markers.clear()
+            lane.windows.clear()
+        self._revoked.clear()
+        self.origin = None
+
+    def _lane(self, device_id: str | None) -> Lane | None:
+        return self.lanes.get(device_id or "")
+
+    def _mark(self, lane: Lane, at: float, kind: str, text: str) -> None:
+        if self.origin is None:
+            self.origin = at
+        lane.markers.append(Marker(at, kind, text))
+        del lane.markers[: -self.MAX_ITEMS]
+
+    def _cut(self, lane: Lane, at: float, kinds: tuple[str, ...]) -> None:
+        for segment in lane.segments:
+            if segment.kind in kinds and segment.end > at >= segment.start:
+                segment.end = at
+
+    def add_device_event(self, event: DeviceEvent) -> None:
+        lane = self._lane(event.device_id)
+        if lane is None:
+            return
+        if isinstance(event, TokensIssued):
+            self._cut(lane, event.at, ("access", "refresh"))
+            lane.segments.append(Segment("access", event.at, event.access_exp))
+            if event.refresh_exp is not None:
+                lane.segments.append(Segment("refresh", event.at, event.refresh_exp))
+            del lane.segments[: -self.MAX_ITEMS]
+            self._mark(
+                lane, event.at, event.how, f"{event.how}: new access token {event.access_fp}"
+            )
+        elif isinstance(event, Unauthorized):
+            self._mark(
+                lane, event.at, "401", f"401 on {event.path} ({event.reason or 'invalid_token'})"
+            )
+        elif isinstance(event, SignedOut):
+            self._cut(lane, event.at, ("access", "refresh"))
+            self._mark(lane, event.at, "signed_out", event.message)
+        elif isinstance(event, StateChanged) and event.new == "offline":
+            self._mark(lane, event.at, "offline", "server unreachable: offline, tokens kept")
+
+    def add_server_event(self, event: dict[str, Any]) -> None:
+        kind = event.get("type")
+        lane = self._lane(event.get("device_id"))
+        if kind == "session_revoked" and lane is not None:
+            self._revoked[event["sid"]] = (event["at"], event.get("reason", ""), lane.device_id)
+            self._mark(lane, event["at"], "revoked", f"session revoked ({event.get('reason')})")
+        elif kind == "reuse_detected" and lane is not None:
+            self._mark(lane, event["at"], "reuse", "refresh token reuse detected: family revoked")
+        elif kind == "revoked_token_accepted":
+            revoked = self._revoked.get(event.get("sid", ""))
+            if revoked is None:
+                return
+            at, reason, device_id = revoked
+            target = self.lanes.get(device_id)
+            if target is None:
+                return
+            window = target.windows.get(event["sid"])
+            end = max(event.get("access_exp", event["at"]), event["at"])
+            if window is None:
+                target.windows[event["sid"]] = Window(at, end, reason)
+            else:
+                window.end = max(window.end, end)
+
+    def markers_near(self, device_id: str, at: float, tolerance: float) -> list[Marker]:
+        lane = self.lanes.get(device_id)
+        if lane is None:
+            return []
+        return [m for m in lane.markers if abs(m.at - at) <= tolerance]
+
+
+class TimelineView(QWidget):
+    """Paints a ``TimelineModel`` over the last ``span`` seconds, ending a little after now."""
+
+    LANE_HEIGHT = 56
+    LABEL_WIDTH = 120
+
+    def __init__(self, model: TimelineModel, now: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.now = now  # a callable: the displayed clock
+        self.span = 90.0
+        self.setMouseTracking(True)
+        self.setMinimumHeight(150)
+
+    def sizeHint(self) -> QSize:
+        return QSize(900, 40 + self.LANE_HEIGHT * max(1, len(self.model.lanes)))
+
+    def _range(self) -> tuple[float, float]:
+        now = self.now()
+        origin = self.model.origin
+        if origin is not None and now - origin < self.span * 0.85:
+            start = origin - 3  # early on, fill from the left rather than scroll
+            return start, start + self.span
+        end = now + self.span * 0.12
+        return end - self.span, end
+
+    def _x(self, t: float, start: float, end: float) -> float:
+        width = self.width() - self.LABEL_WIDTH - 16
+        return self.LABEL_WIDTH + (t - start) / (end - start) * width
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        start, end = self._range()
+        text = self.palette().text().color()
+        muted = self.palette().placeholderText().color()
+        grid = self.palette().mid().color()
+        origin = self.model.origin if self.model.origin is not None else self.now()
+
+        # time axis: a tick every 10 s of lab time
+        painter.setPen(QPen(grid, 1))
+        bottom = self.height() - 40
+        first = origin + (((start - origin) // 10) + 1) * 10
+        t = first
+        while t < end:
+            x = self._x(t, start, end)
+            painter.setPen(QPen(grid, 1, Qt.PenStyle.DotLine))
+            painter.drawLine(QPointF(x, 8), QPointF(x, bottom))
+            painter.setPen(muted)
+            rel = t - origin
+            sign = "-" if rel < 0 else "+"
+            label = f"T{sign}{int(abs(rel)) // 60:02d}:{int(abs(rel)) % 60:02d}"
+            painter.drawText(
+                QRectF(x - 40, bottom + 4, 80, 16), Qt.AlignmentFlag.AlignCenter, label
+            )
+            t += 10
+        now_x = self._x(self.now(), start, end)
+        painter.setPen(QPen(QColor("#6366f1"), 1.5))
+        painter.drawLine(QPointF(now_x, 8), QPointF(now_x, bottom))
+
+        self._legend(painter, muted)
+        for index, lane in enumerate(self.model.lanes.values()):
+            top = 12 + index * self.LANE_HEIGHT
+            painter.setPen(text)
+            painter.drawText(
+                QRectF(8, top, self.LABEL_WIDTH - 12, 26),
+                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                painter.fontMetrics().elidedText(
+                    lane.name, Qt.TextElideMode.ElideRight, self.LABEL_WIDTH - 14
+                ),
+            )
+            painter.setPen(QPen(grid, 1))
+            painter.drawLine(
+                QPointF(self.LABEL_WIDTH, top + 40), QPointF(self.width() - 8, top + 40)
+            )
+            painter.setPen(Qt.PenStyle.NoPen)
+            for segment in lane.segments:
+                if segment.end < start or segment.start > end:
+                    continue
+                x0, x1 = self._x(segment.start, start, end), self._x(segment.end, start, end)
+                color = theme.REFRESH if segment.kind == "access" else theme.REFRESH.lighter(160)
+                y, h = (top + 8, 10) if segment.kind == "access" else (top + 22, 5)
+                painter.setBrush(color)
+                painter.drawRoundedRect(QRectF(x0, y, max(1.5, x1 - x0 - 2), h), 3, 3)
+            for window in lane.windows.values():
+                x0, x1 = self._x(window.start, start, end), self._x(window.end, start, end)
+                rect = QRectF(x0, top + 6, max(2.0, x1 - x0), 14)
+                painter.setBrush(QColor(220, 38, 38, 60))
+                painter.setPen(QPen(theme.REVOKED, 1))
+                painter.drawRect(rect)
+                painter.setBrush(QBrush(theme.REVOKED, Qt.BrushStyle.BDiagPattern))
+                painter.drawRect(rect)
+                painter.setPen(Qt.PenStyle.NoPen)
+            for marker in lane.markers:
+                if not start <= marker.at <= end:
+                    continue
+                self._draw_marker(painter, self._x(marker.at, start, end), top, marker)
+        painter.end()
+
+    def _legend(self, painter: QPainter, color: QColor) -> None:
+        items = (
+            (theme.REFRESH, "access token", None),
+            (theme.REFRESH.lighter(160), "refresh token", None),
+            (QColor(220, 38, 38, 60), "revoked but still accepted", theme.REVOKED),
+        )
+        x = self.width() - 16
+        for fill, label, border in reversed(items):
+            width = painter.fontMetrics().horizontalAdvance(label)
+            x -= width
+            painter.setPen(color)
+            painter.drawText(QRectF(x, self.height() - 20, width + 4, 16), label)
+            x -= 18
+            painter.setPen(QPen(border, 1) if border else Qt.PenStyle.NoPen)
+            painter.setBrush(fill)
+            painter.drawRect(QRectF(x, self.height() - 16, 12, 9))
+            x -= 14
+        painter.setPen(Qt.PenStyle.NoPen)
+
+    def _draw_marker(self, painter: QPainter, x: float, top: float, marker: Marker) -> None:
+        color = MARKER_COLORS.get(marker.kind, QColor("#6b7280"))
+        painter.setBrush(color)
+        painter.setPen(Qt.PenStyle.NoPen)
+        if marker.kind in ("login", "restored"):
+            painter.drawPolygon(
+                QPolygonF([QPointF(x - 5, top - 2), QPointF(x + 5, top - 2), QPointF(x, top + 5)])
+            )
+        elif marker.kind in ("revoked", "signed_out", "reuse"):
+            painter.setPen(QPen(color, 2))
+            painter.drawLine(QPointF(x, top), QPointF(x, top + 34))
+            painter.setPen(Qt.PenStyle.NoPen)
+        elif marker.kind == "401":
+            painter.setPen(QPen(color, 2.2))
+            painter.drawLine(QPointF(x - 4, top + 29), QPointF(x + 4, top + 37))
+            painter.drawLine(QPointF(x - 4, top + 37), QPointF(x + 4, top + 29))
+            painter.setPen(Qt.PenStyle.NoPen)
+        else:
+            painter.drawEllipse(QPointF(x, top + 13), 4, 4)
+
+    def marker_at(self, x: float, y: float) -> Marker | None:
+        index = int((y - 12) // self.LANE_HEIGHT)
+        lanes = list(self.model.lanes.values())
+        if not 0 <= index < len(lanes) or x < self.LABEL_WIDTH:
+            return None
+        start, end = self._range()
+        t = start + (x - self.LABEL_WIDTH) / max(1, self.width() - self.LABEL_WIDTH - 16) * (
+            end - start
+        )
+        tolerance = 6 / max(1, self.width() - self.LABEL_WIDTH) * (end - start)
+        near = self.model.markers_near(lanes[index].device_id, t, tolerance)
+        return min(near, key=lambda m: abs(m.at - t)) if near else None
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        marker = self.marker_at(event.position().x(), event.position().y())
+        if marker is None:
+            QToolTip.hideText()
+            return
+        origin = self.model.origin or marker.at
+        QToolTip.showText(
+            event.globalPosition().toPoint(), f"T+{marker.at - origin:.1f}s · {marker.text}", self
+        )
