@@ -88,9 +88,11 @@ def build(options: LaunchOptions) -> LabApp:
 
         db = options.db or (":memory:" if options.demo else str(default_db_path()))
         server = start_embedded_server(
-            port=0 if options.demo else options.port, db=db,
-            rate=0.0 if options.demo else 1.0, settings=options.server_settings,
-        )  # fmt: skip
+            port=0 if options.demo else options.port,
+            db=db,
+            rate=0.0 if options.demo else 1.0,
+            settings=options.server_settings,
+        )
         url, admin_key = server.url, server.admin_key
         clock = server.clock
         clock_control = server.clock
@@ -102,8 +104,15 @@ def build(options: LaunchOptions) -> LabApp:
     lab = Lab(url, store=store, clock=clock, registry=registry)
     engine.run(_restore_or_create(lab))
     admin = AdminClient(url, admin_key)
-    bridge = LabBridge(engine, lab, admin, admin_key=admin_key, embedded=server is not None,
-                       clock_control=clock_control, store_problem=problem)  # fmt: skip
+    bridge = LabBridge(
+        engine,
+        lab,
+        admin,
+        admin_key=admin_key,
+        embedded=server is not None,
+        clock_control=clock_control,
+        store_problem=problem,
+    )
     window = MainWindow(bridge, server_url=url)
     bridge.start()
     return LabApp(window, bridge, engine, server)
@@ -159,8 +168,10 @@ def take_screenshot(app: LabApp, path: Path, qapp: QApplication) -> int:
         window.tick()
         image = window.grab()
         ok = image.save(str(path))
-        print(f"screenshot saved to {path} ({image.width()}×{image.height()})" if ok
-              else f"could not write {path}", file=sys.stderr if not ok else sys.stdout)  # fmt: skip
+        if ok:
+            print(f"screenshot saved to {path} ({image.width()}×{image.height()})")
+        else:
+            print(f"jwt-lab gui: could not write {path}", file=sys.stderr)
         result["code"] = 0 if ok else 1
         qapp.quit()
 
