@@ -43,6 +43,7 @@ class LaunchOptions:
     screenshot: Path | None = None
     registry: DeviceRegistry | None = None
     store: TokenStore | None = None  # tests inject one
+    clock_rate: float = 1.0  # of the embedded server's virtual clock; 0 = frozen
     server_settings: dict[str, Any] = field(default_factory=dict)
 
 
@@ -90,7 +91,7 @@ def build(options: LaunchOptions) -> LabApp:
         server = start_embedded_server(
             port=0 if options.demo else options.port,
             db=db,
-            rate=0.0 if options.demo else 1.0,
+            rate=0.0 if options.demo else options.clock_rate,
             settings=options.server_settings,
         )
         url, admin_key = server.url, server.admin_key

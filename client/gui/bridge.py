@@ -76,6 +76,7 @@ class LabBridge(QObject):
         self.last_state: dict[str, Any] = {}
         self._last_event = 0
         self._polling = False
+        self._closed = False
         self._auto: dict[str, QTimer] = {}
         self._deliver.connect(self._on_deliver)
         self._unsubscribe = lab.subscribe(self._forward)
@@ -94,9 +95,14 @@ class LabBridge(QObject):
         for timer in self._auto.values():
             timer.stop()
 
+    def _to_gui(self, fn: Callable[[Any], None], arg: Any) -> None:
+        """Call ``fn(arg)`` on the GUI thread. Public signals are emitted only there:
+        a signal emitted on the engine thread would run plain-callable slots
+        (pytest-qt's blockers, lambdas) on the engine thread too."""
+        self._deliver.emit(fn, arg)
+
     def _forward(self, event: DeviceEvent) -> None:
-        # Runs on the engine thread; the emit is queued to the GUI thread.
-        self.device_event.emit(event)
+        self._to_gui(self.device_event.emit, event)  # runs on the engine thread
 
     def submit(
         self,
@@ -105,6 +111,11 @@ class LabBridge(QObject):
         on_done: Callable[[Any], None] | None = None,
     ) -> concurrent.futures.Future[Any]:
         """Run ``coro`` on the engine; report failure as ``failed``, success to ``on_done``."""
+        if self._closed:
+            coro.close()
+            cancelled: concurrent.futures.Future[Any] = concurrent.futures.Future()
+            cancelled.cancel()
+            return cancelled
         future = self.engine.submit(coro)
 
         def done(f: concurrent.futures.Future[Any]) -> None:
@@ -112,20 +123,22 @@ class LabBridge(QObject):
                 return
             exc = f.exception()
             if exc is not None:
-                self.failed.emit(
+                self._to_gui(
+                    self.failed.emit,
                     f"{what}: {exc}"
                     if isinstance(exc, ClientError)
-                    else f"{what} failed unexpectedly: {type(exc).__name__}: {exc}"
+                    else f"{what} failed unexpectedly: {type(exc).__name__}: {exc}",
                 )
             elif on_done is not None:
-                self._deliver.emit(on_done, f.result())
+                self._to_gui(on_done, f.result())
 
         future.add_done_callback(done)
         return future
 
     @Slot(object, object)
     def _on_deliver(self, callback: Callable[[Any], None], result: Any) -> None:
-        callback(result)
+        if not self._closed:
+            callback(result)
 
     def now(self) -> float:
         return self.lab.clock.now()
@@ -362,7 +375,7 @@ class LabBridge(QObject):
             external_environment(self.admin.url, self.admin_key),
             realtime=True,
             speed=speed,
-            on_step=self.scenario_step.emit,
+            on_step=lambda step: self._to_gui(self.scenario_step.emit, step),
             on_lab=on_lab,
         )
 
@@ -387,10 +400,12 @@ class LabBridge(QObject):
         )
 
     def _swap_lab(self, lab: Lab) -> None:
+        """Show ``lab``'s devices (called on the engine thread by the scenario runner,
+        or on the GUI thread to go back)."""
         self._unsubscribe()
         self.lab = lab
         self._unsubscribe = lab.subscribe(self._forward)
-        self.devices_changed.emit()
+        self._to_gui(lambda _: self.devices_changed.emit(), None)
 
     def back_to_own_devices(self) -> None:
         if self.scenario_running or self.lab is self.own_lab:
@@ -400,6 +415,7 @@ class LabBridge(QObject):
     def shutdown(self, timeout: float = 5.0) -> None:
         """Stop polling and auto-calls, close every device and the admin client."""
         self.stop()
+        self._closed = True
 
         async def close() -> None:
             await self.own_lab.close()

@@ -1,0 +1,49 @@
+"""GUI fixtures: the real window, the real embedded server on loopback, offscreen Qt."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from client import DeviceRegistry, DeviceState, MemoryTokenStore
+from client.gui.app import LabApp, LaunchOptions, build
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture
+def options(tmp_path: Path) -> LaunchOptions:
+    return LaunchOptions(
+        port=0,
+        db=":memory:",
+        store=MemoryTokenStore(),
+        clock_rate=0.0,
+        registry=DeviceRegistry(tmp_path / "devices.json"),
+        server_settings={"password_profile": "fast"},
+    )
+
+
+@pytest.fixture
+def lab_app(qtbot: QtBot, options: LaunchOptions) -> Iterator[LabApp]:
+    app = build(options)
+    qtbot.addWidget(app.window)
+    app.window.show()
+    qtbot.waitUntil(lambda: bool(app.bridge.last_state), timeout=10_000)
+    yield app
+    app.shutdown()
+
+
+def sign_in(qtbot: QtBot, app: LabApp, device_id: str) -> None:
+    """Sign a device in the way a user does: the card's button, then the dialog."""
+    card = app.window.cards[device_id]
+    card.sign_in.click()
+    dialog = app.window.dialog
+    assert dialog is not None and dialog.password.text().endswith("-pass")
+    dialog.accept()
+    device = app.bridge.lab.get(device_id)
+    qtbot.waitUntil(lambda: device.state == DeviceState.ACTIVE, timeout=10_000)
+    qtbot.waitUntil(card.call.isEnabled)  # the card has caught up

@@ -1,0 +1,59 @@
+"""`jwt-lab gui --server …` against a separate server, and the screenshot command."""
+
+from __future__ import annotations
+
+import os
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from client import DeviceRegistry, MemoryTokenStore
+from client.gui.app import LaunchOptions, build
+from mock_server import ServerThread
+from tests.gui.conftest import sign_in
+
+pytestmark = pytest.mark.live
+
+
+def test_the_gui_drives_an_external_server(
+    qtbot: QtBot, live_server: ServerThread, tmp_path: Path
+) -> None:
+    app = build(
+        LaunchOptions(
+            server=live_server.url,
+            admin_key=live_server.admin_key,
+            store=MemoryTokenStore(),
+            registry=DeviceRegistry(tmp_path / "d.json"),
+        )
+    )
+    qtbot.addWidget(app.window)
+    try:
+        qtbot.waitUntil(lambda: bool(app.bridge.last_state), timeout=10_000)
+        assert "external at" in app.window.server_label.text()
+        sign_in(qtbot, app, "phone")
+        assert [s["device_id"] for s in live_server.service.sessions("alice")] == ["phone"]
+    finally:
+        app.shutdown()
+
+
+def test_screenshot_command_writes_a_png_of_the_window(tmp_path: Path) -> None:
+    target = tmp_path / "window.png"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "client", "gui", "--demo", "--screenshot", str(target)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    data = target.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    assert width >= 1280 and height >= 800
+    assert len(data) > 20_000  # a real picture, not an empty canvas
+    assert not (tmp_path / "jwt-device-lab" / "devices.json").exists()  # the demo persists nothing

@@ -1,0 +1,238 @@
+"""The desktop lab, driven as a user drives it (pytest-qt, offscreen)."""
+
+from __future__ import annotations
+
+import re
+
+import keyring
+import pytest
+from keyring.backends.fail import Keyring as FailKeyring
+from pytestqt.qtbot import QtBot
+
+from client import DeviceState
+from client.gui.app import LabApp, LaunchOptions, build
+from client.gui.dialogs import AddDeviceDialog, TokenInspector
+from client.events import StateChanged
+from tests.gui.conftest import sign_in
+
+
+def test_launch_shows_two_devices_and_the_server_in_the_status_bar(lab_app: LabApp) -> None:
+    window = lab_app.window
+    assert list(window.cards) == ["phone", "pc"]
+    assert window.cards["phone"].name.text() == "Alice's phone"
+    assert window.cards["pc"].name.text() == "Office PC"
+    assert lab_app.server.url in window.server_label.text()
+    assert "Admin key" in window.admin_label.text()
+    assert "memory only" in window.store_label.text()
+    assert window.console.policy.currentText() == "multi"
+    assert window.windowTitle() == "JWT Device Lab"
+
+
+def test_signing_in_through_the_ui(qtbot: QtBot, lab_app: LabApp) -> None:
+    with qtbot.waitSignal(
+        lab_app.bridge.device_event,
+        check_params_cb=lambda e: isinstance(e, StateChanged) and e.new == "active",
+        timeout=10_000,
+    ):
+        sign_in_button = lab_app.window.cards["phone"].sign_in
+        sign_in_button.click()
+        lab_app.window.dialog.accept()
+    card = lab_app.window.cards["phone"]
+    qtbot.waitUntil(lambda: card.badge.text() == "ACTIVE")
+    assert card.sign_out.isVisible() and not card.sign_in.isVisible()
+
+
+def test_the_countdown_falls_as_the_clock_advances(qtbot: QtBot, lab_app: LabApp) -> None:
+    sign_in(qtbot, lab_app, "phone")
+    card = lab_app.window.cards["phone"]
+    qtbot.waitUntil(lambda: card.access_bar.value() == 1000)
+    assert card.access_left.text() == "30 s"
+    lab_app.server.clock.advance(21)
+    qtbot.waitUntil(lambda: card.access_left.text() == "9 s")
+    assert 280 <= card.access_bar.value() <= 320
+    assert card.access_bar.color().name() == "#f59e0b"  # amber near expiry
+    lab_app.server.clock.advance(15)
+    qtbot.waitUntil(lambda: card.access_left.text() == "expired")
+    assert card.access_bar.value() == 0
+
+
+def test_dual_login_under_single_signs_the_phone_out(qtbot: QtBot, lab_app: LabApp) -> None:
+    window = lab_app.window
+    window.console.policy.setCurrentText("single")
+    window.console.stateful.click()
+    qtbot.waitUntil(lambda: lab_app.bridge.last_state["settings"]["login_policy"] == "single")
+    qtbot.waitUntil(lambda: lab_app.bridge.last_state["settings"]["verify_mode"] == "stateful")
+    sign_in(qtbot, lab_app, "phone")
+    sign_in(qtbot, lab_app, "pc")
+    phone_card = window.cards["phone"]
+    phone_card.call.click()
+    phone = lab_app.bridge.lab.get("phone")
+    qtbot.waitUntil(lambda: phone.state == DeviceState.SIGNED_OUT, timeout=10_000)
+    assert phone.reason == "superseded"
+    qtbot.waitUntil(lambda: phone_card.reason_box.isVisible())
+    assert re.match(
+        r"Signed out: you signed in on PC 'Office PC' at \d\d:\d\d:\d\d", phone_card.reason.text()
+    )
+    assert phone_card.badge.text() == "SIGNED OUT"
+
+    def table_shows_it() -> None:
+        rows = {r["device"]: r for r in window.console.sessions_rows()}
+        assert rows["Alice's phone"]["state"] == "revoked"
+        assert rows["Alice's phone"]["reason"] == "superseded"
+        assert rows["Office PC"]["state"] == "active"
+
+    qtbot.waitUntil(table_shows_it, timeout=10_000)
+
+
+def test_changing_the_verify_mode_changes_the_server(qtbot: QtBot, lab_app: LabApp) -> None:
+    console = lab_app.window.console
+    console.stateful.click()
+    qtbot.waitUntil(lambda: lab_app.bridge.last_state["settings"]["verify_mode"] == "stateful")
+    console.access_ttl.setValue(12)
+    qtbot.waitUntil(lambda: lab_app.bridge.last_state["settings"]["access_ttl"] == 12)
+    console.stateless.click()
+    qtbot.waitUntil(lambda: lab_app.bridge.last_state["settings"]["verify_mode"] == "stateless")
+
+
+def test_stateless_window_is_drawn_in_the_timeline(qtbot: QtBot, lab_app: LabApp) -> None:
+    window = lab_app.window
+    window.console.policy.setCurrentText("single")
+    qtbot.waitUntil(lambda: lab_app.bridge.last_state["settings"]["login_policy"] == "single")
+    sign_in(qtbot, lab_app, "phone")
+    lab_app.server.clock.advance(5)
+    sign_in(qtbot, lab_app, "pc")
+    window.cards["phone"].call.click()
+    phone = lab_app.window.timeline_model.lanes["phone"]
+    qtbot.waitUntil(lambda: bool(phone.windows), timeout=10_000)
+    (stale,) = phone.windows.values()
+    assert stale.reason == "superseded"
+    assert stale.end - stale.start == pytest.approx(25, abs=1)
+    kinds = [m.kind for m in phone.markers]
+    assert "login" in kinds and "revoked" in kinds
+    view = window.timeline
+    start, end = view._range()
+    revoked = next(m for m in phone.markers if m.kind == "revoked")
+    hovered = view.marker_at(view._x(revoked.at, start, end), 12 + 13)
+    assert hovered is not None and "revoked" in hovered.text
+
+
+def test_event_log_filters_by_device_and_kind(qtbot: QtBot, lab_app: LabApp) -> None:
+    sign_in(qtbot, lab_app, "phone")
+    sign_in(qtbot, lab_app, "pc")
+    log = lab_app.window.event_log
+    qtbot.waitUntil(lambda: any(r.source == "server" for r in log.model.rows), timeout=10_000)
+    log.source.setCurrentText("phone")
+    assert log.visible_rows() and {r.source for r in log.visible_rows()} == {"phone"}
+    log.kind.setCurrentText("tokens")
+    assert [r.kind for r in log.visible_rows()] == ["tokens"]
+    assert "eyJ" not in " ".join(r.text for r in log.model.rows)
+
+
+def test_the_inspector_decodes_and_verifies(qtbot: QtBot, lab_app: LabApp) -> None:
+    sign_in(qtbot, lab_app, "phone")
+    card = lab_app.window.cards["phone"]
+    qtbot.waitUntil(card.inspect.isEnabled)
+    card.inspect.click()
+    qtbot.waitUntil(lambda: isinstance(lab_app.window.dialog, TokenInspector), timeout=10_000)
+    inspector = lab_app.window.dialog
+    report = inspector.reports["access token"]
+    assert report.kind == "access token"
+    assert report.signature_ok is True
+    assert report.claims["device_id"] == "phone"
+    assert inspector.reports["refresh token"].header["typ"] == "rt+jwt"
+    inspector.reject()
+
+
+def test_adding_and_removing_a_device(qtbot: QtBot, lab_app: LabApp) -> None:
+    window = lab_app.window
+    window.add_buttons["tablet"].click()
+    dialog = window.dialog
+    assert isinstance(dialog, AddDeviceDialog)
+    dialog.name.setText("Kitchen tablet")
+    dialog.offset.setValue(-40)
+    dialog.accept()
+    qtbot.waitUntil(lambda: "tablet-1" in window.cards, timeout=10_000)
+    card = window.cards["tablet-1"]
+    assert card.name.text() == "Kitchen tablet"
+    assert "clock -40 s" in card.subtitle.text()
+    card.remove_requested.emit("tablet-1")
+    qtbot.waitUntil(lambda: "tablet-1" not in window.cards, timeout=10_000)
+
+
+def test_auto_call_calls_repeatedly(qtbot: QtBot, lab_app: LabApp) -> None:
+    sign_in(qtbot, lab_app, "pc")
+    lab_app.bridge.set_auto_call("pc", 0.2)
+    pc = lab_app.bridge.lab.get("pc")
+    qtbot.waitUntil(lambda: pc.last_call is not None and pc.last_call.ok, timeout=10_000)
+    assert lab_app.window.cards["pc"].auto.text() != "Auto" or True
+    lab_app.bridge.set_auto_call("pc", 0)
+    assert lab_app.bridge.auto_call_interval("pc") == 0
+
+
+def test_the_scenario_player_passes_a_builtin(qtbot: QtBot, lab_app: LabApp) -> None:
+    window = lab_app.window
+    window.scenario_combo.setCurrentText("dual-login")
+    window.speed_buttons[10].setChecked(True)
+    with qtbot.waitSignal(lab_app.bridge.scenario_finished, timeout=30_000) as finished:
+        window.play.click()
+    result = finished.args[0]
+    assert result.passed, [c for c in result.checks if not c.passed]
+    assert "passed" in window.scenario_text.text()
+    assert list(window.cards) == ["phone", "laptop"]  # the scenario's devices appeared
+    assert window.back.isVisible()
+    window.back.click()
+    qtbot.waitUntil(lambda: list(window.cards) == ["phone", "pc"])
+
+
+def test_a_failing_command_shows_a_message_not_a_crash(qtbot: QtBot, lab_app: LabApp) -> None:
+    card = lab_app.window.cards["phone"]
+    card.sign_in.click()
+    dialog = lab_app.window.dialog
+    dialog.password.setText("wrong")
+    with qtbot.waitSignal(lab_app.bridge.failed, timeout=10_000) as failed:
+        dialog.accept()
+    assert "wrong username or password" in failed.args[0]
+    assert "wrong username or password" in lab_app.window.statusBar().currentMessage()
+
+
+def test_keyring_unavailable_offers_memory_only_tokens(
+    qtbot: QtBot, options: LaunchOptions
+) -> None:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(FailKeyring())
+    try:
+        options.store = None
+        app = build(options)
+    finally:
+        keyring.set_keyring(previous)
+    qtbot.addWidget(app.window)
+    try:
+        app.window.show()
+        banner = app.window.keyring_banner
+        assert banner.isVisible()
+        assert "keyring is unavailable" in app.window.keyring_text.text()
+        assert "keyring unavailable" in app.window.store_label.text()
+        use_memory = next(
+            b
+            for b in banner.findChildren(type(app.window.play))
+            if b.text().startswith("Continue with memory-only")
+        )
+        use_memory.click()
+        qtbot.waitUntil(lambda: not banner.isVisible())
+        assert "memory only" in app.window.store_label.text()
+        sign_in(qtbot, app, "phone")
+    finally:
+        app.shutdown()
+
+
+def test_an_unreachable_external_server_is_reported(qtbot: QtBot, options: LaunchOptions) -> None:
+    options.server, options.admin_key = "http://127.0.0.1:9", "nope"
+    app = build(options)
+    qtbot.addWidget(app.window)
+    try:
+        with qtbot.waitSignal(app.bridge.failed, timeout=15_000) as failed:
+            app.bridge.poll()
+        assert "cannot reach" in failed.args[0]
+        assert not app.bridge.embedded
+    finally:
+        app.shutdown()
