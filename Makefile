@@ -1,5 +1,5 @@
 # Two commands do all the set-up on a fresh machine:
-#   make run    creates .venv, installs the app, launches it
+#   make run    creates .venv, installs the app, launches the desktop lab
 #   make test   creates .venv, installs the app with its test extras, runs the suite
 # Both are idempotent: a second run only reinstalls when pyproject.toml changed.
 
@@ -8,7 +8,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 ARGS   ?=
 
-.PHONY: run test lint typecheck check bench clean
+.PHONY: run serve test lint typecheck check bench screenshot clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,14 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed-app
 
 run: $(VENV)/.installed-app
+	$(BIN)/jwt-lab $(ARGS)
+
+serve: $(VENV)/.installed-app
 	$(BIN)/jwt-lab serve $(ARGS)
+
+# The README's picture of the real window, rendered by the app itself offscreen.
+screenshot: $(VENV)/.installed-app
+	QT_QPA_PLATFORM=offscreen $(BIN)/jwt-lab gui --demo --screenshot assets/screenshot.png
 
 test: $(VENV)/.installed-test
 	PATH="$(CURDIR)/$(BIN):$$PATH" tests/run.sh $(ARGS)

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 POLICIES = ("multi", "single", "reject", "per_device_type", "max:2", "max:3")
 ALGORITHMS = ("EdDSA", "ES256", "RS256", "HS256")
 COLUMNS = ("user", "device", "type", "created", "last refresh", "state", "reason")
+HEADERS = ("user", "device", "type", "created", "refreshed", "state", "reason")
 POLICY_HELP = {
     "multi": "every login may stay signed in",
     "single": "a new login signs every other device out (the PC logs the phone out)",
@@ -132,7 +133,7 @@ class ServerConsole(QFrame):
         actions.addWidget(self.force)
 
         self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.setHorizontalHeaderLabels(list(HEADERS))
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

@@ -10,9 +10,9 @@ from keyring.backends.fail import Keyring as FailKeyring
 from pytestqt.qtbot import QtBot
 
 from client import DeviceState
+from client.events import StateChanged
 from client.gui.app import LabApp, LaunchOptions, build
 from client.gui.dialogs import AddDeviceDialog, TokenInspector
-from client.events import StateChanged
 from tests.gui.conftest import sign_in
 
 
@@ -236,3 +236,41 @@ def test_an_unreachable_external_server_is_reported(qtbot: QtBot, options: Launc
         assert not app.bridge.embedded
     finally:
         app.shutdown()
+
+
+def test_a_restart_restores_devices_still_signed_in(
+    qtbot: QtBot, options: LaunchOptions, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from mock_server.runner import bind_socket
+
+    probe = bind_socket("127.0.0.1", 0)
+    options.port = probe.getsockname()[1]  # the same port twice: the issuer stays the same
+    probe.close()
+    options.db = str(tmp_path / "server.sqlite3")
+    first = build(options)
+    qtbot.addWidget(first.window)
+    try:
+        qtbot.waitUntil(lambda: bool(first.bridge.last_state), timeout=10_000)
+        sign_in(qtbot, first, "pc")
+    finally:
+        first.shutdown()
+
+    second = build(options)  # same devices file, token store and server database
+    qtbot.addWidget(second.window)
+    try:
+        pc = second.bridge.lab.get("pc")
+        assert pc.state == DeviceState.ACTIVE
+        assert second.bridge.lab.get("phone").state == DeviceState.SIGNED_OUT
+        second.window.cards["pc"].call.click()
+        qtbot.waitUntil(lambda: pc.last_call is not None, timeout=10_000)
+        assert pc.last_call.status == 200
+    finally:
+        second.shutdown()
+
+
+def test_palettes_follow_the_colour_scheme() -> None:
+    from client.gui.theme import _palette
+
+    light, dark = _palette(False), _palette(True)
+    assert light.window().color().lightness() > 200
+    assert dark.window().color().lightness() < 60
