@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
@@ -12,6 +13,21 @@ from mock_server import ServerThread, Settings, VirtualClock, create_app
 
 ADMIN_KEY = "test-admin-key"
 BASE_URL = "http://testserver"
+
+
+# Two base64url JSON segments starting "{" ("eyJ") joined by a dot: a JWT.
+JWT_PATTERN = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}")
+
+
+@pytest.fixture(autouse=True)
+def no_token_in_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Across the whole suite: no log record, from our code or a library, holds a token."""
+    caplog.set_level("INFO")
+    yield
+    for when in ("setup", "call", "teardown"):
+        for record in caplog.get_records(when):  # type: ignore[arg-type]
+            message = record.getMessage()
+            assert not JWT_PATTERN.search(message), f"a token was logged: {message[:120]}"
 
 
 @pytest.fixture

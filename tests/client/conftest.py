@@ -50,8 +50,14 @@ _KEY = secrets.token_bytes(32)
 
 def make_jwt(exp: float, *, sid: str = "sid-1", typ: str = "at+jwt", **claims: Any) -> str:
     """A JWT shaped like the server's (the client never checks signatures)."""
-    payload = {"sub": "alice", "sid": sid, "exp": int(exp), "iat": int(exp) - 30,
-               "jti": secrets.token_hex(4), **claims}  # fmt: skip
+    payload = {
+        "sub": "alice",
+        "sid": sid,
+        "exp": int(exp),
+        "iat": int(exp) - 30,
+        "jti": secrets.token_hex(4),
+        **claims,
+    }
     return jwt.encode(payload, _KEY, algorithm="HS256", headers={"typ": typ})
 
 

@@ -30,9 +30,15 @@ def jwt_lab(*args: str) -> subprocess.CompletedProcess[str]:
 def tokens(live_server: ServerThread) -> dict[str, str]:
     response = httpx.post(
         f"{live_server.url}/oauth/token",
-        data={"grant_type": "password", "username": "alice", "password": "alice-pass",
-              "client_id": "jwt-device-lab", "device_id": "phone", "device_type": "mobile"},
-    )  # fmt: skip
+        data={
+            "grant_type": "password",
+            "username": "alice",
+            "password": "alice-pass",
+            "client_id": "jwt-device-lab",
+            "device_id": "phone",
+            "device_type": "mobile",
+        },
+    )
     return response.json()  # type: ignore[no-any-return]
 
 

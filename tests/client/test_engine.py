@@ -19,8 +19,12 @@ def test_commands_run_on_the_engine_thread_and_events_come_back(
 ) -> None:
     received: queue.Queue[tuple[DeviceEvent, str]] = queue.Queue()
     with Engine() as engine:
-        lab = Lab(live_server.url, store=MemoryTokenStore(), clock=clock,
-                  registry=DeviceRegistry(tmp_path / "d.json"))  # fmt: skip
+        lab = Lab(
+            live_server.url,
+            store=MemoryTokenStore(),
+            clock=clock,
+            registry=DeviceRegistry(tmp_path / "d.json"),
+        )
         lab.subscribe(lambda e: received.put((e, threading.current_thread().name)))
         phone = engine.run(lab.add_device("phone", "mobile", user="alice"))
         engine.run(phone.login("alice-pass"))

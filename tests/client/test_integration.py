@@ -144,8 +144,14 @@ async def test_restart_restores_devices_from_the_store(
     registry = DeviceRegistry(tmp_path / "devices.json")
 
     def new_lab() -> Lab:
-        return Lab("http://testserver", store=store, clock=clock, registry=registry,
-                   transport_factory=lambda: httpx.ASGITransport(app=app), auto_reconnect=False)  # fmt: skip
+        return Lab(
+            "http://testserver",
+            store=store,
+            clock=clock,
+            registry=registry,
+            transport_factory=lambda: httpx.ASGITransport(app=app),
+            auto_reconnect=False,
+        )
 
     first = new_lab()
     phone = await first.add_device("phone", "mobile", user="alice", refresh_margin=0)
@@ -170,8 +176,13 @@ async def test_restore_after_the_session_expired_signs_out(
 ) -> None:
     store = MemoryTokenStore()
     registry = DeviceRegistry(tmp_path / "devices.json")
-    lab = Lab("http://testserver", store=store, clock=clock, registry=registry,
-              transport_factory=lambda: httpx.ASGITransport(app=app))  # fmt: skip
+    lab = Lab(
+        "http://testserver",
+        store=store,
+        clock=clock,
+        registry=registry,
+        transport_factory=lambda: httpx.ASGITransport(app=app),
+    )
     phone = await lab.add_device("phone", "mobile", user="alice")
     await phone.login("alice-pass")
     await lab.close()
@@ -179,7 +190,9 @@ async def test_restore_after_the_session_expired_signs_out(
     again = Lab("http://testserver", store=store, clock=clock, registry=registry)
     await again.restore()
     assert (again.devices["phone"].state, again.devices["phone"].reason) == (
-        DeviceState.SIGNED_OUT, "refresh_expired")  # fmt: skip
+        DeviceState.SIGNED_OUT,
+        "refresh_expired",
+    )
     await again.close()
 
 
@@ -187,8 +200,13 @@ async def test_restore_after_the_session_expired_signs_out(
 async def loopback_lab(
     live_server: ServerThread, clock: VirtualClock, tmp_path: Path
 ) -> AsyncIterator[Lab]:
-    lab = Lab(live_server.url, store=MemoryTokenStore(), clock=clock,
-              registry=DeviceRegistry(tmp_path / "d.json"), auto_reconnect=False)  # fmt: skip
+    lab = Lab(
+        live_server.url,
+        store=MemoryTokenStore(),
+        clock=clock,
+        registry=DeviceRegistry(tmp_path / "d.json"),
+        auto_reconnect=False,
+    )
     yield lab
     await lab.close()
 
@@ -219,8 +237,13 @@ async def test_over_loopback_server_down_goes_offline_and_recovers(
     tmp_path: Path,  # type: ignore[no-untyped-def]
 ) -> None:
     server = ServerThread(settings, clock=clock).start()
-    lab = Lab(server.url, store=MemoryTokenStore(), clock=clock,
-              registry=DeviceRegistry(tmp_path / "d.json"), auto_reconnect=False)  # fmt: skip
+    lab = Lab(
+        server.url,
+        store=MemoryTokenStore(),
+        clock=clock,
+        registry=DeviceRegistry(tmp_path / "d.json"),
+        auto_reconnect=False,
+    )
     phone = await lab.add_device("phone", "mobile", user="alice")
     await phone.login("alice-pass")
     tokens = phone.tokens

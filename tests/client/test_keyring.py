@@ -92,15 +92,21 @@ def test_the_readme_script_kicks_the_phone_and_a_new_process_finds_the_pc_signed
     settings = Settings(login_policy="single", verify_mode="stateful", password_profile="fast")
     with ServerThread(settings) as server:
         first = subprocess.run(
-            [sys.executable, str(script), server.url], capture_output=True, text=True, env=env,
+            [sys.executable, str(script), server.url],
+            capture_output=True,
+            text=True,
+            env=env,
             timeout=60,
-        )  # fmt: skip
+        )
         assert first.returncode == 0, first.stderr
         assert "phone: signed_out - Signed out: you signed in on PC 'Office PC'" in first.stdout
         second = subprocess.run(
-            [sys.executable, str(script), server.url, "restart"], capture_output=True, text=True,
-            env=env, timeout=60,
-        )  # fmt: skip
+            [sys.executable, str(script), server.url, "restart"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
         assert second.returncode == 0, second.stderr
         assert "pc: active 200" in second.stdout
         assert "phone: signed_out" in second.stdout

@@ -24,10 +24,15 @@ from tests.client.test_store import BrokenKeyring, DictKeyring
 
 
 def make_lab(app: FastAPI, clock: VirtualClock, tmp_path: Path, store, **kwargs) -> Lab:  # type: ignore[no-untyped-def]
-    return Lab("http://testserver", store=store, clock=clock,
-               registry=DeviceRegistry(tmp_path / "devices.json"),
-               transport_factory=lambda: httpx.ASGITransport(app=app), auto_reconnect=False,
-               **kwargs)  # fmt: skip
+    return Lab(
+        "http://testserver",
+        store=store,
+        clock=clock,
+        registry=DeviceRegistry(tmp_path / "devices.json"),
+        transport_factory=lambda: httpx.ASGITransport(app=app),
+        auto_reconnect=False,
+        **kwargs,
+    )
 
 
 async def test_login_with_a_locked_keyring_signs_out_with_a_message(

@@ -20,8 +20,13 @@ def test_from_response_reads_expiry_from_the_exp_claims() -> None:
 
 
 def test_opaque_tokens_fall_back_to_expires_in() -> None:
-    body = {"access_token": "opaque", "token_type": "bearer", "expires_in": 60,
-            "refresh_token": "opaque-rt", "refresh_expires_in": 600}  # fmt: skip
+    body = {
+        "access_token": "opaque",
+        "token_type": "bearer",
+        "expires_in": 60,
+        "refresh_token": "opaque-rt",
+        "refresh_expires_in": 600,
+    }
     tokens = TokenSet.from_response(body, NOW)
     assert tokens.access_exp == NOW + 60
     assert tokens.refresh_exp == NOW + 600
@@ -37,9 +42,13 @@ def test_response_without_refresh_token_keeps_the_old_one() -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [{}, {"access_token": ""}, {"access_token": "x", "token_type": "mac"},
-     {"access_token": "x", "refresh_token": 5}],
-)  # fmt: skip
+    [
+        {},
+        {"access_token": ""},
+        {"access_token": "x", "token_type": "mac"},
+        {"access_token": "x", "refresh_token": 5},
+    ],
+)
 def test_unusable_token_responses_are_refused(body: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         TokenSet.from_response(body, NOW)
@@ -47,9 +56,14 @@ def test_unusable_token_responses_are_refused(body: dict[str, object]) -> None:
 
 @pytest.mark.parametrize(
     ("now", "margin", "expected"),
-    [(NOW, 5, False), (NOW + 24, 5, False), (NOW + 25, 5, True), (NOW + 40, 5, True),
-     (NOW + 40, 0, False)],
-)  # fmt: skip
+    [
+        (NOW, 5, False),
+        (NOW + 24, 5, False),
+        (NOW + 25, 5, True),
+        (NOW + 40, 5, True),
+        (NOW + 40, 0, False),
+    ],
+)
 def test_needs_refresh_honours_the_margin(now: float, margin: float, expected: bool) -> None:
     tokens = TokenSet.from_response(token_body(NOW), NOW)
     assert needs_refresh(tokens, now, margin) is expected

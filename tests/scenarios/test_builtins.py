@@ -14,12 +14,25 @@ BUILTINS = builtin_scenarios()
 def test_the_library_covers_the_issue() -> None:
     names = {load_scenario(p).name for p in BUILTINS}
     assert len(BUILTINS) >= 12
-    for required in ("refresh-on-401", "proactive-refresh", "refresh-expiry", "dual-login",
-                     "dual-login-stateless", "policy-reject", "policy-per-device-type",
-                     "policy-max-2", "forced-expiry-stateful", "forced-expiry-stateless",
-                     "stolen-refresh-after-owner", "stolen-refresh-before-owner",
-                     "concurrent-refresh", "key-rotation", "clock-skew", "restart-and-logout",
-                     "server-down"):  # fmt: skip
+    for required in (
+        "refresh-on-401",
+        "proactive-refresh",
+        "refresh-expiry",
+        "dual-login",
+        "dual-login-stateless",
+        "policy-reject",
+        "policy-per-device-type",
+        "policy-max-2",
+        "forced-expiry-stateful",
+        "forced-expiry-stateless",
+        "stolen-refresh-after-owner",
+        "stolen-refresh-before-owner",
+        "concurrent-refresh",
+        "key-rotation",
+        "clock-skew",
+        "restart-and-logout",
+        "server-down",
+    ):
         assert required in names
 
 

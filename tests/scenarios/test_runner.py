@@ -41,8 +41,12 @@ def write(tmp_path: Path, text: str, name: str = "s.toml") -> Path:
 
 
 def jwt_lab(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "client", "scenario", *args],
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "client", "scenario", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 async def test_a_wrong_expectation_fails_and_the_scenario_goes_on(tmp_path: Path) -> None:
@@ -60,8 +64,15 @@ def test_cli_exit_codes_and_reports(tmp_path: Path) -> None:
     ok = jwt_lab("run", str(good))
     assert ok.returncode == 0, ok.stderr
     assert "✓ status = 200" in ok.stdout
-    failed = jwt_lab("run", str(good), str(bad), "--json", str(tmp_path / "r.json"),
-                     "--junit", str(tmp_path / "r.xml"))  # fmt: skip
+    failed = jwt_lab(
+        "run",
+        str(good),
+        str(bad),
+        "--json",
+        str(tmp_path / "r.json"),
+        "--junit",
+        str(tmp_path / "r.xml"),
+    )
     assert failed.returncode == 1
     assert "✗ status: expected 418, got 200" in failed.stdout
     assert "1/2 scenarios passed" in failed.stdout
@@ -84,22 +95,34 @@ def test_cli_exit_codes_and_reports(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda t: t.replace('action = "call"', 'action = "dance"'), "step 2: unknown action 'dance'"),
-        (lambda t: t.replace('device = "phone"\naction = "call"', 'device = "toaster"\naction = "call"'),
-         "step 2 (at 40 s, call): unknown device 'toaster'"),
+        (
+            lambda t: t.replace('action = "call"', 'action = "dance"'),
+            "step 2: unknown action 'dance'",
+        ),
+        (
+            lambda t: t.replace(
+                'device = "phone"\naction = "call"', 'device = "toaster"\naction = "call"'
+            ),
+            "step 2 (at 40 s, call): unknown device 'toaster'",
+        ),
         (lambda t: t.replace("at = 40", "at = -1"), "step 2 (call): 'at' is required"),
         (lambda t: t.replace("at = 0", "at = 50"), "steps must be in time order"),
         (lambda t: t.replace("status = 200", 'status = "200"'), "'status' must be an integer"),
         (lambda t: t.replace("status = 200", "colour = 1"), "unknown key 'colour'"),
-        (lambda t: t.replace('user = "alice"', 'user = "alice"\nfavourite = 1'), "device 1: unknown key"),
+        (
+            lambda t: t.replace('user = "alice"', 'user = "alice"\nfavourite = 1'),
+            "device 1: unknown key",
+        ),
         (lambda t: t.replace('type = "mobile"', 'type = "fridge"'), "type 'fridge' is not one of"),
         (lambda t: t + "\n[server]\nlogin_policy = 3\n", "'login_policy' must be a string"),
         (lambda t: t.replace('name = "tiny"', ""), "'name' is required"),
-        (lambda t: t + "\n[[steps]]\nat = 50\naction = \"steal_refresh\"\ndevice = \"phone\"\n",
-         "'as' (the attacker's name) is required"),
+        (
+            lambda t: t + '\n[[steps]]\nat = 50\naction = "steal_refresh"\ndevice = "phone"\n',
+            "'as' (the attacker's name) is required",
+        ),
         (lambda t: "name = [", "not valid TOML"),
     ],
-)  # fmt: skip
+)
 def test_invalid_files_name_the_file_the_step_and_the_problem(
     tmp_path: Path,
     edit,

@@ -21,8 +21,12 @@ from tests.server.helpers import ADMIN, login, me, refresh
 async def test_admin_api_needs_the_admin_key(
     client: httpx.AsyncClient, headers: dict[str, str]
 ) -> None:
-    for method, path in [("GET", "/admin/state"), ("POST", "/admin/keys/rotate"),
-                         ("PATCH", "/admin/settings"), ("GET", "/admin/events")]:  # fmt: skip
+    for method, path in [
+        ("GET", "/admin/state"),
+        ("POST", "/admin/keys/rotate"),
+        ("PATCH", "/admin/settings"),
+        ("GET", "/admin/events"),
+    ]:
         response = await client.request(method, path, headers=headers, json={})
         assert response.status_code == 401, (method, path)
         assert response.json()["error"] == "admin_key_required"
@@ -55,8 +59,13 @@ async def test_state_shows_settings_keys_users_and_sessions(
 
 
 async def test_settings_are_validated(client: httpx.AsyncClient) -> None:
-    for body in ({"access_ttl": 0}, {"verify_mode": "sometimes"}, {"colour": "red"},
-                 {"algorithm": "none"}, {"leeway": "lots"}):  # fmt: skip
+    for body in (
+        {"access_ttl": 0},
+        {"verify_mode": "sometimes"},
+        {"colour": "red"},
+        {"algorithm": "none"},
+        {"leeway": "lots"},
+    ):
         response = await client.patch("/admin/settings", json=body, headers=ADMIN)
         assert response.status_code == 400, body
         assert response.json()["error"] == "invalid_request"
@@ -101,9 +110,10 @@ async def test_revoke_one_session_by_sid(client: httpx.AsyncClient) -> None:
 
 async def test_users_can_be_added_and_deleted(client: httpx.AsyncClient) -> None:
     created = await client.put(
-        "/admin/users/carol", json={"password": "carol-pass", "display_name": "Carol"},
+        "/admin/users/carol",
+        json={"password": "carol-pass", "display_name": "Carol"},
         headers=ADMIN,
-    )  # fmt: skip
+    )
     assert created.status_code == 200
     tokens = await login(client, "carol")
     assert (await me(client, tokens["access_token"])).json()["display_name"] == "Carol"

@@ -13,10 +13,26 @@ import httpx
 def test_serve_prints_its_url_and_admin_key_and_serves(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with subprocess.Popen(
-        [sys.executable, "-m", "client", "serve", "--port", "0", "--db", str(tmp_path / "s.db"),
-         "--admin-key", "cli-key", "--virtual-clock", "--log-level", "warning"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
-    ) as process:  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "client",
+            "serve",
+            "--port",
+            "0",
+            "--db",
+            str(tmp_path / "s.db"),
+            "--admin-key",
+            "cli-key",
+            "--virtual-clock",
+            "--log-level",
+            "warning",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    ) as process:
         try:
             assert process.stdout is not None
             first = process.stdout.readline()
@@ -25,9 +41,10 @@ def test_serve_prints_its_url_and_admin_key_and_serves(tmp_path: Path) -> None:
             assert "cli-key" in process.stdout.readline()
             assert httpx.get(f"{url}/healthz", timeout=5).text == "ok"
             advanced = httpx.post(
-                f"{url}/admin/clock/advance", json={"seconds": 5},
+                f"{url}/admin/clock/advance",
+                json={"seconds": 5},
                 headers={"X-Admin-Key": "cli-key"},
-            )  # fmt: skip
+            )
             assert advanced.status_code == 200
         finally:
             process.terminate()
@@ -38,16 +55,29 @@ def test_serve_prints_its_url_and_admin_key_and_serves(tmp_path: Path) -> None:
 def test_serve_refuses_a_non_loopback_address() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "client", "serve", "--host", "0.0.0.0", "--db", ":memory:"],  # noqa: S104
-        capture_output=True, text=True, timeout=30,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.returncode == 2
     assert "--allow-remote" in result.stderr
 
 
 def test_serve_rejects_a_bad_policy() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "client", "serve", "--login-policy", "sometimes", "--db", ":memory:"],
-        capture_output=True, text=True, timeout=30,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "client",
+            "serve",
+            "--login-policy",
+            "sometimes",
+            "--db",
+            ":memory:",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.returncode == 2
     assert "unknown login policy" in result.stderr

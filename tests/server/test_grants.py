@@ -35,9 +35,18 @@ async def test_password_grant_issues_an_at_jwt_and_an_rt_jwt(client: httpx.Async
     assert header(body["access_token"])["alg"] == "EdDSA"
     access = claims(body["access_token"])
     assert set(access) == {
-        "iss", "sub", "aud", "exp", "iat", "jti", "client_id", "scope", "sid",
-        "device_id", "device_type",
-    }  # fmt: skip
+        "iss",
+        "sub",
+        "aud",
+        "exp",
+        "iat",
+        "jti",
+        "client_id",
+        "scope",
+        "sid",
+        "device_id",
+        "device_type",
+    }
     assert access["sub"] == "alice"
     assert access["device_id"] == "phone-1"
     assert access["device_type"] == "mobile"
@@ -115,23 +124,36 @@ async def test_access_token_never_outlives_its_session(
     [
         ({}, "invalid_request"),
         ({"grant_type": "password"}, "invalid_request"),
-        ({"grant_type": "password", "username": "alice", "client_id": CLIENT_ID}, "invalid_request"),
+        (
+            {"grant_type": "password", "username": "alice", "client_id": CLIENT_ID},
+            "invalid_request",
+        ),
         ({"grant_type": "password", "username": "alice", "password": "x"}, "invalid_request"),
         ({"grant_type": "client_credentials"}, "unsupported_grant_type"),
         ({"grant_type": "refresh_token"}, "invalid_request"),
         ({"grant_type": "refresh_token", "refresh_token": "garbage"}, "invalid_grant"),
         (
-            {"grant_type": "password", "username": "alice", "password": "alice-pass",
-             "client_id": CLIENT_ID, "device_type": "toaster"},
+            {
+                "grant_type": "password",
+                "username": "alice",
+                "password": "alice-pass",
+                "client_id": CLIENT_ID,
+                "device_type": "toaster",
+            },
             "invalid_request",
         ),
         (
-            {"grant_type": "password", "username": "alice", "password": "alice-pass",
-             "client_id": CLIENT_ID, "scope": "admin"},
+            {
+                "grant_type": "password",
+                "username": "alice",
+                "password": "alice-pass",
+                "client_id": CLIENT_ID,
+                "scope": "admin",
+            },
             "invalid_scope",
         ),
     ],
-)  # fmt: skip
+)
 async def test_token_endpoint_errors_follow_rfc6749(
     client: httpx.AsyncClient, data: dict[str, str], error: str
 ) -> None:
@@ -144,9 +166,13 @@ async def test_token_endpoint_errors_follow_rfc6749(
 async def test_unknown_client_is_invalid_client(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "/oauth/token",
-        data={"grant_type": "password", "username": "alice", "password": "alice-pass",
-              "client_id": "evil-app"},
-    )  # fmt: skip
+        data={
+            "grant_type": "password",
+            "username": "alice",
+            "password": "alice-pass",
+            "client_id": "evil-app",
+        },
+    )
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
 
@@ -173,9 +199,14 @@ async def test_repeated_parameter_is_refused(client: httpx.AsyncClient) -> None:
 async def test_unknown_parameters_are_ignored(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "/oauth/token",
-        data={"grant_type": "password", "username": "alice", "password": "alice-pass",
-              "client_id": CLIENT_ID, "color": "blue"},
-    )  # fmt: skip
+        data={
+            "grant_type": "password",
+            "username": "alice",
+            "password": "alice-pass",
+            "client_id": CLIENT_ID,
+            "color": "blue",
+        },
+    )
     assert response.status_code == 200
 
 
@@ -191,9 +222,12 @@ async def test_unknown_client_on_refresh_is_invalid_client(client: httpx.AsyncCl
     tokens = await login(client)
     response = await client.post(
         "/oauth/token",
-        data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"],
-              "client_id": "evil-app"},
-    )  # fmt: skip
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": tokens["refresh_token"],
+            "client_id": "evil-app",
+        },
+    )
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
 
@@ -207,8 +241,11 @@ async def test_refresh_token_is_bound_to_the_client_it_was_issued_to(
         tokens = await login(c)
         response = await c.post(
             "/oauth/token",
-            data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"],
-                  "client_id": "other-app"},
-        )  # fmt: skip
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": tokens["refresh_token"],
+                "client_id": "other-app",
+            },
+        )
     assert response.status_code == 400
     assert response.json()["reason"] == "wrong_client"

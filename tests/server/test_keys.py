@@ -96,9 +96,12 @@ async def test_every_algorithm_issues_verifiable_tokens(
         else:
             key = jwt.PyJWKSet.from_dict({"keys": published})[header(tokens["access_token"])["kid"]]
             jwt.decode(
-                tokens["access_token"], key, algorithms=[algorithm],
-                audience="jwt-device-lab-api", options={"verify_exp": False},
-            )  # fmt: skip
+                tokens["access_token"],
+                key,
+                algorithms=[algorithm],
+                audience="jwt-device-lab-api",
+                options={"verify_exp": False},
+            )
 
 
 async def test_switching_algorithm_live_keeps_old_tokens_working(

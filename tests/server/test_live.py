@@ -20,9 +20,13 @@ def form(
     user: str = "alice", device_id: str = "phone", device_type: str = "mobile"
 ) -> dict[str, str]:
     return {
-        "grant_type": "password", "username": user, "password": f"{user}-pass",
-        "client_id": "jwt-device-lab", "device_id": device_id, "device_type": device_type,
-    }  # fmt: skip
+        "grant_type": "password",
+        "username": user,
+        "password": f"{user}-pass",
+        "client_id": "jwt-device-lab",
+        "device_id": device_id,
+        "device_type": device_type,
+    }
 
 
 def test_a_standard_oauth_client_and_jwt_library_work_from_metadata_alone(
@@ -53,10 +57,13 @@ def test_a_standard_oauth_client_and_jwt_library_work_from_metadata_alone(
     jwks_client = jwt.PyJWKClient(metadata["jwks_uri"])
     key = jwks_client.get_signing_key_from_jwt(renewed["access_token"])
     claims = jwt.decode(
-        renewed["access_token"], key, algorithms=["EdDSA"],
-        audience=metadata["x_audience"], issuer=metadata["issuer"],
+        renewed["access_token"],
+        key,
+        algorithms=["EdDSA"],
+        audience=metadata["x_audience"],
+        issuer=metadata["issuer"],
         options={"verify_exp": False},  # the server's clock is virtual here
-    )  # fmt: skip
+    )
     assert claims["sub"] == "alice"
 
 
@@ -88,11 +95,15 @@ async def test_fifty_concurrent_refreshes_over_loopback_rotate_once(
         base_url=live_server.url, limits=httpx.Limits(max_connections=50)
     ) as c:
         tokens = (await c.post("/oauth/token", data=form())).json()
-        responses = await asyncio.gather(*(
-            c.post("/oauth/token", data={"grant_type": "refresh_token",
-                                         "refresh_token": tokens["refresh_token"]})
-            for _ in range(50)
-        ))  # fmt: skip
+        responses = await asyncio.gather(
+            *(
+                c.post(
+                    "/oauth/token",
+                    data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+                )
+                for _ in range(50)
+            )
+        )
     assert {r.status_code for r in responses} == {200}
     assert len({r.json()["refresh_token"] for r in responses}) == 1
     sid = live_server.service.sessions("alice")[0]["sid"]
@@ -106,9 +117,11 @@ def test_event_stream_delivers_live_events(live_server: ServerThread) -> None:
 
     def listen() -> None:
         with httpx.stream(
-            "GET", f"{live_server.url}/admin/events",
-            headers={"X-Admin-Key": live_server.admin_key}, timeout=10,
-        ) as response:  # fmt: skip
+            "GET",
+            f"{live_server.url}/admin/events",
+            headers={"X-Admin-Key": live_server.admin_key},
+            timeout=10,
+        ) as response:
             ready.set()
             for line in response.iter_lines():
                 if line.startswith("event: "):

@@ -12,9 +12,21 @@ from tests.server.helpers import ADMIN, login, me, refresh
 
 def session(sid: str, device_id: str, device_type: str, created: float) -> SessionRecord:
     return SessionRecord(
-        sid, "alice", "c", device_id, device_type, device_id, "profile", created, created + 180,
-        None, 0, None, None, None,
-    )  # fmt: skip
+        sid,
+        "alice",
+        "c",
+        device_id,
+        device_type,
+        device_id,
+        "profile",
+        created,
+        created + 180,
+        None,
+        0,
+        None,
+        None,
+        None,
+    )
 
 
 PHONE = session("s-phone", "phone", "mobile", 1)

@@ -15,9 +15,13 @@ async def test_failures_lock_the_user_and_retry_after_is_honoured(
         await login(client, password="wrong", expect=400)
     locked = await client.post(
         "/oauth/token",
-        data={"grant_type": "password", "username": "alice", "password": "alice-pass",
-              "client_id": "jwt-device-lab"},
-    )  # fmt: skip
+        data={
+            "grant_type": "password",
+            "username": "alice",
+            "password": "alice-pass",
+            "client_id": "jwt-device-lab",
+        },
+    )
     assert locked.status_code == 429
     assert locked.json()["error"] == "slow_down"
     wait = int(locked.headers["retry-after"])

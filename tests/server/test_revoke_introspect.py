@@ -63,8 +63,11 @@ async def test_users_see_and_end_only_their_own_sessions(client: httpx.AsyncClie
     headers = {"Authorization": f"Bearer {pc['access_token']}"}
     listed = (await client.get("/api/sessions", headers=headers)).json()["sessions"]
     assert [(s["device_id"], s["current"]) for s in listed] == [("phone", False), ("pc", True)]
-    bob_sid = (await client.get("/api/sessions", headers={
-        "Authorization": f"Bearer {bob['access_token']}"})).json()["sessions"][0]["sid"]  # fmt: skip
+    bob_sid = (
+        await client.get(
+            "/api/sessions", headers={"Authorization": f"Bearer {bob['access_token']}"}
+        )
+    ).json()["sessions"][0]["sid"]
     assert (await client.delete(f"/api/sessions/{bob_sid}", headers=headers)).status_code == 404
     ended = await client.delete(f"/api/sessions/{listed[0]['sid']}", headers=headers)
     assert ended.status_code == 200

@@ -17,6 +17,7 @@ from mock_server import Settings, VirtualClock, create_app
 from tests.conftest import ADMIN_KEY, BASE_URL
 
 ADMIN = {"X-Admin-Key": ADMIN_KEY}
+SENT: list[str] = []  # every generated request, so the volume itself is checked
 
 
 class SyncASGI:
@@ -27,6 +28,7 @@ class SyncASGI:
         self._client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL)
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        SENT.append(path)
         return self._loop.run_until_complete(self._client.request(method, path, **kwargs))
 
     def post(self, path: str, **kwargs: Any) -> httpx.Response:
@@ -41,11 +43,14 @@ class SyncASGI:
 def http() -> Iterator[SyncASGI]:
     app = create_app(
         Settings(
-            issuer=BASE_URL, password_profile="fast", admin_key=ADMIN_KEY,
-            login_max_failures=10**6, login_max_failures_per_address=10**6,
+            issuer=BASE_URL,
+            password_profile="fast",
+            admin_key=ADMIN_KEY,
+            login_max_failures=10**6,
+            login_max_failures_per_address=10**6,
         ),
         clock=VirtualClock(),
-    )  # fmt: skip
+    )
     client = SyncASGI(app)
     yield client
     client.close()
@@ -71,44 +76,84 @@ json_values = st.recursive(
 # with hostile values, wrong segment counts.
 jwt_like = st.one_of(
     st.text(max_size=200),
-    st.lists(st.text(alphabet="ABCDEFGHIJabcdefgh0123456789-_=", max_size=40), min_size=1, max_size=5).map(
-        ".".join
-    ),
+    st.lists(
+        st.text(alphabet="ABCDEFGHIJabcdefgh0123456789-_=", max_size=40), min_size=1, max_size=5
+    ).map(".".join),
     st.tuples(
         st.fixed_dictionaries(
-            {"alg": st.sampled_from(["none", "NONE", "nOnE", "HS256", "EdDSA", "RS256", "ES256", "xx"])},
+            {
+                "alg": st.sampled_from(
+                    ["none", "NONE", "nOnE", "HS256", "EdDSA", "RS256", "ES256", "xx"]
+                )
+            },
             optional={
-                "kid": st.one_of(st.text(max_size=30), st.integers(), st.just("../../etc/passwd"),
-                                 st.just("' OR 1=1 --")),
+                "kid": st.one_of(
+                    st.text(max_size=30),
+                    st.integers(),
+                    st.just("../../etc/passwd"),
+                    st.just("' OR 1=1 --"),
+                ),
                 "typ": st.sampled_from(["at+jwt", "rt+jwt", "JWT", ""]),
                 "jku": st.just("http://127.0.0.1:1/jwks"),
                 "jwk": json_values,
             },
         ),
-        st.dictionaries(st.sampled_from(["sub", "sid", "exp", "iat", "iss", "aud", "jti", "nbf"]),
-                        json_values, max_size=8),
+        st.dictionaries(
+            st.sampled_from(["sub", "sid", "exp", "iat", "iss", "aud", "jti", "nbf"]),
+            json_values,
+            max_size=8,
+        ),
         st.binary(max_size=64),
-    ).map(lambda t: f"{b64(json.dumps(t[0]).encode())}.{b64(json.dumps(t[1]).encode())}.{b64(t[2])}"),
-)  # fmt: skip
+    ).map(
+        lambda t: f"{b64(json.dumps(t[0]).encode())}.{b64(json.dumps(t[1]).encode())}.{b64(t[2])}"
+    ),
+)
 
 form_fields = st.dictionaries(
-    st.sampled_from(["grant_type", "username", "password", "client_id", "scope", "refresh_token",
-                     "device_id", "device_type", "device_name", "token", "token_type_hint", "x"]),
-    st.one_of(st.text(max_size=80), st.sampled_from(["password", "refresh_token", "alice",
-                                                     "alice-pass", "jwt-device-lab", "mobile"])),
+    st.sampled_from(
+        [
+            "grant_type",
+            "username",
+            "password",
+            "client_id",
+            "scope",
+            "refresh_token",
+            "device_id",
+            "device_type",
+            "device_name",
+            "token",
+            "token_type_hint",
+            "x",
+        ]
+    ),
+    st.one_of(
+        st.text(max_size=80),
+        st.sampled_from(
+            ["password", "refresh_token", "alice", "alice-pass", "jwt-device-lab", "mobile"]
+        ),
+    ),
     max_size=9,
-)  # fmt: skip
+)
 
 FORM_ENDPOINTS = ["/oauth/token", "/oauth/revoke", "/oauth/introspect"]
 JSON_ENDPOINTS = [
-    ("PATCH", "/admin/settings"), ("POST", "/admin/force-expire"), ("PUT", "/admin/users/zed"),
-    ("POST", "/admin/keys/retire"), ("POST", "/admin/clock/advance"), ("PUT", "/admin/clock"),
-]  # fmt: skip
-BEARER_ENDPOINTS = [("GET", "/api/me"), ("GET", "/api/messages"), ("GET", "/api/sessions"),
-                    ("POST", "/api/sessions/logout-others"), ("DELETE", "/api/sessions/x")]  # fmt: skip
+    ("PATCH", "/admin/settings"),
+    ("POST", "/admin/force-expire"),
+    ("PUT", "/admin/users/zed"),
+    ("POST", "/admin/keys/retire"),
+    ("POST", "/admin/clock/advance"),
+    ("PUT", "/admin/clock"),
+]
+BEARER_ENDPOINTS = [
+    ("GET", "/api/me"),
+    ("GET", "/api/messages"),
+    ("GET", "/api/sessions"),
+    ("POST", "/api/sessions/logout-others"),
+    ("DELETE", "/api/sessions/x"),
+]
 
 COMMON = settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 
@@ -117,27 +162,37 @@ COMMON = settings(
 def test_form_endpoints_never_fail_with_5xx(
     http: SyncASGI, path: str, fields: dict[str, str]
 ) -> None:
-    response = http.post(path, data=fields, headers=ADMIN)
-    assert response.status_code < 500
-    if response.status_code >= 400:
-        assert "error" in response.json()
+    for endpoint in (path, *(p for p in FORM_ENDPOINTS if p != path)):
+        response = http.post(endpoint, data=fields, headers=ADMIN)
+        assert response.status_code < 500
+        if response.status_code >= 400:
+            assert "error" in response.json()
 
 
 @COMMON
 @given(
     path=st.sampled_from(FORM_ENDPOINTS),
     body=st.binary(max_size=300),
-    content_type=st.sampled_from(["application/x-www-form-urlencoded", "application/json",
-                                  "multipart/form-data; boundary=xx", "text/plain", ""]),
-)  # fmt: skip
+    content_type=st.sampled_from(
+        [
+            "application/x-www-form-urlencoded",
+            "application/json",
+            "multipart/form-data; boundary=xx",
+            "text/plain",
+            "",
+        ]
+    ),
+)
 def test_raw_bodies_never_fail_with_5xx(
     http: SyncASGI, path: str, body: bytes, content_type: str
 ) -> None:
-    response = http.post(path, content=body, headers={**ADMIN, "Content-Type": content_type})
-    assert response.status_code < 500
-    assert response.status_code >= 400 or path == "/oauth/revoke"
-    if response.status_code >= 400:
-        assert "error" in response.json()
+    for endpoint in (path, *(p for p in FORM_ENDPOINTS if p != path)):
+        headers = {**ADMIN, "Content-Type": content_type}
+        response = http.post(endpoint, content=body, headers=headers)
+        assert response.status_code < 500
+        assert response.status_code >= 400 or endpoint == "/oauth/revoke"
+        if response.status_code >= 400:
+            assert "error" in response.json()
 
 
 @COMMON
@@ -169,3 +224,11 @@ def test_admin_json_bodies_never_fail_with_5xx(
     method, path = method_path
     response = http.request(method, path, json=body, headers=ADMIN)
     assert response.status_code < 500, response.text
+
+
+def test_the_fuzzers_sent_at_least_5000_requests() -> None:
+    """Runs after the fuzzers above (pytest keeps file order): the suite's
+    default run must throw a real volume of generated requests at the server."""
+    assert len(SENT) >= 5000, len(SENT)
+    paths = {p.split("?")[0] for p in SENT}
+    assert paths >= {"/oauth/token", "/oauth/introspect", "/api/me", "/admin/settings"}

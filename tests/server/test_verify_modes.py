@@ -104,9 +104,14 @@ async def test_access_token_is_not_a_refresh_token(client: httpx.AsyncClient) ->
 async def test_scope_limits_resources(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "/oauth/token",
-        data={"grant_type": "password", "username": "alice", "password": "alice-pass",
-              "client_id": "jwt-device-lab", "scope": "profile"},
-    )  # fmt: skip
+        data={
+            "grant_type": "password",
+            "username": "alice",
+            "password": "alice-pass",
+            "client_id": "jwt-device-lab",
+            "scope": "profile",
+        },
+    )
     token = response.json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     assert (await client.get("/api/me", headers=headers)).status_code == 200
