@@ -312,3 +312,11 @@ async def test_token_of_a_deleted_user(client: httpx.AsyncClient) -> None:
     tokens = await login(client, "carol")
     await client.delete("/admin/users/carol", headers=ADMIN)
     await refused(client, tokens["access_token"], "unknown_subject")
+
+
+@pytest.mark.live
+def test_a_one_megabyte_token_over_a_real_server_gets_a_json_401(live_server: Any) -> None:
+    huge = "eyJ" + "A" * 1_000_000
+    response = httpx.get(f"{live_server.url}/api/me", headers={"Authorization": f"Bearer {huge}"})
+    assert response.status_code == 401
+    assert response.json()["reason"] == "malformed"
