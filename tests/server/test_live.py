@@ -157,3 +157,17 @@ def test_restart_with_a_sqlite_file_keeps_sessions_and_keys(tmp_path: Path) -> N
         )
         assert renewed.status_code == 200
         assert [s["state"] for s in second.service.sessions("alice")] == ["active"]
+
+
+def test_the_listening_socket_is_tcp_so_asyncio_disables_nagle() -> None:
+    """With proto 0, asyncio skips TCP_NODELAY on accepted sockets and every
+    loopback response stalls ~40 ms on delayed ACKs (found by bench/)."""
+    import socket
+
+    from mock_server.runner import bind_socket
+
+    sock = bind_socket("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+    finally:
+        sock.close()
