@@ -81,6 +81,7 @@ class ServerThread:
             lifespan="on",
             timeout_graceful_shutdown=1,
             access_log=False,
+            proxy_headers=False,  # loopback, no proxy in front: skip the header rewriting
             # Let an oversized token reach the app, which refuses it with a JSON
             # 401 (token too long) instead of h11's bare "Invalid HTTP request".
             h11_max_incomplete_event_size=2 * 1024 * 1024,

@@ -114,13 +114,18 @@ class AuthService:
         self._lock = threading.RLock()
         # jti hash of a rotated refresh token -> (grace deadline, the successor pair)
         self._grace: dict[str, tuple[float, TokenResponse]] = {}
+        # Hot-path caches. This service is the only writer of the store, so every
+        # write below drops the entries it changes: the caches never go stale.
+        self._verified = tokens.VerifiedCache()
+        self._sessions: dict[str, SessionRecord] = {}
+        self._users: dict[str, UserRecord | None] = {}
 
     # users -----------------------------------------------------------------
 
     def seed_demo_users(self) -> None:
         """Create alice and bob unless they exist."""
         for name, (password, display) in DEMO_USERS.items():
-            if self.store.get_user(name) is None:
+            if self._user(name) is None:
                 self.put_user(name, password, display)
 
     def put_user(self, username: str, password: str, display_name: str | None = None) -> UserRecord:
@@ -132,11 +137,13 @@ class AuthService:
             username, self.hasher.hash(password), display_name or username, self.clock.now()
         )
         self.store.put_user(user)
+        self._users.pop(username, None)
         self.bus.publish("user_saved", user=username)
         return user
 
     def delete_user(self, username: str) -> None:
         with self._lock:
+            self._users.pop(username, None)
             if not self.store.delete_user(username):
                 raise NotFound(f"no user {username!r}")
             now = self.clock.now()
@@ -174,7 +181,7 @@ class AuthService:
         if wait is not None:
             self.bus.publish("login_throttled", user=username, retry_after=round(wait, 1))
             raise RateLimited(wait)
-        user = self.store.get_user(username)
+        user = self._user(username)
         if not self.hasher.verify(user.password_hash if user else None, password) or user is None:
             self.limiter.failed(username, address)
             self.bus.publish("login_failed", user=username)
@@ -230,7 +237,7 @@ class AuthService:
             )
             with self.store.transaction():
                 self.store.add_session(session)
-                superseded = [self.store.get_session(sid) for sid in decision.revoke]
+                superseded = [self._session(sid) for sid in decision.revoke]
                 for old in superseded:
                     if old is not None:
                         self._revoke(old, now, "superseded", by=session.sid)
@@ -275,13 +282,13 @@ class AuthService:
                     raise InvalidGrant(
                         f"invalid refresh token: {exc.description}", reason=exc.reason
                     ) from exc
-                session = self.store.get_session(exc.claims["sid"])
+                session = self._session(exc.claims["sid"])
                 reason = (session.reason if session and session.revoked_at else None) or (
                     "refresh_expired"
                 )
                 raise self._session_over(session, reason) from exc
             record = self.store.get_refresh(tokens.jti_hash(claims["jti"]))
-            session = self.store.get_session(claims["sid"])
+            session = self._session(claims["sid"])
             if record is None or session is None or session.username != claims["sub"]:
                 raise InvalidGrant("unknown refresh token", reason="unknown_token")
             if record.sid != session.sid:
@@ -306,6 +313,7 @@ class AuthService:
                 successor = self._issue(session, now, refresh_exp)
                 self.store.mark_rotated(record.jti_hash, now, successor.refresh_jti_hash)
                 self.store.record_refresh(session.sid, now, refresh_exp)
+                self._sessions.pop(session.sid, None)
             self._grace = {h: v for h, v in self._grace.items() if v[0] >= now}
             self._grace[record.jti_hash] = (now + settings.reuse_grace, successor)
         self.bus.publish(
@@ -340,7 +348,7 @@ class AuthService:
             device_id=session.device_id,
             rotated_ago=round(now - record.rotated_at, 3),
         )
-        raise self._session_over(self.store.get_session(session.sid), "reuse_detected")
+        raise self._session_over(self._session(session.sid), "reuse_detected")
 
     # resource API ----------------------------------------------------------
 
@@ -358,13 +366,14 @@ class AuthService:
                 now=now,
                 leeway=settings.leeway,
                 max_chars=settings.max_token_chars,
+                cache=self._verified,
             )
         except tokens.TokenRejected as exc:
             sid = exc.claims.get("sid") if exc.claims else None
             self.bus.publish("token_rejected", reason=exc.reason, sid=sid)
             raise InvalidToken(exc.description, reason=exc.reason) from exc
         claims = verified.claims
-        session = self.store.get_session(claims["sid"])
+        session = self._session(claims["sid"])
         ended = session.end_reason(now) if session else "unknown_session"
         if ended is not None:
             if settings.verify_mode is VerifyMode.STATEFUL:
@@ -384,7 +393,7 @@ class AuthService:
                 reason=ended,
                 access_exp=claims["exp"],
             )
-        user = self.store.get_user(claims["sub"])
+        user = self._user(claims["sub"])
         if user is None:
             self.bus.publish("token_rejected", reason="unknown_subject", sid=claims["sid"])
             raise InvalidToken("the token's user no longer exists", reason="unknown_subject")
@@ -401,7 +410,7 @@ class AuthService:
         if claims is None:
             return
         with self._lock:
-            session = self.store.get_session(claims["sid"])
+            session = self._session(claims["sid"])
             if session is None or session.username != claims["sub"]:
                 return
             if client_id is not None and client_id != session.client_id:
@@ -419,7 +428,7 @@ class AuthService:
                 claims = self._verify(token, typ, audience, now).claims
             except tokens.TokenRejected:
                 continue
-            session = self.store.get_session(claims["sid"])
+            session = self._session(claims["sid"])
             active = session is not None and session.is_active(now)
             if typ == tokens.REFRESH_TYP:
                 record = self.store.get_refresh(tokens.jti_hash(claims["jti"]))
@@ -443,14 +452,14 @@ class AuthService:
 
     def revoke_session(self, sid: str, reason: str, by: str | None = None) -> dict[str, Any]:
         with self._lock:
-            session = self.store.get_session(sid)
+            session = self._session(sid)
             if session is None:
                 raise NotFound(f"no session {sid!r}")
             now = self.clock.now()
             if not session.is_active(now):
                 raise Conflict(f"session {sid!r} is already over", reason=session.end_reason(now))
             self._revoke(session, now, reason, by=by)
-            return self._session_view(self.store.get_session(sid) or session, now)
+            return self._session_view(self._session(sid) or session, now)
 
     def force_expire(
         self,
@@ -465,7 +474,7 @@ class AuthService:
         with self._lock:
             now = self.clock.now()
             if user is not None:
-                if self.store.get_user(user) is None:
+                if self._user(user) is None:
                     raise NotFound(f"no user {user!r}")
                 targets = self.store.active_sessions(user, now)
             else:
@@ -474,7 +483,7 @@ class AuthService:
                     for s in self.store.list_sessions()
                     if s.is_active(now) and (s.sid == sid or s.device_id == device_id)
                 ]
-                if sid is not None and not targets and self.store.get_session(sid) is None:
+                if sid is not None and not targets and self._session(sid) is None:
                     raise NotFound(f"no session {sid!r}")
             for session in targets:
                 self._revoke(session, now, "forced", by=None)
@@ -507,6 +516,23 @@ class AuthService:
         return key.describe()
 
     # helpers -----------------------------------------------------------------
+
+    def _session(self, sid: str) -> SessionRecord | None:
+        session = self._sessions.get(sid)
+        if session is None:
+            session = self.store.get_session(sid)
+            if session is not None:
+                if len(self._sessions) > 100_000:
+                    self._sessions.clear()
+                self._sessions[sid] = session
+        return session
+
+    def _user(self, username: str) -> UserRecord | None:
+        if username not in self._users:
+            if len(self._users) > 10_000:
+                self._users.clear()
+            self._users[username] = self.store.get_user(username)
+        return self._users[username]
 
     def _verify(
         self, token: object, typ: str, audience: str | None, now: float
@@ -579,6 +605,7 @@ class AuthService:
         )
 
     def _revoke(self, session: SessionRecord, now: float, reason: str, by: str | None) -> None:
+        self._sessions.pop(session.sid, None)
         if not self.store.revoke_session(session.sid, now, reason, by):
             return
         self.bus.publish(
@@ -603,7 +630,7 @@ class AuthService:
         if session is None or session.revoked_at is None:
             return {}
         details: dict[str, Any] = {"revoked_at": session.revoked_at}
-        by = self.store.get_session(session.revoked_by) if session.revoked_by else None
+        by = self._session(session.revoked_by) if session.revoked_by else None
         if by is not None and by.sid != session.sid:
             details["revoked_by"] = self._device_view(by)
         return details
@@ -634,7 +661,7 @@ class AuthService:
             "reason": session.end_reason(now),
             "revoked_at": session.revoked_at,
         }
-        by = self.store.get_session(session.revoked_by) if session.revoked_by else None
+        by = self._session(session.revoked_by) if session.revoked_by else None
         view["revoked_by"] = self._device_view(by) if by and by.sid != session.sid else None
         return view
 

@@ -58,6 +58,42 @@ def encode(claims: dict[str, Any], key: SigningKey, typ: str) -> str:
     return jwt.encode(claims, key.signing, algorithm=key.alg, headers={"typ": typ, "kid": key.kid})
 
 
+class VerifiedCache:
+    """Tokens whose signature and claims already verified, so a hot path skips
+    the public-key operation. Only what cannot change is cached: each hit still
+    checks that the key is not retired and re-checks the times on the current
+    clock. Bounded; the oldest entries go first. Plain dict operations, which
+    the GIL keeps atomic: the hot path takes no lock."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self._entries: dict[str, VerifiedToken] = {}
+
+    def get(self, token: str) -> VerifiedToken | None:
+        return self._entries.get(token)
+
+    def put(self, token: str, verified: VerifiedToken) -> None:
+        self._entries[token] = verified
+        while len(self._entries) > self.size:
+            try:
+                del self._entries[next(iter(self._entries))]
+            except (KeyError, RuntimeError, StopIteration):  # a concurrent writer won
+                break
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+def check_times(claims: dict[str, Any], now: float, leeway: float) -> None:
+    """``exp``, ``iat`` and ``nbf`` against ``now`` ± ``leeway``, or ``TokenRejected``."""
+    if now > claims["exp"] + leeway:
+        raise TokenRejected("expired", "the token has expired", claims)
+    if claims["iat"] > now + leeway or claims.get("nbf", now) > now + leeway:
+        raise TokenRejected(
+            "not_yet_valid", "the token is not valid yet (iat or nbf in the future)"
+        )
+
+
 def verify(
     token: object,
     keys: KeyManager,
@@ -68,6 +104,7 @@ def verify(
     now: float,
     leeway: float,
     max_chars: int,
+    cache: VerifiedCache | None = None,
 ) -> VerifiedToken:
     """Verify a token of kind ``typ`` or raise ``TokenRejected``.
 
@@ -76,6 +113,15 @@ def verify(
     audience, required claims and their types, and ``exp``/``iat``/``nbf``
     against ``now`` ± ``leeway``.
     """
+    if cache is not None and isinstance(token, str):
+        hit = cache.get(token)
+        if hit is not None and hit.header.get("typ") == typ:
+            if keys.verifying_key(hit.header["kid"]) is None:
+                raise TokenRejected(
+                    "key_retired", "the key that signed this token has been retired"
+                )
+            check_times(hit.claims, now, leeway)
+            return hit
     if not isinstance(token, str) or not token:
         raise TokenRejected("malformed", "the token is empty")
     if len(token) > max_chars:
@@ -130,10 +176,8 @@ def verify(
         value = claims.get(name)
         if name in claims and (isinstance(value, bool) or not isinstance(value, int | float)):
             raise TokenRejected("invalid_claims", f"claim {name!r} must be a number")
-    if now > claims["exp"] + leeway:
-        raise TokenRejected("expired", "the token has expired", claims)
-    if claims["iat"] > now + leeway or claims.get("nbf", now) > now + leeway:
-        raise TokenRejected(
-            "not_yet_valid", "the token is not valid yet (iat or nbf in the future)"
-        )
-    return VerifiedToken(header=header, claims=claims)
+    verified = VerifiedToken(header=header, claims=claims)
+    if cache is not None:
+        cache.put(token, verified)  # signature and claims hold; times are checked per use
+    check_times(claims, now, leeway)
+    return verified
