@@ -25,8 +25,9 @@ from common import admin, banner, login, median, quick_mode, record, server_proc
 CONNECTIONS = 16
 
 
-def wrk(url: str, seconds: float, token: str | None) -> float:
-    headers = ["-H", f"Authorization: Bearer {token}"] if token else []
+def wrk(url: str, seconds: float, token: str | None, authorization: str | None = None) -> float:
+    authorization = authorization or (f"Bearer {token}" if token else None)
+    headers = ["-H", f"Authorization: {authorization}"] if authorization else []
     out = subprocess.run(
         ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds:g}s", *headers, url],
         capture_output=True,
@@ -40,8 +41,8 @@ def wrk(url: str, seconds: float, token: str | None) -> float:
     return float(match.group(1))
 
 
-async def _httpx_load(url: str, seconds: float, token: str | None) -> float:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+async def _httpx_load(url: str, seconds: float, authorization: str | None) -> float:
+    headers = {"Authorization": authorization} if authorization else {}
     done = 0
     stop = time.perf_counter() + seconds
     async with httpx.AsyncClient(limits=httpx.Limits(max_connections=CONNECTIONS)) as client:
@@ -59,10 +60,12 @@ async def _httpx_load(url: str, seconds: float, token: str | None) -> float:
         return done / (time.perf_counter() - start)
 
 
-def load(url: str, seconds: float, token: str | None) -> float:
+def load(url: str, seconds: float, token: str | None, authorization: str | None = None) -> float:
+    """Requests per second that ``url`` sustains with 16 connections."""
+    authorization = authorization or (f"Bearer {token}" if token else None)
     if shutil.which("wrk"):
-        return wrk(url, seconds, token)
-    return asyncio.run(_httpx_load(url, seconds, token))
+        return wrk(url, seconds, None, authorization)
+    return asyncio.run(_httpx_load(url, seconds, authorization))
 
 
 def main() -> None:

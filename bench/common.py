@@ -52,8 +52,21 @@ def free_port() -> int:
         return port
 
 
+class Server(str):
+    """A server's URL that also knows the process serving it."""
+
+    pid: int
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
 @contextmanager
-def server_process(*args: str) -> Iterator[str]:
+def server_process(*args: str) -> Iterator[Server]:
     """``jwt-lab serve`` in its own process (one uvicorn worker), yielding its URL."""
     port = free_port()
     process = subprocess.Popen(
@@ -76,7 +89,8 @@ def server_process(*args: str) -> Iterator[str]:
         stderr=subprocess.DEVNULL,
         cwd=ROOT,
     )
-    url = f"http://127.0.0.1:{port}"
+    url = Server(f"http://127.0.0.1:{port}")
+    url.pid = process.pid
     try:
         deadline = time.monotonic() + 30
         while True:

@@ -197,7 +197,13 @@ class AuthService:
         with self._lock:
             now = self.clock.now()
             settings = self.settings
-            active = self.store.active_sessions(user.username, now)
+            # Under 'multi' only this device's own old session matters: asking for
+            # just that keeps a login O(1) when a user has thousands of sessions.
+            active = self.store.active_sessions(
+                user.username,
+                now,
+                device_id=device.device_id if settings.login_policy == "multi" else None,
+            )
             decision = decide(
                 settings.login_policy,
                 active,

@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS sessions (
     revoked_by      TEXT
 );
 CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (username, created_at);
+CREATE INDEX IF NOT EXISTS sessions_by_device ON sessions (username, device_id);
 CREATE TABLE IF NOT EXISTS refresh_tokens (
     jti_hash       TEXT PRIMARY KEY,
     sid            TEXT NOT NULL,
@@ -52,6 +53,12 @@ CREATE TABLE IF NOT EXISTS refresh_tokens (
     successor_hash TEXT
 );
 CREATE INDEX IF NOT EXISTS refresh_by_session ON refresh_tokens (sid);
+CREATE TABLE IF NOT EXISTS classic_sessions (
+    session_id TEXT PRIMARY KEY,
+    username   TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    expires_at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS signing_keys (
     kid         TEXT PRIMARY KEY,
     alg         TEXT NOT NULL,
@@ -233,12 +240,22 @@ class Store:
             )
         return [SessionRecord(**row) for row in rows]
 
-    def active_sessions(self, username: str, now: float) -> list[SessionRecord]:
-        rows = self._all(
-            "SELECT * FROM sessions WHERE username = ? AND revoked_at IS NULL AND expires_at > ? "
-            "ORDER BY created_at, rowid",
-            (username, now),
-        )
+    def active_sessions(
+        self, username: str, now: float, device_id: str | None = None
+    ) -> list[SessionRecord]:
+        """A user's active sessions, oldest first (only one device's, if given)."""
+        if device_id is not None:
+            rows = self._all(
+                "SELECT * FROM sessions WHERE username = ? AND device_id = ? "
+                "AND revoked_at IS NULL AND expires_at > ? ORDER BY created_at, rowid",
+                (username, device_id, now),
+            )
+        else:
+            rows = self._all(
+                "SELECT * FROM sessions WHERE username = ? AND revoked_at IS NULL "
+                "AND expires_at > ? ORDER BY created_at, rowid",
+                (username, now),
+            )
         return [SessionRecord(**row) for row in rows]
 
     def revoke_session(self, sid: str, at: float, reason: str, by: str | None) -> bool:
@@ -290,6 +307,24 @@ class Store:
             "SELECT COUNT(*) FROM refresh_tokens WHERE sid = ? AND rotated_at IS NOT NULL", (sid,)
         )
         return int(row[0]) if row else 0
+
+    # classic server-side sessions (the comparison baseline) -----------------
+
+    def add_classic_session(
+        self, session_id: str, username: str, created_at: float, expires_at: float
+    ) -> None:
+        self._run(
+            "INSERT INTO classic_sessions VALUES (?, ?, ?, ?)",
+            (session_id, username, created_at, expires_at),
+        )
+
+    def get_classic_session(self, session_id: str, now: float) -> str | None:
+        """The session's user, looked up in the database on every call (no cache)."""
+        row = self._one(
+            "SELECT username FROM classic_sessions WHERE session_id = ? AND expires_at > ?",
+            (session_id, now),
+        )
+        return str(row[0]) if row else None
 
     # signing keys ----------------------------------------------------------
 

@@ -135,7 +135,7 @@ form_fields = st.dictionaries(
     max_size=9,
 )
 
-FORM_ENDPOINTS = ["/oauth/token", "/oauth/revoke", "/oauth/introspect"]
+FORM_ENDPOINTS = ["/oauth/token", "/oauth/revoke", "/oauth/introspect", "/classic/login"]
 JSON_ENDPOINTS = [
     ("PATCH", "/admin/settings"),
     ("POST", "/admin/force-expire"),

@@ -1,0 +1,137 @@
+"""6. Scale: N simulated devices (headless, one engine loop) sign in and keep
+calling the API for a minute of virtual time against the embedded server;
+they refresh as their access tokens run out. Errors must be 0.
+
+    python bench/scale.py [--quick]      (quick: 100 and 1,000 devices)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from client import Device, DeviceConfig, MemoryTokenStore
+from common import banner, percentile, quick_mode, record
+from mock_server import Settings, VirtualClock, create_app
+
+URL = "http://bench.lab"
+CONCURRENCY = 64
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def run(n: int) -> dict[str, float | int]:
+    clock = VirtualClock()
+    app = create_app(
+        Settings(
+            issuer=URL, password_profile="fast", admin_key="k", login_max_failures_per_address=10**6
+        ),
+        clock=clock,
+    )
+    inner = httpx.ASGITransport(app=app)
+    latencies: list[float] = []
+
+    class Timing(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            if b"grant_type=refresh_token" not in request.content:
+                return await inner.handle_async_request(request)
+            start = time.perf_counter()
+            response = await inner.handle_async_request(request)
+            latencies.append(time.perf_counter() - start)
+            return response
+
+    transport = Timing()
+    # Warm up first (thread pool, caches, lazy imports) so they are not billed per device.
+    warm = Device(DeviceConfig("warm", "pc", "Warm-up", "bob", URL), store=MemoryTokenStore(),
+                  clock=clock, transport=inner, auto_reconnect=False)
+    await warm.login("bob-pass")
+    await warm.call("/api/me")
+    await warm.close()
+    gc.collect()
+    before = rss_mb()
+    store = MemoryTokenStore()
+    devices = [
+        Device(
+            DeviceConfig(f"d{i}", ("mobile", "pc", "tablet")[i % 3], f"Device {i}", "alice", URL),
+            store=store,
+            clock=clock,
+            transport=transport,
+            auto_reconnect=False,
+        )
+        for i in range(n)
+    ]
+    gate = asyncio.Semaphore(CONCURRENCY)
+    errors = 0
+
+    async def limited(coro):  # type: ignore[no-untyped-def]
+        async with gate:
+            return await coro
+
+    start = time.perf_counter()
+    logins = await asyncio.gather(
+        *(limited(d.login("alice-pass")) for d in devices), return_exceptions=True
+    )
+    errors += sum(isinstance(x, Exception) for x in logins)
+    login_seconds = time.perf_counter() - start
+    gc.collect()
+    per_device_kb = (rss_mb() - before) * 1024 / n
+    calls = 0
+    start = time.perf_counter()
+    for _ in range(6):  # a minute of virtual time, a call per device every 10 s
+        clock.advance(10)
+        results = await asyncio.gather(*(limited(d.call("/api/me")) for d in devices))
+        calls += len(results)
+        errors += sum(not r.ok for r in results)
+    call_seconds = time.perf_counter() - start
+    for device in devices:
+        await device.close()
+    return {
+        "devices": n,
+        "errors": errors,
+        "refreshes": len(latencies),
+        "refresh_p50_ms": round(percentile(latencies, 50) * 1000, 2),
+        "refresh_p99_ms": round(percentile(latencies, 99) * 1000, 2),
+        "login_seconds": round(login_seconds, 2),
+        "calls": calls,
+        "calls_per_second": round(calls / call_seconds),
+        "memory_per_device_kb": round(per_device_kb, 1),
+    }
+
+
+def main() -> None:
+    sizes = (100, 1000) if quick_mode() else (100, 1000, 5000)
+    banner("Scale: devices signing in and refreshing for a minute of virtual time")
+    rows = []
+    for n in sizes:
+        row = asyncio.run(run(n))
+        rows.append(row)
+        print(
+            f"  {n:>5} devices: {row['errors']} errors, {row['refreshes']} refreshes "
+            f"(p50 {row['refresh_p50_ms']} ms, p99 {row['refresh_p99_ms']} ms), "
+            f"logins {row['login_seconds']} s, {row['calls_per_second']} calls/s, "
+            f"{row['memory_per_device_kb']} KB/device"
+        )
+    if len(rows) > 1:
+        first, last = rows[0], rows[-1]
+        growth = last["devices"] / first["devices"]
+        print(
+            f"  {growth:.0f}× the devices: p99 refresh latency ×"
+            f"{last['refresh_p99_ms'] / max(first['refresh_p99_ms'], 1e-9):.2f}, "
+            f"throughput ×{last['calls_per_second'] / first['calls_per_second']:.2f}, "
+            f"memory per device ×{last['memory_per_device_kb'] / max(first['memory_per_device_kb'], 1e-9):.2f}"
+        )
+    record("scale", {"rows": rows, "concurrency": CONCURRENCY})
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""Classic server-side sessions, for comparison with JWTs (the seed's baseline).
+
+``POST /classic/login`` returns an opaque session id; every ``GET /classic/me``
+looks it up in the store — the per-request database hit that stateless JWTs
+avoid. Not part of the OAuth flow: bench/cost_comparison.py measures the three
+styles side by side on the same server.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import anyio.to_thread
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from mock_server.errors import InvalidToken, MissingToken
+from mock_server.http import NO_STORE, form_body_schema, read_form, require, service_of
+
+router = APIRouter(prefix="/classic", tags=["classic sessions (comparison)"])
+
+
+@router.post(
+    "/login",
+    summary="Sign in and get an opaque session id",
+    openapi_extra=form_body_schema(
+        {"username": {"type": "string"}, "password": {"type": "string"}},
+        ["username", "password"],
+    ),
+)
+async def login(request: Request) -> JSONResponse:
+    params = await read_form(request)
+    service = service_of(request)
+    username = require(params, "username", max_len=64)
+    password = require(params, "password", max_len=1024)
+    address = request.client.host if request.client else "unknown"
+    user = await anyio.to_thread.run_sync(service.check_password, username, password, address)
+    session_id = secrets.token_urlsafe(32)
+    now = service.clock.now()
+    service.store.add_classic_session(
+        session_id, user.username, now, now + service.settings.refresh_ttl
+    )
+    return JSONResponse(
+        {"session_id": session_id, "expires_in": service.settings.refresh_ttl}, headers=NO_STORE
+    )
+
+
+@router.get("/me", summary="Who the opaque session belongs to (a store lookup per request)")
+async def me(request: Request) -> JSONResponse:
+    header = request.headers.get("authorization", "")
+    scheme, _, session_id = header.partition(" ")
+    if scheme.lower() != "session" or not session_id:
+        raise MissingToken("this resource needs 'Authorization: Session <id>'")
+    service = service_of(request)
+    found = service.store.get_classic_session(session_id.strip(), service.clock.now())
+    if found is None:
+        raise InvalidToken("unknown or expired session", reason="unknown_session")
+    return JSONResponse({"user": found, "server_time": service.clock.now()}, headers=NO_STORE)
