@@ -52,8 +52,13 @@ async def run(n: int) -> dict[str, float | int]:
 
     transport = Timing()
     # Warm up first (thread pool, caches, lazy imports) so they are not billed per device.
-    warm = Device(DeviceConfig("warm", "pc", "Warm-up", "bob", URL), store=MemoryTokenStore(),
-                  clock=clock, transport=inner, auto_reconnect=False)
+    warm = Device(
+        DeviceConfig("warm", "pc", "Warm-up", "bob", URL),
+        store=MemoryTokenStore(),
+        clock=clock,
+        transport=inner,
+        auto_reconnect=False,
+    )
     await warm.login("bob-pass")
     await warm.call("/api/me")
     await warm.close()
