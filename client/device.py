@@ -125,6 +125,7 @@ class DeviceSnapshot:
     access_exp: float | None
     refresh_exp: float | None
     obtained_at: float | None
+    session_start: float | None
     access_fp: str
     refresh_fp: str
     sid: str | None
@@ -332,6 +333,7 @@ class Device:
             access_exp=tokens.access_exp if tokens else None,
             refresh_exp=tokens.refresh_exp if tokens else None,
             obtained_at=tokens.obtained_at if tokens else None,
+            session_start=tokens.session_start if tokens else None,
             access_fp=fingerprint(tokens.access_token if tokens else None),
             refresh_fp=fingerprint(tokens.refresh_token if tokens else None),
             sid=tokens.sid if tokens else None,

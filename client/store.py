@@ -144,6 +144,7 @@ class KeyringTokenStore(TokenStore):
             "obtained_at": tokens.obtained_at,
             "scope": tokens.scope,
             "sid": tokens.sid,
+            "session_start": tokens.session_start,
             "access_fp": fingerprint(tokens.access_token),
             "refresh_fp": fingerprint(tokens.refresh_token),
         }
@@ -273,6 +274,9 @@ def _decode(key: StoreKey, values: dict[str, str | None]) -> TokenSet:
             obtained_at=float(meta["obtained_at"]),
             scope=str(meta.get("scope") or ""),
             sid=meta.get("sid") if isinstance(meta.get("sid"), str) else None,
+            session_start=(
+                float(meta["session_start"]) if meta.get("session_start") is not None else None
+            ),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise TokenStoreCorrupted(f"{where} have an unreadable meta entry") from exc

@@ -46,6 +46,7 @@ class TokenSet:
     obtained_at: float
     scope: str = ""
     sid: str | None = None
+    session_start: float | None = None  # when this session signed in (for display)
 
     def __repr__(self) -> str:
         return (
@@ -82,6 +83,8 @@ class TokenSet:
             refresh_exp = None
         claims = unverified_claims(access) or {}
         scope = body.get("scope") or claims.get("scope") or (previous.scope if previous else "")
+        sid = claims.get("sid") if isinstance(claims.get("sid"), str) else None
+        same_session = previous is not None and previous.sid == sid
         return cls(
             access_token=access,
             refresh_token=refresh or None,
@@ -89,7 +92,8 @@ class TokenSet:
             refresh_exp=refresh_exp,
             obtained_at=now,
             scope=str(scope),
-            sid=claims.get("sid") if isinstance(claims.get("sid"), str) else None,
+            sid=sid,
+            session_start=(previous.session_start if same_session and previous else None) or now,
         )
 
     def with_access(self, access_token: str) -> TokenSet:
@@ -105,6 +109,7 @@ class TokenSet:
                 "obtained_at": self.obtained_at,
                 "scope": self.scope,
                 "sid": self.sid,
+                "session_start": self.session_start,
             }
         )
 

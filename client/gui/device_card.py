@@ -51,13 +51,18 @@ class TokenBar(QWidget):
 
     def set_lifetime(self, issued: float | None, expires: float | None, now: float) -> None:
         if issued is None or expires is None:
-            self._present, self._fraction, self._expired = False, 0.0, False
+            shown = (False, 0.0, False)
         else:
             total = max(expires - issued, 1e-6)
-            self._present = True
-            self._fraction = min(1.0, max(0.0, (expires - now) / total))
-            self._expired = now >= expires
-        self.update()
+            shown = (True, min(1.0, max(0.0, (expires - now) / total)), now >= expires)
+        # Repaint only when the bar moves by at least a pixel's worth (1/500).
+        if (
+            shown[0] != self._present
+            or shown[2] != self._expired
+            or abs(shown[1] - self._fraction) >= 0.002
+        ):
+            self._present, self._fraction, self._expired = shown
+            self.update()
 
     def value(self) -> int:
         return round(self._fraction * 1000)
@@ -203,7 +208,8 @@ class DeviceCard(QFrame):
         layout.addWidget(self.reason_box)
         layout.addWidget(self.last_call)
         layout.addLayout(buttons)
-        self._session: tuple[str | None, float | None] = (None, None)
+        self._shown_state: str | None = None
+        self._shown_tokens: bool | None = None
         self.update_snapshot(snapshot, snapshot.now, 0.0)
 
     def _set_auto(self, seconds: float) -> None:
@@ -211,39 +217,46 @@ class DeviceCard(QFrame):
         self.auto_call_changed.emit(self.device_id, float(seconds))
 
     def set_auto_label(self, seconds: float) -> None:
-        self.auto.setText("Auto" if seconds == 0 else f"⟳ {seconds:g} s")
-        self.auto.setChecked(seconds > 0)
+        self._set(self.auto, "Auto" if seconds == 0 else f"⟳ {seconds:g} s")
+        if self.auto.isChecked() != (seconds > 0):
+            self.auto.setChecked(seconds > 0)
+
+    def _set(self, widget: QLabel | QPushButton | QToolButton, text: str) -> None:
+        # 50 cards repaint ten times a second: touch a widget only when it changes.
+        if widget.text() != text:
+            widget.setText(text)
 
     def update_snapshot(self, snap: DeviceSnapshot, now: float, auto: float) -> None:
         """Show the device as it is at ``now`` (the device's own clock)."""
         config = snap.config
-        offset = f"{config.clock_offset:+g} s"
-        self.subtitle.setText(f"{config.type} · {config.user} · clock {offset}")
         state = str(snap.state)
-        self.badge.setText(state.replace("_", " ").upper())
-        self.badge.setStyleSheet(f"background: {theme.STATE_COLORS.get(state, '#6b7280')};")
-        signed_out = state == "signed_out"
-        if self.property("signedOut") != signed_out:
-            self.setProperty("signedOut", signed_out)
+        if state != self._shown_state:
+            self._shown_state = state
+            self.badge.setText(state.replace("_", " ").upper())
+            self.badge.setStyleSheet(f"background: {theme.STATE_COLORS.get(state, '#6b7280')};")
+            self.setProperty("signedOut", state == "signed_out")
             self.style().unpolish(self)
             self.style().polish(self)
+        self._set(
+            self.subtitle, f"{config.type} · {config.user} · clock {config.clock_offset:+g} s"
+        )
 
         # The refresh bar spans the session, not just the latest rotated token.
-        if snap.sid != self._session[0] and snap.obtained_at is not None:
-            self._session = (snap.sid, snap.obtained_at)
         self.access_bar.set_lifetime(snap.obtained_at, snap.access_exp, now)
-        self.refresh_bar.set_lifetime(self._session[1], snap.refresh_exp, now)
-        self.access_left.setText(
-            theme.format_clock(snap.access_exp - now) if snap.access_exp else "—"
+        self.refresh_bar.set_lifetime(snap.session_start, snap.refresh_exp, now)
+        self._set(
+            self.access_left, theme.format_clock(snap.access_exp - now) if snap.access_exp else "—"
         )
-        self.refresh_left.setText(
-            theme.format_clock(snap.refresh_exp - now) if snap.refresh_exp else "—"
+        self._set(
+            self.refresh_left,
+            theme.format_clock(snap.refresh_exp - now) if snap.refresh_exp else "—",
         )
-        if signed_out and snap.message:
-            self.reason.setText(snap.message)
-            self.reason_box.show()
-        else:
-            self.reason_box.hide()
+        signed_out = state == "signed_out"
+        show_reason = bool(signed_out and snap.message)
+        if show_reason:
+            self._set(self.reason, snap.message or "")
+        if self.reason_box.isVisibleTo(self) != show_reason:
+            self.reason_box.setVisible(show_reason)
 
         call = snap.last_call
         if call is not None:
@@ -252,14 +265,19 @@ class DeviceCard(QFrame):
                 outcome += " (401 → refresh → retry)"
             elif call.error and call.status:
                 outcome += f" ({call.error})"
-            self.last_call.setText(f"Last: GET {call.path} → {outcome} · {relative(call.at - now)}")
+            self._set(
+                self.last_call, f"Last: GET {call.path} → {outcome} · {relative(call.at - now)}"
+            )
         has_tokens = snap.access_exp is not None
-        # One of Sign in / Sign out at a time keeps the card narrow and the next step obvious.
-        self.sign_in.setVisible(not has_tokens)
-        self.sign_in.setEnabled(state != "signing_in")
-        self.sign_out.setVisible(has_tokens)
-        self.sign_in_again.setEnabled(has_tokens)
-        self.call.setEnabled(has_tokens)
-        self.inspect.setEnabled(has_tokens)
-        self.logout_others_action.setEnabled(has_tokens)
+        if has_tokens != self._shown_tokens or state == "signing_in":
+            self._shown_tokens = has_tokens
+            # One of Sign in / Sign out at a time keeps the card narrow and the next step obvious.
+            self.sign_in.setVisible(not has_tokens)
+            self.sign_out.setVisible(has_tokens)
+            self.sign_in_again.setEnabled(has_tokens)
+            self.call.setEnabled(has_tokens)
+            self.inspect.setEnabled(has_tokens)
+            self.logout_others_action.setEnabled(has_tokens)
+        if self.sign_in.isEnabled() != (state != "signing_in"):
+            self.sign_in.setEnabled(state != "signing_in")
         self.set_auto_label(auto)

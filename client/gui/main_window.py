@@ -86,7 +86,11 @@ class MainWindow(QMainWindow):
         top.setSizes([870, 410])
 
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.timeline, "Timeline")
+        timeline_scroll = QScrollArea()
+        timeline_scroll.setWidgetResizable(True)
+        timeline_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        timeline_scroll.setWidget(self.timeline)
+        self.tabs.addTab(timeline_scroll, "Timeline")
         self.tabs.addTab(self.event_log, "Event log")
         bottom = QFrame()
         bottom.setObjectName("bottomPanel")
@@ -271,7 +275,8 @@ class MainWindow(QMainWindow):
         for index, device_id in enumerate(ids):
             self.card_grid.addWidget(self.cards[device_id], index // 2, index % 2)
         self.timeline_model.set_devices([(d.id, d.config.name) for d in devices])
-        self.timeline.updateGeometry()
+        # Every lane gets its height; the tab scrolls when there are many devices.
+        self.timeline.setMinimumHeight(60 + TimelineView.LANE_HEIGHT * max(1, len(devices)))
         self.keyring_banner.setVisible(bool(self.bridge.store_problem))
         self._update_store_label()
         scenario = self.bridge.lab is not self.bridge.own_lab

@@ -170,6 +170,7 @@ class ServerConsole(QFrame):
         layout.addLayout(sessions_header)
         layout.addWidget(self.table, 1)
         self._sids: list[str] = []
+        self._shown_sessions: list[tuple[Any, ...]] = []
 
     def _spin(self, low: int, high: int, key: str) -> QSpinBox:
         spin = QSpinBox()
@@ -231,8 +232,12 @@ class ServerConsole(QFrame):
             self._updating = False
 
     def _fill_sessions(self, sessions: list[dict[str, Any]]) -> None:
-        selected = self._selected_sid()
         recent = sorted(sessions, key=lambda s: s["created_at"], reverse=True)[:200]
+        shown = [(s["sid"], s["state"], s["reason"], s["last_refresh_at"]) for s in recent]
+        if shown == self._shown_sessions:
+            return  # polled twice a second; most polls change nothing
+        self._shown_sessions = shown
+        selected = self._selected_sid()
         self._sids = [s["sid"] for s in recent]
         self.table.setRowCount(len(recent))
         for row, session in enumerate(recent):

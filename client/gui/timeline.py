@@ -215,8 +215,11 @@ class TimelineView(QWidget):
         painter.drawLine(QPointF(now_x, 8), QPointF(now_x, bottom))
 
         self._legend(painter, muted)
+        visible = event.rect()
         for index, lane in enumerate(self.model.lanes.values()):
             top = 12 + index * self.LANE_HEIGHT
+            if top > visible.bottom() or top + self.LANE_HEIGHT < visible.top():
+                continue  # only the lanes in view are painted
             painter.setPen(text)
             painter.drawText(
                 QRectF(8, top, self.LABEL_WIDTH - 12, 26),
