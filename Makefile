@@ -45,7 +45,7 @@ typecheck: $(VENV)/.installed-test
 check: lint typecheck test
 
 bench: $(VENV)/.installed-test
-	@echo "benchmarks arrive with the performance work; nothing to run yet"
+	$(BIN)/python bench/run.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

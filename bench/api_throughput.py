@@ -19,7 +19,6 @@ import sys
 import time
 
 import httpx
-
 from common import admin, banner, login, median, quick_mode, record, server_process
 
 CONNECTIONS = 16

@@ -14,9 +14,9 @@ import warnings
 from collections.abc import Awaitable, Callable
 
 import httpx
+from common import banner, median, quick_mode, record
 
 from client import Device, DeviceConfig, MemoryTokenStore
-from common import banner, median, quick_mode, record
 from mock_server import Settings, VirtualClock, create_app
 
 URL = "http://bench.lab"

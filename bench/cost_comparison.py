@@ -12,7 +12,6 @@ from __future__ import annotations
 import sys
 
 import httpx
-
 from api_throughput import load
 from common import admin, banner, cpu_seconds, login, quick_mode, record, server_process
 

@@ -15,7 +15,7 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from common import ROOT, banner, percentile, quick_mode, record  # noqa: E402
+from common import ROOT, banner, percentile, quick_mode, record
 
 DEVICES = 50
 PROBE_INTERVAL_MS = 5

@@ -11,8 +11,8 @@ import time
 from collections.abc import Callable
 
 import jwt
-
 from common import banner, quick_mode, record
+
 from mock_server import Store, VirtualClock
 from mock_server.keys import KeyManager
 from mock_server.tokens import ACCESS_TYP, encode, verify

@@ -11,9 +11,9 @@ import sys
 import time
 
 import httpx
+from common import banner, quick_mode, record
 
 from client import Device, DeviceConfig, MemoryTokenStore
-from common import banner, quick_mode, record
 from mock_server import Settings, VirtualClock, create_app
 
 URL = "http://bench.lab"

@@ -1,0 +1,153 @@
+"""Run every benchmark (make bench), then write bench/README.md's results table.
+
+python bench/run.py [--quick]      (--quick: under two minutes)
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BENCHMARKS = (
+    "api_throughput",
+    "cost_comparison",
+    "signatures",
+    "client_overhead",
+    "single_flight",
+    "scale",
+    "gui",
+    "scenarios",
+)
+
+
+def main() -> int:
+    args = [a for a in sys.argv[1:] if a == "--quick"]
+    started = time.perf_counter()
+    failed = []
+    for name in BENCHMARKS:
+        result = subprocess.run([sys.executable, str(HERE / f"{name}.py"), *args], cwd=HERE)
+        if result.returncode != 0:
+            failed.append(name)
+    print(
+        f"\nall benchmarks: {time.perf_counter() - started:.0f} s"
+        + (f"; FAILED: {', '.join(failed)}" if failed else "")
+    )
+    write_table()
+    return 1 if failed else 0
+
+
+def write_table() -> None:
+    """Regenerate the results section of bench/README.md from results.json."""
+    data = json.loads((HERE / "results.json").read_text())
+    b, m = data["benchmarks"], data["machine"]
+    lines = [
+        f"Measured on {m['cores']} cores, Python {m['python']}, {m['platform']}"
+        f"{', load from wrk' if m['wrk'] else ', load from httpx'}.",
+        "",
+        "| benchmark | figure | target | met |",
+        "| --- | --- | --- | --- |",
+    ]
+
+    def row(name: str, figure: str, target: str, met: bool | None) -> None:
+        lines.append(
+            f"| {name} | {figure} | {target} | {'—' if met is None else ('yes' if met else 'no')} |"
+        )
+
+    if "api_throughput" in b:
+        a = b["api_throughput"]
+        row(
+            "API, stateless",
+            f"{a['stateless_rps']} req/s = {a['stateless_ratio']:.2f}× /healthz "
+            f"({a['healthz_rps']} req/s)",
+            "≥ 0.90×",
+            a["stateless_ratio"] >= 0.9,
+        )
+        row(
+            "API, stateful",
+            f"{a['stateful_rps']} req/s = {a['stateful_ratio']:.2f}× /healthz",
+            "≥ 0.80×",
+            a["stateful_ratio"] >= 0.8,
+        )
+    if "cost_comparison" in b:
+        for key, label in (
+            ("stateless_JWT", "stateless JWT"),
+            ("stateful_JWT", "stateful JWT"),
+            ("server_side_session", "server-side session"),
+        ):
+            c = b["cost_comparison"][key]
+            row(
+                f"cost: {label}",
+                f"{c['cpu_us_per_request']} µs CPU/request, "
+                f"{c['throughput_vs_stateless']:.2f}× stateless throughput",
+                "—",
+                None,
+            )
+    if "signatures" in b:
+        for alg, s in b["signatures"].items():
+            if not isinstance(s, dict):
+                continue
+            row(
+                f"{alg}",
+                f"sign {s['sign_us']} µs (PyJWT {s['sign_pyjwt_us']}), verify "
+                f"{s['verify_us']} µs (PyJWT {s['verify_pyjwt_us']})",
+                "—",
+                None,
+            )
+    if "client_overhead" in b:
+        c = b["client_overhead"]
+        row(
+            "client: device vs plain httpx",
+            f"{c['device_ratio']:.2f}× ({c['device_us']} vs "
+            f"{c['plain_us']} µs/call); Authlib {c['authlib_ratio']:.2f}×",
+            "≤ 1.10×",
+            c["device_ratio"] <= 1.10,
+        )
+    if "single_flight" in b:
+        rows = b["single_flight"]["rows"]
+        row(
+            "single flight",
+            ", ".join(
+                f"{r['calls']} calls → {r['refreshes']} refresh in {r['seconds'] * 1000:.0f} ms"
+                for r in rows
+            ),
+            "1 refresh each",
+            all(r["refreshes"] == 1 and r["failures"] == 0 for r in rows),
+        )
+    if "scale" in b:
+        for r in b["scale"]["rows"]:
+            row(
+                f"scale: {r['devices']} devices",
+                f"{r['errors']} errors, refresh p50 "
+                f"{r['refresh_p50_ms']} ms / p99 {r['refresh_p99_ms']} ms, "
+                f"{r['memory_per_device_kb']} KB/device",
+                "0 errors",
+                r["errors"] == 0,
+            )
+    if "gui" in b:
+        g = b["gui"]
+        row(
+            "GUI: 50 devices ticking",
+            f"stall p99 {g['stall_p99_ms']} ms (max {g['stall_max_ms']}), "
+            f"{g['cpu_percent_of_one_core']} % CPU",
+            "p99 < 16 ms",
+            g["stall_p99_ms"] < 16,
+        )
+        row("GUI: launch to window", f"{g['launch_seconds']} s", "< 2 s", g["launch_seconds"] < 2)
+    if "scenarios" in b:
+        s = b["scenarios"]
+        row("scenario library", f"{s['seconds']} s ({s['summary']})", "< 10 s", s["seconds"] < 10)
+    readme = HERE / "README.md"
+    text = readme.read_text()
+    start, end = "<!-- results -->", "<!-- /results -->"
+    head, _, rest = text.partition(start)
+    _, _, tail = rest.partition(end)
+    readme.write_text(f"{head}{start}\n" + "\n".join(lines) + f"\n{end}{tail}")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
