@@ -85,13 +85,16 @@ async def run(n: int, rounds: int) -> dict[str, float]:
         assert response.status_code == 200
         return response.json()
 
-    runs: dict[str, list[float]] = {"plain": [], "device": [], "authlib": []}
-    for fn in (via_plain, via_device, via_authlib):
-        await per_call(fn, 50)  # warm up
-    for _ in range(rounds):
-        runs["plain"].append(await per_call(via_plain, n))
-        runs["device"].append(await per_call(via_device, n))
-        runs["authlib"].append(await per_call(via_authlib, n))
+    calls = {"plain": via_plain, "device": via_device, "authlib": via_authlib}
+    for fn in calls.values():
+        await per_call(fn, 100)  # warm up
+    # Small interleaved batches in a rotating order, so drift (GC, caches, the
+    # other core's load) falls on every client alike.
+    runs: dict[str, list[float]] = {name: [] for name in calls}
+    names = list(calls)
+    for i in range(rounds * (n // 50)):
+        for name in names[i % 3 :] + names[: i % 3]:
+            runs[name].append(await per_call(calls[name], 50))
     await device.close()
     await plain.aclose()
     await authlib.aclose()

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from client.errors import ClientError, ServerUnreachable
+from client.tls import shared_ssl_context
 
 
 class AdminError(ClientError):
@@ -38,6 +39,7 @@ class AdminClient:
             transport=transport,
             headers={"X-Admin-Key": admin_key},
             timeout=timeout,
+            verify=shared_ssl_context(),
         )
 
     async def request(self, method: str, path: str, json: Any = None) -> httpx.Response:

@@ -51,6 +51,7 @@ from client.oauth import DeviceIdentity, Endpoints, OAuthClient
 from client.session import TokenSession
 from client.state import DeviceState, transition
 from client.store import StoreKey, TokenStore
+from client.tls import shared_ssl_context
 from client.tokens import TokenSet, fingerprint, refresh_expired
 
 log = logging.getLogger(__name__)
@@ -153,7 +154,10 @@ class Device:
         self.base_clock = clock or WallClock()
         self.clock = SkewedClock(self.base_clock, config.clock_offset)
         self.http = httpx.AsyncClient(
-            base_url=config.server, transport=transport, timeout=httpx.Timeout(timeout)
+            base_url=config.server,
+            transport=transport,
+            timeout=httpx.Timeout(timeout),
+            verify=shared_ssl_context(),
         )
         self.oauth = OAuthClient(
             self.http, endpoints or Endpoints.default(config.server), config.client_id

@@ -9,11 +9,17 @@ uvicorn on loopback (the desktop app).
 from __future__ import annotations
 
 import secrets
-from typing import Any
+import socket
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from mock_server import ServerThread, Settings, VirtualClock, create_app
+from mock_server.clock import VirtualClock  # light: the server itself loads lazily
+
+if TYPE_CHECKING:
+    from mock_server import ServerThread
 
 SCENARIO_ISSUER = "http://scenario.lab"
 
@@ -22,6 +28,8 @@ class InProcessServer:
     """A fresh mock server on a virtual clock, reached through ASGI transports."""
 
     def __init__(self, **settings: Any) -> None:
+        from mock_server import Settings, create_app
+
         self.admin_key = secrets.token_urlsafe(16)
         self.clock = VirtualClock()
         self.url = SCENARIO_ISSUER
@@ -39,34 +47,89 @@ class InProcessServer:
         return httpx.ASGITransport(app=self.app)
 
 
-class EmbeddedServer:
-    """A handle on the bundled server running on loopback: its address, admin key
-    and clock (a virtual one whose speed the lab controls)."""
+def reserve_socket(port: int) -> socket.socket:
+    """A TCP socket bound on loopback to ``port``, or to any free port if that one
+    is taken. Protocol TCP, so asyncio turns Nagle off on its connections."""
+    for candidate in (port, 0):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", candidate))
+        except OSError:
+            sock.close()
+            continue
+        sock.set_inheritable(True)
+        return sock
+    raise OSError("no loopback port is free")
 
-    def __init__(self, thread: ServerThread, clock: VirtualClock) -> None:
-        self._thread = thread
-        self.url = thread.url
-        self.admin_key = thread.admin_key
-        self.clock = clock
+
+class EmbeddedServer:
+    """The bundled server on loopback, started in the background.
+
+    Its address, admin key and virtual clock are known at once (the socket is
+    bound and the key chosen before the server exists), so the window can be
+    built while FastAPI loads and uvicorn starts on its own thread.
+    """
+
+    def __init__(
+        self,
+        *,
+        port: int = 8765,
+        db: str = ":memory:",
+        rate: float = 1.0,
+        settings: dict[str, Any] | None = None,
+    ) -> None:
+        self._socket = reserve_socket(port)
+        self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}"
+        self.admin_key = secrets.token_urlsafe(24)
+        self.clock = VirtualClock(rate=rate)
+        self._db = db
+        self._settings = settings or {}
+        self._thread: ServerThread | None = None
+        self._on_ready: Callable[[BaseException | None], None] | None = None
+        self._error: BaseException | None = None
+        self._ready = threading.Event()
+        self._starter = threading.Thread(target=self._start, name="server-start", daemon=True)
+
+    def start(self, on_ready: Callable[[BaseException | None], None] | None = None) -> None:
+        """Start in the background; ``on_ready(error)`` runs (on that thread) once it serves."""
+        self._on_ready = on_ready
+        self._starter.start()
+
+    def _start(self) -> None:
+        try:
+            from mock_server import ServerThread, Settings, Store
+
+            settings = Settings(admin_key=self.admin_key, **self._settings)
+            self._thread = ServerThread(
+                settings, clock=self.clock, store=Store(self._db), sock=self._socket
+            ).start()
+        except BaseException as exc:  # reported to the window, never a silent hang
+            self._error = exc
+        finally:
+            self._ready.set()
+            if self._on_ready is not None:
+                self._on_ready(self._error)
+
+    def wait(self, timeout: float = 30.0) -> None:
+        """Block until the server serves (or failed to start)."""
+        if not self._ready.wait(timeout):
+            raise TimeoutError("the embedded server did not start")
+        if self._error is not None:
+            raise RuntimeError(f"the embedded server could not start: {self._error}")
 
     def stop(self) -> None:
-        self._thread.stop()
+        if self._starter.is_alive() or self._ready.is_set():
+            self._ready.wait(30)
+        if self._thread is not None:
+            self._thread.stop()
+        else:
+            self._socket.close()
 
 
-def start_embedded_server(
-    *,
-    port: int = 8765,
-    db: str = ":memory:",
-    rate: float = 1.0,
-    settings: dict[str, Any] | None = None,
-) -> EmbeddedServer:
-    """Start the bundled server on ``port`` (any free port if that one is taken),
-    uvicorn on its own thread, with a virtual clock flowing at ``rate``."""
-    from mock_server import Store
-
-    clock = VirtualClock(rate=rate)
-    try:
-        thread = ServerThread(Settings(**(settings or {})), clock=clock, store=Store(db), port=port)
-    except OSError:
-        thread = ServerThread(Settings(**(settings or {})), clock=clock, store=Store(db), port=0)
-    return EmbeddedServer(thread.start(), clock)
+def start_embedded_server(**options: Any) -> EmbeddedServer:
+    """Start the bundled server and wait until it serves."""
+    server = EmbeddedServer(**options)
+    server.start()
+    server.wait()
+    return server

@@ -7,6 +7,8 @@ usernames are real.
 
 from __future__ import annotations
 
+import threading
+
 import argon2
 from argon2.exceptions import InvalidHashError, VerificationError
 from argon2.profiles import CHEAPEST, RFC_9106_LOW_MEMORY
@@ -18,7 +20,14 @@ class PasswordHasher:
     def __init__(self, profile: str = "default") -> None:
         params = RFC_9106_LOW_MEMORY if profile == "default" else CHEAPEST
         self._hasher = argon2.PasswordHasher.from_parameters(params)
-        self._dummy = self._hasher.hash("no such user: constant-time filler")
+        self._dummy: str | None = None  # made on first need: it costs a full hash
+        self._lock = threading.Lock()
+
+    def _dummy_hash(self) -> str:
+        with self._lock:
+            if self._dummy is None:
+                self._dummy = self._hasher.hash("no such user: constant-time filler")
+            return self._dummy
 
     def hash(self, password: str) -> str:
         return self._hasher.hash(password)
@@ -26,6 +35,8 @@ class PasswordHasher:
     def verify(self, stored_hash: str | None, password: str) -> bool:
         """True if ``password`` matches; with no hash, the same work and False."""
         try:
-            return self._hasher.verify(stored_hash or self._dummy, password) and bool(stored_hash)
+            return self._hasher.verify(stored_hash or self._dummy_hash(), password) and bool(
+                stored_hash
+            )
         except (VerificationError, InvalidHashError):
             return False

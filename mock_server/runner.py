@@ -66,8 +66,9 @@ class ServerThread:
         issuer: str | None = None,
         seed_demo_users: bool = True,
         log_level: str = "warning",
+        sock: socket.socket | None = None,
     ) -> None:
-        self._socket = bind_socket(host, port)
+        self._socket = sock if sock is not None else bind_socket(host, port)
         self.host = host
         self.port: int = self._socket.getsockname()[1]
         shown_host = f"[{host}]" if ":" in host else host

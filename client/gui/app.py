@@ -85,10 +85,10 @@ def build(options: LaunchOptions) -> LabApp:
         clock: Clock = ServerClock()
     else:
         from client.cli import default_db_path
-        from client.embedded import start_embedded_server
+        from client.embedded import EmbeddedServer
 
         db = options.db or (":memory:" if options.demo else str(default_db_path()))
-        server = start_embedded_server(
+        server = EmbeddedServer(
             port=0 if options.demo else options.port,
             db=db,
             rate=0.0 if options.demo else options.clock_rate,
@@ -115,7 +115,18 @@ def build(options: LaunchOptions) -> LabApp:
         store_problem=problem,
     )
     window = MainWindow(bridge, server_url=url)
-    bridge.start()
+    if server is None:
+        bridge.start()  # an external server: poll it now (failures become messages)
+    else:
+        # The window is ready before the server: FastAPI loads and uvicorn starts
+        # in the background, and the console fills in once it answers.
+        def ready(error: BaseException | None) -> None:
+            if error is None:
+                bridge.start()
+            else:
+                bridge.failed.emit(f"The embedded server could not start: {error}")
+
+        server.start(on_ready=lambda error: bridge.call_in_gui(ready, error))
     return LabApp(window, bridge, engine, server)
 
 
@@ -153,6 +164,8 @@ def take_screenshot(app: LabApp, path: Path, qapp: QApplication) -> int:
     window = app.window
     window.resize(1280, 800)
     window.show()
+    if app.server is not None:
+        app.server.wait()
     future = app.engine.submit(demo_script(app))
     result: dict[str, int] = {}
 
@@ -197,6 +210,8 @@ def main(options: LaunchOptions) -> int:
         if options.screenshot is not None:
             return take_screenshot(app, options.screenshot, qapp)
         if options.demo:
+            if app.server is not None:
+                app.server.wait()
             app.engine.submit(demo_script(app))
         app.window.show()
         return qapp.exec()

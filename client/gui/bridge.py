@@ -19,8 +19,10 @@ Signals:
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import contextlib
+import threading
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
@@ -31,7 +33,7 @@ from client.admin import AdminClient
 from client.clock import Clock
 from client.device import Device, DeviceSnapshot
 from client.engine import Engine
-from client.errors import ClientError
+from client.errors import ClientError, ServerUnreachable
 from client.events import DeviceEvent
 from client.lab import Lab
 from client.store import MemoryTokenStore, TokenStore
@@ -77,6 +79,8 @@ class LabBridge(QObject):
         self._last_event = 0
         self._polling = False
         self._closed = False
+        # Set once the server answers; commands given earlier wait for it.
+        self.server_ready = threading.Event()
         self._auto: dict[str, QTimer] = {}
         self._deliver.connect(self._on_deliver)
         self._unsubscribe = lab.subscribe(self._forward)
@@ -87,6 +91,8 @@ class LabBridge(QObject):
     # plumbing ------------------------------------------------------------------
 
     def start(self) -> None:
+        """The server serves: start polling it (commands waiting for it proceed)."""
+        self.server_ready.set()
         self._poll_timer.start()
         self.poll()
 
@@ -100,6 +106,10 @@ class LabBridge(QObject):
         a signal emitted on the engine thread would run plain-callable slots
         (pytest-qt's blockers, lambdas) on the engine thread too."""
         self._deliver.emit(fn, arg)
+
+    def call_in_gui(self, fn: Callable[[Any], None], arg: Any) -> None:
+        """Run ``fn(arg)`` on the GUI thread, from any thread."""
+        self._to_gui(fn, arg)
 
     def _forward(self, event: DeviceEvent) -> None:
         self._to_gui(self.device_event.emit, event)  # runs on the engine thread
@@ -116,6 +126,8 @@ class LabBridge(QObject):
             cancelled: concurrent.futures.Future[Any] = concurrent.futures.Future()
             cancelled.cancel()
             return cancelled
+        if not self.server_ready.is_set():
+            coro = self._after_server_ready(coro)
         future = self.engine.submit(coro)
 
         def done(f: concurrent.futures.Future[Any]) -> None:
@@ -134,6 +146,12 @@ class LabBridge(QObject):
 
         future.add_done_callback(done)
         return future
+
+    async def _after_server_ready(self, coro: Coroutine[Any, Any, Any]) -> Any:
+        if not await asyncio.to_thread(self.server_ready.wait, 30):
+            coro.close()
+            raise ServerUnreachable("the embedded server did not start")
+        return await coro
 
     @Slot(object, object)
     def _on_deliver(self, callback: Callable[[Any], None], result: Any) -> None:

@@ -286,8 +286,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def on_device_event(self, event: DeviceEvent) -> None:
         self.timeline_model.add_device_event(event)
-        if event.kind not in ("request",):
-            self.event_log.add_device_event(event)
+        self.event_log.add_device_event(event)
 
     @Slot(list)
     def on_server_events(self, events: list[dict[str, Any]]) -> None:
