@@ -37,6 +37,8 @@ from client.errors import (
 )
 from client.events import (
     DeviceEvent,
+    EventHub,
+    Listener,
     Notice,
     RefreshFailed,
     RequestSent,
@@ -60,7 +62,6 @@ DEVICE_TYPES = ("mobile", "pc", "tablet", "web")
 CLIENT_ID = "jwt-device-lab"
 _ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
-Listener = Callable[[DeviceEvent], None]
 Sleep = Callable[[float], Awaitable[None]]
 
 
@@ -178,7 +179,7 @@ class Device:
         self.last_call: CallResult | None = None
         self.auto_reconnect = auto_reconnect
         self._sleep = sleep
-        self._listeners: list[Listener] = []
+        self._events = EventHub()
         self._before_refresh = DeviceState.ACTIVE
         self._reconnect: asyncio.Task[None] | None = None
 
@@ -198,15 +199,10 @@ class Device:
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener`` with every event; returns a function that unsubscribes."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+        return self._events.subscribe(listener)
 
     def _emit(self, event: DeviceEvent) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(event)
-            except Exception:  # a broken subscriber must not break the device
-                log.exception("device event listener failed")
+        self._events.emit(event)
 
     def _at(self) -> float:
         return self.base_clock.now()

@@ -8,9 +8,13 @@ never carry tokens, only fingerprints.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +96,32 @@ class Notice(DeviceEvent):
     level: str
     message: str
     kind: ClassVar[str] = "notice"
+
+
+Listener = Callable[["DeviceEvent"], None]
+
+
+class EventHub:
+    """Subscribers to a stream of device events (a device's, or a whole lab's).
+
+    A subscriber that raises is logged and skipped: a broken listener must not
+    break the device that reports to it.
+    """
+
+    def __init__(self) -> None:
+        self._listeners: list[Listener] = []
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener`` with every event; returns a function that unsubscribes."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def emit(self, event: DeviceEvent) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:
+                log.exception("an event listener failed")
 
 
 _DEVICE_WORDS = {"mobile": "phone", "pc": "PC", "tablet": "tablet", "web": "browser"}

@@ -11,18 +11,16 @@ The GUI, the scenario runner and the CLI all drive devices through a ``Lab``.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable
 
 import httpx
 
 from client.clock import Clock, WallClock
-from client.device import Device, DeviceConfig, DeviceSnapshot, Listener
-from client.events import DeviceEvent, Notice
+from client.device import Device, DeviceConfig, DeviceSnapshot
+from client.events import DeviceEvent, EventHub, Listener, Notice
 from client.registry import DeviceRegistry, RegistryError
 from client.store import KeyringTokenStore, MemoryTokenStore, TokenStore
 
-log = logging.getLogger(__name__)
 
 LAB_ID = "lab"  # the device id on notices that concern the whole lab
 
@@ -58,21 +56,16 @@ class Lab:
         self._transport_factory = transport_factory
         self._fallback_store = fallback_store
         self._auto_reconnect = auto_reconnect
-        self._listeners: list[Listener] = []
+        self._events = EventHub()
 
     # events -------------------------------------------------------------------
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Every device's events (and the lab's notices), on the loop's thread."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+        return self._events.subscribe(listener)
 
     def _emit(self, event: DeviceEvent) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(event)
-            except Exception:
-                log.exception("lab event listener failed")
+        self._events.emit(event)
 
     def notice(self, level: str, message: str) -> None:
         self._emit(Notice(LAB_ID, self.clock.now(), level, message))

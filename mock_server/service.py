@@ -272,17 +272,7 @@ class AuthService:
             now = self.clock.now()
             settings = self.settings
             try:
-                verified = tokens.verify(
-                    refresh_token,
-                    self.keys,
-                    typ=tokens.REFRESH_TYP,
-                    issuer=settings.issuer,
-                    audience=None,
-                    now=now,
-                    leeway=settings.leeway,
-                    max_chars=settings.max_token_chars,
-                )
-                claims = verified.claims
+                claims = self._verify(refresh_token, tokens.REFRESH_TYP, None, now).claims
             except tokens.TokenRejected as exc:
                 if exc.reason != "expired" or exc.claims is None:
                     raise InvalidGrant(
@@ -363,16 +353,8 @@ class AuthService:
         now = self.clock.now()
         settings = self.settings
         try:
-            verified = tokens.verify(
-                token,
-                self.keys,
-                typ=tokens.ACCESS_TYP,
-                issuer=settings.issuer,
-                audience=settings.audience,
-                now=now,
-                leeway=settings.leeway,
-                max_chars=settings.max_token_chars,
-                cache=self._verified,
+            verified = self._verify(
+                token, tokens.ACCESS_TYP, settings.audience, now, self._verified
             )
         except tokens.TokenRejected as exc:
             sid = exc.claims.get("sid") if exc.claims else None
@@ -541,17 +523,24 @@ class AuthService:
         return self._users[username]
 
     def _verify(
-        self, token: object, typ: str, audience: str | None, now: float
+        self,
+        token: object,
+        typ: str,
+        audience: str | None,
+        now: float,
+        cache: tokens.VerifiedCache | None = None,
     ) -> tokens.VerifiedToken:
+        settings = self.settings
         return tokens.verify(
             token,
             self.keys,
             typ=typ,
-            issuer=self.settings.issuer,
+            issuer=settings.issuer,
             audience=audience,
             now=now,
-            leeway=self.settings.leeway,
-            max_chars=self.settings.max_token_chars,
+            leeway=settings.leeway,
+            max_chars=settings.max_token_chars,
+            cache=cache,
         )
 
     def _claims_of_any(self, token: str) -> dict[str, Any] | None:
