@@ -21,7 +21,6 @@ from client.events import DeviceEvent, EventHub, Listener, Notice
 from client.registry import DeviceRegistry, RegistryError
 from client.store import KeyringTokenStore, MemoryTokenStore, TokenStore
 
-
 LAB_ID = "lab"  # the device id on notices that concern the whole lab
 
 
