@@ -113,7 +113,7 @@ class DeviceCard(QFrame):
         config = snapshot.config
 
         self.icon = QLabel()
-        self.icon.setPixmap(theme.device_icon(config.type).pixmap(40, 40))
+        self.icon.setPixmap(theme.device_icon(config.type))
         self.name = QLabel(config.name)
         self.name.setObjectName("deviceName")
         self.subtitle = QLabel()
@@ -235,8 +235,9 @@ class DeviceCard(QFrame):
             self.badge.setText(state.replace("_", " ").upper())
             self.badge.setStyleSheet(f"background: {theme.STATE_COLORS.get(state, '#6b7280')};")
             self.setProperty("signedOut", state == "signed_out")
-            self.style().unpolish(self)
-            self.style().polish(self)
+            for widget in (self, self.name):  # the name's colour depends on the card's state
+                widget.style().unpolish(widget)
+                widget.style().polish(widget)
         self._set(
             self.subtitle, f"{config.type} · {config.user} · clock {config.clock_offset:+g} s"
         )

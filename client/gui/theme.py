@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
+from PySide6.QtGui import QColor, QGuiApplication, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
@@ -26,8 +26,9 @@ REVOKED = QColor("#dc2626")
 
 
 def is_dark() -> bool:
-    hints = QGuiApplication.styleHints()
-    return hints.colorScheme() == Qt.ColorScheme.Dark
+    """Is the palette in use dark (whether the system or the user chose it)?"""
+    window = QGuiApplication.palette().window().color()
+    return window.lightness() < 128
 
 
 def apply_theme(app: QApplication) -> None:
@@ -80,9 +81,20 @@ def _palette(dark: bool) -> QPalette:
     return palette
 
 
-def device_icon(device_type: str) -> QIcon:
+ICON_INK = "#4b5563"  # the stroke colour the SVGs are drawn in
+
+
+def device_icon(device_type: str, size: int = 40) -> QPixmap:
+    """The device's line icon, inked for the current palette (light ink on dark)."""
     path = ASSETS / "icons" / f"{device_type}.svg"
-    return QIcon(str(path if path.exists() else ASSETS / "icons" / "web.svg"))
+    svg = (path if path.exists() else ASSETS / "icons" / "web.svg").read_text(encoding="utf-8")
+    if is_dark():
+        svg = svg.replace(ICON_INK, "#cbd5e1")
+    pixmap = QPixmap()
+    pixmap.loadFromData(svg.encode(), "SVG")
+    return pixmap.scaled(
+        size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+    )
 
 
 def format_clock(seconds: float) -> str:

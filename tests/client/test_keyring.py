@@ -113,3 +113,72 @@ def test_the_readme_script_kicks_the_phone_and_a_new_process_finds_the_pc_signed
         # Tokens never reach the output.
         for line in (first.stdout + second.stdout).split():
             assert not line.startswith("eyJ")
+
+
+LOCKED_KEYRING_SCRIPT = """
+import asyncio, secretstorage
+from keyring.backends.SecretService import Keyring
+from client import DeviceConfig, Device, KeyringTokenStore, KeyringUnavailable, StoreKey, TokenSet
+from tests.client.conftest import token_body
+
+store = KeyringTokenStore(Keyring())
+key = StoreKey("http://lab.test", "phone")
+store.save(key, TokenSet.from_response(token_body(1.7e9), 1.7e9))
+secretstorage.get_default_collection(secretstorage.dbus_init()).lock()
+try:
+    store.load(key)
+    print("NOT REFUSED")
+except KeyringUnavailable as exc:
+    print("refused:", exc)
+
+async def resume():
+    device = Device(DeviceConfig("phone", "mobile", "Phone", "alice", "http://lab.test"), store=store)
+    await device.resume()
+    print("device:", device.state, device.reason, device.message)
+    await device.close()
+
+asyncio.run(resume())
+"""
+
+
+def test_a_locked_real_keyring_signs_the_device_out_with_a_message(
+    secret_service: KeyringTokenStore, tmp_path: Path
+) -> None:
+    """Locks a real gnome-keyring — in a D-Bus session of its own, because a
+    headless keyring cannot be unlocked again without a prompt."""
+    import shutil
+
+    if not (shutil.which("dbus-run-session") and shutil.which("gnome-keyring-daemon")):
+        pytest.fail(
+            "dbus-run-session and gnome-keyring-daemon are needed (Debian: dbus, gnome-keyring)"
+        )
+    home = tmp_path / "home"
+    (home / "run").mkdir(parents=True)
+    (home / "run").chmod(0o700)
+    (tmp_path / "locked.py").write_text(LOCKED_KEYRING_SCRIPT)
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "XDG_RUNTIME_DIR": str(home / "run"),
+        "XDG_DATA_HOME": str(home / "data"),  # a keyring of its own, not the suite's
+        "XDG_CONFIG_HOME": str(home / "config"),
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+    result = subprocess.run(
+        [
+            "dbus-run-session",
+            "--",
+            "sh",
+            "-c",
+            "echo -n pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; "
+            f"exec {sys.executable} {tmp_path / 'locked.py'}",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert "refused: the OS keyring is locked" in result.stdout, result.stdout + result.stderr
+    assert "device: signed_out keyring_error Signed out: the OS keyring is locked" in result.stdout
