@@ -164,9 +164,11 @@ def test_auto_call_calls_repeatedly(qtbot: QtBot, lab_app: LabApp) -> None:
     lab_app.bridge.set_auto_call("pc", 0.2)
     pc = lab_app.bridge.lab.get("pc")
     qtbot.waitUntil(lambda: pc.last_call is not None and pc.last_call.ok, timeout=10_000)
-    assert lab_app.window.cards["pc"].auto.text() != "Auto" or True
+    card = lab_app.window.cards["pc"]
+    qtbot.waitUntil(lambda: card.auto.text() == "⟳ 0.2 s" and card.auto.isChecked())
     lab_app.bridge.set_auto_call("pc", 0)
     assert lab_app.bridge.auto_call_interval("pc") == 0
+    qtbot.waitUntil(lambda: card.auto.text() == "Auto" and not card.auto.isChecked())
 
 
 def test_the_scenario_player_passes_a_builtin(qtbot: QtBot, lab_app: LabApp) -> None:
