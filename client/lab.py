@@ -118,6 +118,13 @@ class Lab:
         await device.close()
         self._save()
 
+    def use_store(self, store: TokenStore) -> None:
+        """Keep tokens in ``store`` from now on — the lab's and every device's
+        (the user chose memory-only tokens, or the keyring came back)."""
+        self.store = store
+        for device in self.devices.values():
+            device.session.store = store
+
     async def restart_device(self, device_id: str) -> Device:
         """Drop the device's in-memory state and resume it from the token store,
         as an app restart would."""

@@ -35,7 +35,7 @@ from client.device import Device, DeviceSnapshot
 from client.engine import Engine
 from client.errors import ClientError, ServerUnreachable
 from client.events import DeviceEvent
-from client.lab import Lab
+from client.lab import Lab, open_token_store
 from client.store import MemoryTokenStore, TokenStore
 
 POLL_MS = 500
@@ -334,34 +334,28 @@ class LabBridge(QObject):
 
     def use_memory_store(self) -> None:
         """The user chose memory-only tokens over an unavailable keyring."""
-        store: TokenStore = MemoryTokenStore()
-        self.own_lab.store = store
-        for device in self.own_lab.devices.values():
-            device.session.store = store
-        self.store_problem = None
-        self.info.emit("Tokens are now kept in memory only (lost when the app exits)")
-        self.devices_changed.emit()
+
+        async def switch() -> TokenStore:
+            return self._use_store(MemoryTokenStore())
+
+        self.submit(switch(), "Switching to memory-only tokens", self._store_switched)
 
     def retry_keyring(self) -> None:
-        from client.lab import open_token_store
-
-        def check() -> TokenStore:
-            return open_token_store()
+        """Try the OS keyring again (off the engine loop: D-Bus may block)."""
 
         async def attempt() -> TokenStore:
-            import asyncio
+            return self._use_store(await asyncio.to_thread(open_token_store))
 
-            return await asyncio.to_thread(check)
+        self.submit(attempt(), "The keyring is still unavailable", self._store_switched)
 
-        def done(store: TokenStore) -> None:
-            self.own_lab.store = store
-            for device in self.own_lab.devices.values():
-                device.session.store = store
-            self.store_problem = None
-            self.info.emit(f"Tokens are kept in the {store.name}")
-            self.devices_changed.emit()
+    def _use_store(self, store: TokenStore) -> TokenStore:
+        self.own_lab.use_store(store)  # on the engine thread, where the devices live
+        return store
 
-        self.submit(attempt(), "The keyring is still unavailable", done)
+    def _store_switched(self, store: TokenStore) -> None:
+        self.store_problem = None
+        self.info.emit(f"Tokens are now kept in {store.name}")
+        self.devices_changed.emit()
 
     def store_name(self) -> str:
         if self.store_problem:

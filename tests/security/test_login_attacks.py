@@ -10,7 +10,7 @@ import pytest
 
 from mock_server import Settings, VirtualClock, create_app
 from tests.conftest import ADMIN_KEY, BASE_URL
-from tests.server.helpers import ADMIN, login
+from tests.server.helpers import ADMIN, login, password_request
 
 
 async def test_a_correct_password_is_refused_until_the_lock_passes(
@@ -19,15 +19,7 @@ async def test_a_correct_password_is_refused_until_the_lock_passes(
     for _ in range(5):
         await login(client, password="guess", expect=400)
     for _ in range(3):
-        locked = await client.post(
-            "/oauth/token",
-            data={
-                "grant_type": "password",
-                "username": "alice",
-                "password": "alice-pass",
-                "client_id": "jwt-device-lab",
-            },
-        )
+        locked = await password_request(client)
         assert locked.status_code == 429
         assert int(locked.headers["retry-after"]) >= 1
         assert "access_token" not in locked.text

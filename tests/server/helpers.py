@@ -40,6 +40,18 @@ async def login(
     return body
 
 
+async def password_request(client: httpx.AsyncClient, **fields: str) -> httpx.Response:
+    """The raw answer to alice's password grant (``fields`` add or override)."""
+    data = {
+        "grant_type": "password",
+        "username": "alice",
+        "password": "alice-pass",
+        "client_id": CLIENT_ID,
+        **fields,
+    }
+    return await client.post("/oauth/token", data=data)
+
+
 async def refresh(
     client: httpx.AsyncClient, refresh_token: str, *, expect: int = 200
 ) -> dict[str, Any]:

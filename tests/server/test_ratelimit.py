@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from mock_server import VirtualClock
-from tests.server.helpers import login
+from tests.server.helpers import login, password_request
 
 
 async def test_failures_lock_the_user_and_retry_after_is_honoured(
@@ -13,15 +13,7 @@ async def test_failures_lock_the_user_and_retry_after_is_honoured(
 ) -> None:
     for _ in range(5):
         await login(client, password="wrong", expect=400)
-    locked = await client.post(
-        "/oauth/token",
-        data={
-            "grant_type": "password",
-            "username": "alice",
-            "password": "alice-pass",
-            "client_id": "jwt-device-lab",
-        },
-    )
+    locked = await password_request(client)
     assert locked.status_code == 429
     assert locked.json()["error"] == "slow_down"
     wait = int(locked.headers["retry-after"])

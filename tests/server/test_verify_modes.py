@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from mock_server import VirtualClock
-from tests.server.helpers import ADMIN, login, me
+from tests.server.helpers import ADMIN, login, me, password_request
 
 
 async def set_mode(client: httpx.AsyncClient, mode: str) -> None:
@@ -102,16 +102,7 @@ async def test_access_token_is_not_a_refresh_token(client: httpx.AsyncClient) ->
 
 
 async def test_scope_limits_resources(client: httpx.AsyncClient) -> None:
-    response = await client.post(
-        "/oauth/token",
-        data={
-            "grant_type": "password",
-            "username": "alice",
-            "password": "alice-pass",
-            "client_id": "jwt-device-lab",
-            "scope": "profile",
-        },
-    )
+    response = await password_request(client, scope="profile")
     token = response.json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     assert (await client.get("/api/me", headers=headers)).status_code == 200
