@@ -169,6 +169,48 @@ async def test_restart_restores_devices_from_the_store(
     await second.close()
 
 
+async def test_a_restart_after_a_refresh_resumes_with_the_rotated_pair(
+    app,
+    clock: VirtualClock,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    """A restarted device must hold the successor pair, never the retired one:
+    presented past the grace, a retired refresh token is reuse and would revoke
+    the whole session."""
+    store = MemoryTokenStore()
+    registry = DeviceRegistry(tmp_path / "devices.json")
+
+    def new_lab() -> Lab:
+        return Lab(
+            "http://testserver",
+            store=store,
+            clock=clock,
+            registry=registry,
+            transport_factory=lambda: httpx.ASGITransport(app=app),
+            auto_reconnect=False,
+        )
+
+    first = new_lab()
+    phone = await first.add_device("phone", "mobile", user="alice", refresh_margin=0)
+    await phone.login("alice-pass")
+    clock.advance(40)
+    assert (await phone.call()).retried  # one rotation
+    rotated = phone.tokens
+    await first.close()
+
+    second = new_lab()
+    await second.restore()
+    restored = second.devices["phone"]
+    assert restored.tokens == rotated
+    clock.advance(40)  # past the access token and far past the 2 s reuse grace
+    result = await restored.call()
+    assert (result.status, result.retried) == (200, True)
+    assert restored.state == DeviceState.ACTIVE
+    (session,) = app.state.service.sessions("alice")
+    assert (session["state"], session["refresh_count"]) == ("active", 2)
+    await second.close()
+
+
 async def test_restore_after_the_session_expired_signs_out(
     app,
     clock: VirtualClock,

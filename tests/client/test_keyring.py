@@ -11,12 +11,14 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+from fastapi import FastAPI
 
-from client import KeyringTokenStore, StoreKey, TokenSet
+from client import DeviceRegistry, DeviceState, KeyringTokenStore, Lab, StoreKey, TokenSet
 from client.errors import TokenStoreCorrupted
 from client.store import CHUNK_SIZE, SERVICE
-from mock_server import ServerThread, Settings
+from mock_server import ServerThread, Settings, VirtualClock
 from tests.client.conftest import make_jwt, token_body
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,6 +75,43 @@ def test_a_corrupted_entry_is_a_clear_error(secret_service: KeyringTokenStore) -
     with pytest.raises(TokenStoreCorrupted, match="not a token"):
         secret_service.load(key)
     secret_service.delete(key)
+
+
+async def test_a_restart_after_a_refresh_finds_the_rotated_pair_in_the_keyring(
+    secret_service: KeyringTokenStore, app: FastAPI, clock: VirtualClock, tmp_path: Path
+) -> None:
+    """What the keyring holds after a refresh is the successor pair: the device
+    restarted past the reuse grace keeps its session instead of revoking it."""
+    registry = DeviceRegistry(tmp_path / "devices.json")
+
+    def new_lab() -> Lab:
+        return Lab(
+            "http://testserver",
+            store=secret_service,
+            clock=clock,
+            registry=registry,
+            transport_factory=lambda: httpx.ASGITransport(app=app),
+            auto_reconnect=False,
+        )
+
+    first = new_lab()
+    phone = await first.add_device("kr-phone", "mobile", user="alice", refresh_margin=0)
+    await phone.login("alice-pass")
+    clock.advance(40)
+    assert (await phone.call()).retried
+    rotated = phone.tokens
+    await first.close()
+    assert secret_service.load(phone.session.key) == rotated
+
+    second = new_lab()
+    await second.restore()
+    clock.advance(40)
+    result = await second.devices["kr-phone"].call()
+    assert (result.status, result.retried) == (200, True)
+    assert second.devices["kr-phone"].state == DeviceState.ACTIVE
+    await second.devices["kr-phone"].logout()
+    await second.close()
+    assert secret_service.load(phone.session.key) is None
 
 
 def readme_script() -> str:

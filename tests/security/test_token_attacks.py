@@ -299,6 +299,29 @@ async def test_refresh_token_presented_as_access_token_and_the_reverse(
     assert (response.status_code, response.json()["reason"]) == (400, "wrong_token_type")
 
 
+@pytest.mark.parametrize(("as_typ", "where"), [("rt+jwt", "api"), ("at+jwt", "token")])
+async def test_the_typ_alone_keeps_the_two_kinds_apart(
+    client: httpx.AsyncClient, genuine: dict[str, Any], app: Any, as_typ: str, where: str
+) -> None:
+    """A server-signed token carrying every claim of both kinds: only its ``typ``
+    says which kind it is, and the other endpoint refuses it for that alone."""
+    both = {**claims(genuine["refresh_token"]), **claims(genuine["access_token"])}
+    both["jti"] = claims(genuine["refresh_token"])["jti"]  # a live refresh token's id
+    key = app.state.service.keys.current("EdDSA")
+    token = jwt.encode(
+        both, key.signing, algorithm="EdDSA", headers={"typ": as_typ, "kid": key.kid}
+    )
+    if where == "api":
+        await refused(client, token, "wrong_token_type")
+    else:
+        response = await client.post(
+            "/oauth/token", data={"grant_type": "refresh_token", "refresh_token": token}
+        )
+        assert (response.status_code, response.json()["reason"]) == (400, "wrong_token_type")
+    # The genuine pair still works: nothing was consumed by the refusals.
+    assert (await me(client, genuine["access_token"])).status_code == 200
+
+
 async def test_access_token_of_a_retired_key(
     client: httpx.AsyncClient, genuine: dict[str, Any]
 ) -> None:
@@ -320,3 +343,30 @@ def test_a_one_megabyte_token_over_a_real_server_gets_a_json_401(live_server: An
     response = httpx.get(f"{live_server.url}/api/me", headers={"Authorization": f"Bearer {huge}"})
     assert response.status_code == 401
     assert response.json()["reason"] == "malformed"
+
+
+ALGORITHMS = ["EdDSA", "ES256", "RS256", "HS256"]
+
+
+@pytest.mark.parametrize("server_alg", ALGORITHMS)
+async def test_a_header_that_claims_another_algorithm_is_refused_not_crashed(
+    client: httpx.AsyncClient, server_alg: str
+) -> None:
+    """The algorithm comes from the server's key, never from the token's header:
+    a genuine token whose header names any other algorithm is a 401 with reason
+    ``invalid_algorithm`` at the API and ``invalid_grant`` at the token endpoint."""
+    await client.patch("/admin/settings", json={"algorithm": server_alg}, headers=ADMIN)
+    tokens = await login(client)
+    assert header(tokens["access_token"])["alg"] == server_alg
+    for claimed in [a for a in ALGORITHMS if a != server_alg] + ["PS256", "ES384", "HS512"]:
+        access, refresh_token = (
+            f"{b64({**header(t), 'alg': claimed})}.{t.split('.', 1)[1]}"
+            for t in (tokens["access_token"], tokens["refresh_token"])
+        )
+        await refused(client, access, "invalid_algorithm")
+        response = await client.post(
+            "/oauth/token", data={"grant_type": "refresh_token", "refresh_token": refresh_token}
+        )
+        assert response.status_code == 400, (claimed, response.text)
+        assert response.json()["reason"] == "invalid_algorithm", claimed
+    assert (await me(client, tokens["access_token"])).status_code == 200
