@@ -15,7 +15,8 @@ from client.scenarios.model import (
     load_scenario,
     resolve,
 )
-from client.scenarios.runner import ScenarioResult, ScenarioRunner, StepResult
+from client.scenarios.results import ScenarioResult, StepResult
+from client.scenarios.runner import ScenarioRunner
 
 __all__ = [
     "Scenario",

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-from client.scenarios.runner import Check, ScenarioResult, StepResult
+from client.scenarios.results import Check, ScenarioResult, StepResult
 
 TICK, CROSS = "✓", "✗"
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx
@@ -27,6 +27,7 @@ from client.errors import ClientError, LoginRefused, ServerUnreachable
 from client.lab import Lab
 from client.registry import MemoryRegistry
 from client.scenarios.model import Scenario, ScenarioError, Step
+from client.scenarios.results import Check, ScenarioResult, StepResult, stale_windows
 from client.store import MemoryTokenStore
 
 DEFAULT_SERVER: dict[str, Any] = {
@@ -117,49 +118,6 @@ def in_process_environment() -> HttpEnvironment:
 
 def external_environment(url: str, admin_key: str) -> Callable[[], HttpEnvironment]:
     return lambda: HttpEnvironment(url, admin_key, httpx.AsyncHTTPTransport)
-
-
-@dataclass(frozen=True, slots=True)
-class Check:
-    key: str
-    expected: Any
-    actual: Any
-
-    @property
-    def passed(self) -> bool:
-        return bool(self.expected == self.actual)
-
-
-@dataclass(frozen=True, slots=True)
-class StepResult:
-    step: Step
-    outcome: str
-    ok: bool
-    state: str | None
-    reason: str | None
-    checks: tuple[Check, ...]
-    elapsed: float  # scenario seconds
-
-    @property
-    def passed(self) -> bool:
-        return all(c.passed for c in self.checks)
-
-
-@dataclass(slots=True)
-class ScenarioResult:
-    scenario: Scenario
-    steps: list[StepResult] = field(default_factory=list)
-    windows: list[dict[str, Any]] = field(default_factory=list)
-    error: str | None = None
-    wall_seconds: float = 0.0
-
-    @property
-    def checks(self) -> list[Check]:
-        return [c for s in self.steps for c in s.checks]
-
-    @property
-    def passed(self) -> bool:
-        return self.error is None and all(c.passed for c in self.checks)
 
 
 @dataclass(slots=True)
@@ -446,26 +404,7 @@ class _Play:
         response = await self.env.admin(
             "GET", f"/admin/events?follow=false&after={self.first_event}"
         )
-        revoked: dict[str, dict[str, Any]] = {}
-        windows: dict[str, dict[str, Any]] = {}
-        for event in parse_sse(response.text):
-            if event.get("type") == "session_revoked":
-                revoked[event["sid"]] = event
-            elif event.get("type") == "revoked_token_accepted" and event.get("sid") in revoked:
-                start = revoked[event["sid"]]
-                window = windows.setdefault(
-                    event["sid"],
-                    {
-                        "device": start.get("device_id"),
-                        "reason": start.get("reason"),
-                        "revoked_at": round(start["at"] - self.start, 3),
-                        "token_exp": round(event["access_exp"] - self.start, 3),
-                    },
-                )
-                window["last_accepted_at"] = round(event["at"] - self.start, 3)
-                # The token stays usable until its exp, however few calls we saw.
-                window["window"] = round(max(event["access_exp"], event["at"]) - start["at"], 3)
-        return list(windows.values())
+        return stale_windows(parse_sse(response.text), self.start)
 
 
 def _error(response: httpx.Response) -> str:

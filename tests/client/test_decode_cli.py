@@ -14,7 +14,7 @@ import pytest
 from client.inspect import inspect_token, relative
 from mock_server import ServerThread
 
-pytestmark = pytest.mark.live
+pytestmark = [pytest.mark.live, pytest.mark.subprocess]
 
 
 def jwt_lab(*args: str) -> subprocess.CompletedProcess[str]:

@@ -122,6 +122,7 @@ def readme_script() -> str:
 
 
 @pytest.mark.live
+@pytest.mark.subprocess
 def test_the_readme_script_kicks_the_phone_and_a_new_process_finds_the_pc_signed_in(
     secret_service: KeyringTokenStore, tmp_path: Path
 ) -> None:
@@ -180,6 +181,7 @@ asyncio.run(resume())
 """
 
 
+@pytest.mark.subprocess
 def test_a_locked_real_keyring_signs_the_device_out_with_a_message(
     secret_service: KeyringTokenStore, tmp_path: Path
 ) -> None:

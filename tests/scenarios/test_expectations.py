@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from client.scenarios import ScenarioRunner, load_scenario
-from client.scenarios.runner import ScenarioResult
+from client.scenarios.results import ScenarioResult
 
 EVERY_KEY = """
 name = "every-key"

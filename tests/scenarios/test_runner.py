@@ -58,6 +58,7 @@ async def test_a_wrong_expectation_fails_and_the_scenario_goes_on(tmp_path: Path
     assert (failed.expected, failed.actual) == ("signed_out", "active")
 
 
+@pytest.mark.subprocess
 def test_cli_exit_codes_and_reports(tmp_path: Path) -> None:
     good = write(tmp_path, GOOD, "good.toml")
     bad = write(tmp_path, GOOD.replace("status = 200", "status = 418"), "bad.toml")
@@ -135,6 +136,7 @@ def test_invalid_files_name_the_file_the_step_and_the_problem(
     assert message in str(excinfo.value)
 
 
+@pytest.mark.subprocess
 def test_cli_invalid_file_exits_2_with_a_clear_message(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD.replace('action = "call"', 'action = "dance"'))
     result = jwt_lab("run", str(path))
@@ -146,6 +148,7 @@ def test_cli_invalid_file_exits_2_with_a_clear_message(tmp_path: Path) -> None:
     assert "no such file or built-in scenario" in missing.stderr
 
 
+@pytest.mark.subprocess
 def test_list_shows_the_builtins_with_titles() -> None:
     result = jwt_lab("list")
     assert result.returncode == 0

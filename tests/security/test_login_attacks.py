@@ -61,6 +61,7 @@ async def test_messages_do_not_reveal_whether_a_user_exists(client: httpx.AsyncC
     }
 
 
+@pytest.mark.timing
 async def test_response_times_do_not_reveal_whether_a_user_exists() -> None:
     """Unknown users are checked against a dummy Argon2 hash with the real cost.
 

@@ -8,8 +8,10 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 
+@pytest.mark.subprocess
 def test_serve_prints_its_url_and_admin_key_and_serves(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with subprocess.Popen(
@@ -52,6 +54,7 @@ def test_serve_prints_its_url_and_admin_key_and_serves(tmp_path: Path) -> None:
     assert (tmp_path / "s.db").exists()
 
 
+@pytest.mark.subprocess
 def test_serve_refuses_a_non_loopback_address() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "client", "serve", "--host", "0.0.0.0", "--db", ":memory:"],  # noqa: S104
@@ -63,6 +66,7 @@ def test_serve_refuses_a_non_loopback_address() -> None:
     assert "--allow-remote" in result.stderr
 
 
+@pytest.mark.subprocess
 def test_serve_rejects_a_bad_policy() -> None:
     result = subprocess.run(
         [

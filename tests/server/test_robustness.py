@@ -16,6 +16,10 @@ from hypothesis import strategies as st
 from mock_server import Settings, VirtualClock, create_app
 from tests.conftest import ADMIN_KEY, BASE_URL
 
+# Thousands of generated requests: part of `make test`, left out of `make mutation`
+# (they look for 5xx answers, not at behaviour a mutant would change).
+pytestmark = pytest.mark.fuzz
+
 ADMIN = {"X-Admin-Key": ADMIN_KEY}
 SENT: list[str] = []  # every generated request, so the volume itself is checked
 

@@ -1,0 +1,88 @@
+"""A scenario's verdicts: each expectation's check, each step's and the whole result,
+and the stale windows of stateless verification.
+
+Pure values and functions: the player (``runner.py``) observes, this module
+judges. An expectation holds only when what was observed equals what was
+expected; nothing observed (``None``) never equals a stated expectation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from client.scenarios.model import Scenario, Step
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    key: str
+    expected: Any
+    actual: Any
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.expected == self.actual)
+
+
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    step: Step
+    outcome: str
+    ok: bool
+    state: str | None
+    reason: str | None
+    checks: tuple[Check, ...]
+    elapsed: float  # scenario seconds
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+
+@dataclass(slots=True)
+class ScenarioResult:
+    scenario: Scenario
+    steps: list[StepResult] = field(default_factory=list)
+    windows: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+    wall_seconds: float = 0.0
+
+    @property
+    def checks(self) -> list[Check]:
+        return [c for s in self.steps for c in s.checks]
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None and all(c.passed for c in self.checks)
+
+
+def stale_windows(events: Iterable[dict[str, Any]], start: float) -> list[dict[str, Any]]:
+    """How long each revoked session's access token was still accepted.
+
+    ``events`` are the server's (``session_revoked`` and
+    ``revoked_token_accepted`` matter); times are reported in seconds from
+    ``start``. A window lasts from the revocation to the token's ``exp`` —
+    however few of the accepted calls were seen — or to the last accepted
+    call, should one come later (leeway).
+    """
+    revoked: dict[str, dict[str, Any]] = {}
+    windows: dict[str, dict[str, Any]] = {}
+    for event in events:
+        if event.get("type") == "session_revoked":
+            revoked[event["sid"]] = event
+        elif event.get("type") == "revoked_token_accepted" and event.get("sid") in revoked:
+            begin = revoked[event["sid"]]
+            window = windows.setdefault(
+                event["sid"],
+                {
+                    "device": begin.get("device_id"),
+                    "reason": begin.get("reason"),
+                    "revoked_at": round(begin["at"] - start, 3),
+                    "token_exp": round(event["access_exp"] - start, 3),
+                },
+            )
+            window["last_accepted_at"] = round(event["at"] - start, 3)
+            window["window"] = round(max(event["access_exp"], event["at"]) - begin["at"], 3)
+    return list(windows.values())
