@@ -93,7 +93,7 @@ def test_each_revoked_session_has_its_own_window() -> None:
 
 
 def test_times_are_rounded_to_milliseconds() -> None:
-    (window,) = stale_windows([revoked("a", 5.00049), accepted("a", 8.12345, 30.0)], 0.0)
-    assert window["revoked_at"] == 5.0
+    (window,) = stale_windows([revoked("a", 5.0006), accepted("a", 8.12345, 30.0)], 0.0)
+    assert window["revoked_at"] == 5.001
     assert window["last_accepted_at"] == 8.123
     assert window["window"] == 24.999
