@@ -12,8 +12,7 @@ back to ``expires_in`` for opaque tokens.
 from __future__ import annotations
 
 import hashlib
-import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import jwt
@@ -94,23 +93,6 @@ class TokenSet:
             scope=str(scope),
             sid=sid,
             session_start=(previous.session_start if same_session and previous else None) or now,
-        )
-
-    def with_access(self, access_token: str) -> TokenSet:
-        return replace(self, access_token=access_token)
-
-    def to_json(self) -> str:
-        return json.dumps(
-            {
-                "access_token": self.access_token,
-                "refresh_token": self.refresh_token,
-                "access_exp": self.access_exp,
-                "refresh_exp": self.refresh_exp,
-                "obtained_at": self.obtained_at,
-                "scope": self.scope,
-                "sid": self.sid,
-                "session_start": self.session_start,
-            }
         )
 
 

@@ -427,8 +427,7 @@ class AuthService:
                 "active": True,
                 "token_type": "access_token" if typ == tokens.ACCESS_TYP else "refresh_token",
                 "username": claims["sub"],
-                **{k: v for k, v in claims.items() if k != "jti"},
-                "jti": claims["jti"],
+                **claims,
             }
         return {"active": False}
 

@@ -48,11 +48,6 @@ def jti_hash(jti: str) -> str:
     return hashlib.sha256(jti.encode()).hexdigest()
 
 
-def fingerprint(token: str) -> str:
-    """A short, stable stand-in for a token in logs and events."""
-    return hashlib.sha256(token.encode()).hexdigest()[:10]
-
-
 def encode(claims: dict[str, Any], key: SigningKey, typ: str) -> str:
     """Sign ``claims`` with ``key``; the header carries ``typ`` and ``kid``."""
     return jwt.encode(claims, key.signing, algorithm=key.alg, headers={"typ": typ, "kid": key.kid})

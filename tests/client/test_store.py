@@ -6,6 +6,8 @@ failing ones); the real Secret Service is exercised in test_keyring.py.
 
 from __future__ import annotations
 
+import json
+
 import keyring.backend
 import keyring.errors
 import pytest
@@ -155,3 +157,140 @@ def test_the_fail_backend_is_reported_plainly() -> None:
     store = KeyringTokenStore(FailKeyring())
     with pytest.raises(KeyringUnavailable, match="memory-only"):
         store.check()
+
+
+@pytest.mark.parametrize("length", [CHUNK_SIZE, CHUNK_SIZE + 1])
+def test_the_chunk_boundary(length: int) -> None:
+    backend = DictKeyring()
+    store = KeyringTokenStore(backend)
+    store._write("entry", "t" * length)  # the boundary itself, on the internal writer
+    head = backend.entries[(SERVICE, "entry")]
+    if length == CHUNK_SIZE:
+        assert head == "t" * length
+        assert (SERVICE, "entry #0") not in backend.entries
+    else:
+        assert head.startswith("chunked:2:")
+        assert backend.entries[(SERVICE, "entry #1")] == "t"
+    assert store._read("entry") == "t" * length
+
+
+def test_shrinking_chunks_removes_exactly_the_extra_ones() -> None:
+    backend = DictKeyring()
+    store = KeyringTokenStore(backend)
+    store._write("entry", "a" * (CHUNK_SIZE * 3))
+    store._write("entry", "b" * (CHUNK_SIZE + 5))
+    assert sorted(u for (_, u) in backend.entries) == ["entry", "entry #0", "entry #1"]
+    assert store._read("entry") == "b" * (CHUNK_SIZE + 5)
+    store._write("entry", "c")
+    assert sorted(u for (_, u) in backend.entries) == ["entry"]
+    store._write("entry", "d" * (CHUNK_SIZE * 2))
+    assert sorted(u for (_, u) in backend.entries) == ["entry", "entry #0", "entry #1"]
+
+
+def test_a_chunk_that_changed_breaks_the_checksum() -> None:
+    backend = DictKeyring()
+    store = KeyringTokenStore(backend)
+    store.save(KEY, tokens(length=3000))
+    backend.entries[(SERVICE, KEY.entry("access") + " #1")] = "x" * CHUNK_SIZE
+    with pytest.raises(
+        TokenStoreCorrupted, match=r"^keyring entry .* does not match its checksum$"
+    ):
+        store.load(KEY)
+
+
+def test_tokens_without_a_refresh_token_leave_no_refresh_entry() -> None:
+    backend = DictKeyring()
+    store = KeyringTokenStore(backend)
+    store.save(KEY, tokens())
+    no_refresh = TokenSet.from_response(token_body(NOW, refresh=False), NOW)
+    store.save(KEY, no_refresh)
+    assert (SERVICE, KEY.entry("refresh")) not in backend.entries
+    loaded = store.load(KEY)
+    assert loaded == no_refresh
+    assert loaded is not None and loaded.refresh_token is None and loaded.refresh_exp is None
+
+
+def test_optional_meta_fields_round_trip_as_none_and_as_values() -> None:
+    backend = DictKeyring()
+    store = KeyringTokenStore(backend)
+    saved = tokens()
+    assert saved.session_start == NOW and saved.refresh_exp == NOW + 180
+    store.save(KEY, saved)
+    assert store.load(KEY) == saved
+    meta = json.loads(backend.entries[(SERVICE, KEY.entry("meta"))])
+    meta["session_start"] = None
+    backend.entries[(SERVICE, KEY.entry("meta"))] = json.dumps(meta)
+    loaded = store.load(KEY)
+    assert loaded is not None and loaded.session_start is None
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [("access", "are incomplete"), ("meta", "are incomplete")],
+)
+def test_a_missing_entry_is_reported_as_incomplete(entry: str, message: str) -> None:
+    backend = DictKeyring()
+    store = KeyringTokenStore(backend)
+    store.save(KEY, tokens())
+    del backend.entries[(SERVICE, KEY.entry(entry))]
+    with pytest.raises(TokenStoreCorrupted, match=f"^the stored tokens of 'phone' {message}$"):
+        store.load(KEY)
+
+
+def test_a_meta_entry_without_its_times_is_unreadable() -> None:
+    backend = DictKeyring()
+    store = KeyringTokenStore(backend)
+    store.save(KEY, tokens())
+    meta = json.loads(backend.entries[(SERVICE, KEY.entry("meta"))])
+    del meta["access_exp"]
+    backend.entries[(SERVICE, KEY.entry("meta"))] = json.dumps(meta)
+    with pytest.raises(
+        TokenStoreCorrupted, match=r"^the stored tokens of 'phone' have an unreadable"
+    ):
+        store.load(KEY)
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (keyring.errors.KeyringLocked("x"), "the OS keyring is locked; unlock it and try again"),
+        (keyring.errors.NoKeyringError("x"), "no OS keyring is available"),
+        (RuntimeError("first line\nsecond line"), "the OS keyring failed: first line"),
+        (RuntimeError("e" * 300), "the OS keyring failed: " + "e" * 200),
+        (RuntimeError(), "the OS keyring failed: RuntimeError"),
+    ],
+)
+def test_keyring_failure_messages(error: Exception, message: str) -> None:
+    with pytest.raises(KeyringUnavailable) as raised:
+        KeyringTokenStore(BrokenKeyring(error)).load(KEY)
+    assert str(raised.value) == message
+
+
+class FailingDelete(DictKeyring):
+    def delete_password(self, service: str, username: str) -> None:
+        raise RuntimeError("D-Bus went away")
+
+
+def test_a_failing_delete_is_a_keyring_error_not_silence() -> None:
+    backend = FailingDelete()
+    store = KeyringTokenStore(backend)
+    store.save(KEY, tokens())
+    with pytest.raises(KeyringUnavailable, match=r"^the OS keyring failed: D-Bus went away$"):
+        store.delete(KEY)
+
+
+def test_the_store_names_its_backend() -> None:
+    assert KeyringTokenStore(DictKeyring()).name == "OS keyring (test_store.DictKeyring)"
+    from keyring.backends.SecretService import Keyring
+
+    assert KeyringTokenStore(Keyring()).name == "OS keyring (SecretService.Keyring)"
+
+
+def test_memory_store_keeps_devices_apart() -> None:
+    store = MemoryTokenStore()
+    other = StoreKey("http://lab.test", "pc")
+    store.save(KEY, tokens())
+    store.save(other, tokens())
+    store.delete(KEY)
+    assert store.load(KEY) is None and store.load(other) is not None
+    store.delete(KEY)  # deleting twice is fine

@@ -326,3 +326,74 @@ def test_failed_throttled_and_rejected_logins(service: AuthService) -> None:
     assert events.take() == [
         ("login_rejected", {"user": "bob", "device_id": "pc", "policy": "reject"})
     ]
+
+
+def resign(service: AuthService, token: str, typ: str, **changes: Any) -> str:
+    """A token signed with the server's own key, with some claims changed."""
+    import jwt
+
+    key = service.keys.current("EdDSA")
+    assert key is not None
+    return jwt.encode(
+        {**claims(token), **changes},
+        key.signing,
+        algorithm="EdDSA",
+        headers={"typ": typ, "kid": key.kid},
+    )
+
+
+def test_revocation_by_token_ends_only_a_matching_session(service: AuthService) -> None:
+    phone = sign_in(service)
+    bob = sign_in(service, "bobs", user="bob")
+    # A genuine signature over another user's name: the session is not theirs.
+    service.revoke_token(resign(service, phone.refresh_token, "rt+jwt", sub="bob"), None)
+    service.revoke_token(phone.refresh_token, "another-client")
+    service.revoke_token("not a token", None)
+    assert {s["sid"]: s["state"] for s in service.sessions()} == {
+        phone.sid: "active",
+        bob.sid: "active",
+    }
+    events = Recorder(service)
+    service.revoke_token(phone.access_token, "jwt-device-lab")
+    assert events.take() == [
+        (
+            "session_revoked",
+            {
+                "user": "alice",
+                "sid": phone.sid,
+                "device_id": "phone",
+                "device_name": "phone name",
+                "reason": "logout",
+                "by": phone.sid,
+            },
+        )
+    ]
+
+
+def test_introspection_of_each_kind_and_of_what_is_not_for_here(
+    service: AuthService, clock: VirtualClock
+) -> None:
+    phone = sign_in(service)
+    access = service.introspect(phone.access_token)
+    assert access == {
+        "active": True,
+        "token_type": "access_token",
+        "username": "alice",
+        **claims(phone.access_token),
+    }
+    refresh = service.introspect(phone.refresh_token)
+    assert refresh == {
+        "active": True,
+        "token_type": "refresh_token",
+        "username": "alice",
+        **claims(phone.refresh_token),
+    }
+    # Signed by the server, but for another audience: not active here.
+    elsewhere = resign(service, phone.access_token, "at+jwt", aud="another-api")
+    assert service.introspect(elsewhere) == {"active": False}
+    successor = service.refresh(phone.refresh_token, None, None)
+    assert service.introspect(phone.refresh_token) == {"active": False}  # rotated
+    assert service.introspect(successor.refresh_token)["active"] is True
+    service.force_expire(sid=phone.sid)
+    assert service.introspect(successor.access_token) == {"active": False}
+    assert service.introspect("garbage") == {"active": False}
