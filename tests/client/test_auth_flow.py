@@ -13,7 +13,7 @@ import httpx
 import pytest
 import respx
 
-from client import Device, DeviceConfig, DeviceState, MemoryTokenStore
+from client import Device, DeviceConfig, DeviceState, KeyringUnavailable, MemoryTokenStore, StoreKey
 from client.auth import DeviceAuth, is_invalid_token
 from client.errors import LoginRefused
 from client.events import DeviceEvent
@@ -262,3 +262,43 @@ def test_only_invalid_token_401s_are_refreshable() -> None:
     )
     assert is_invalid_token(httpx.Response(401, json={"error": "invalid_token"}))
     assert not is_invalid_token(httpx.Response(403, headers=CHALLENGE))
+
+
+def test_the_flow_refuses_a_synchronous_client(device: Device) -> None:
+    with (
+        httpx.Client(auth=DeviceAuth(device.session)) as sync,
+        pytest.raises(RuntimeError, match=r"^DeviceAuth works with httpx\.AsyncClient only$"),
+    ):
+        sync.get(f"{SERVER}/api/me")
+
+
+async def test_signing_out_forgets_the_tokens_in_memory_and_in_the_store(
+    device: Device, clock: VirtualClock, respx_mock: respx.MockRouter
+) -> None:
+    await signed_in(device, respx_mock, clock)
+    assert device.store.load(device.session.key) is not None
+    await device.session.forget()
+    assert device.tokens is None
+    assert device.store.load(device.session.key) is None
+
+
+class DeleteFails(MemoryTokenStore):
+    def delete(self, key: StoreKey) -> None:
+        raise KeyringUnavailable("the OS keyring is locked; unlock it and try again")
+
+
+async def test_a_session_that_ends_while_the_store_fails_still_signs_out(
+    clock: VirtualClock, respx_mock: respx.MockRouter
+) -> None:
+    config = DeviceConfig("phone", "mobile", "Phone", "alice", SERVER, refresh_margin=0)
+    device = Device(config, store=DeleteFails(), clock=clock, auto_reconnect=False)
+    await signed_in(device, respx_mock, clock)
+    respx_mock.post(f"{SERVER}/oauth/token").return_value = httpx.Response(
+        400, json={"error": "invalid_grant", "error_description": "over", "reason": "forced"}
+    )
+    respx_mock.get(f"{SERVER}/api/me").return_value = unauthorized()
+    clock.advance(31)
+    result = await device.call()
+    assert result.status == 401
+    assert (device.state, device.reason, device.tokens) == (DeviceState.SIGNED_OUT, "forced", None)
+    await device.close()
