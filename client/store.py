@@ -212,7 +212,9 @@ class KeyringTokenStore(TokenStore):
             value = self.backend.get_password(self.service, entry)
         except Exception as exc:  # every backend fails in its own way
             raise _unavailable(exc) from exc
-        return value if isinstance(value, str) or value is None else str(value)
+        if value is not None and not isinstance(value, str):
+            raise TokenStoreCorrupted(f"keyring entry {entry!r} is not text")
+        return value
 
     def _set(self, entry: str, value: str) -> None:
         try:

@@ -14,7 +14,7 @@ import pytest
 import respx
 
 from client import Device, DeviceConfig, DeviceState, KeyringUnavailable, MemoryTokenStore, StoreKey
-from client.auth import DeviceAuth, is_invalid_token
+from client.auth import DeviceAuth, is_invalid_token, rejection_reason
 from client.errors import LoginRefused
 from client.events import DeviceEvent
 from mock_server import VirtualClock
@@ -262,6 +262,36 @@ def test_only_invalid_token_401s_are_refreshable() -> None:
     )
     assert is_invalid_token(httpx.Response(401, json={"error": "invalid_token"}))
     assert not is_invalid_token(httpx.Response(403, headers=CHALLENGE))
+
+
+@pytest.mark.parametrize(
+    ("response", "reason"),
+    [
+        (unauthorized("superseded"), "superseded"),
+        (httpx.Response(401, json={"error": "invalid_token"}), None),
+        (httpx.Response(401, json={"reason": 7}), None),
+        (httpx.Response(401, json=["reason"]), None),
+        (httpx.Response(401, text="no json"), None),
+    ],
+)
+def test_the_rejection_reason_is_read_from_a_json_body_only(
+    response: httpx.Response, reason: str | None
+) -> None:
+    assert rejection_reason(response) == reason
+
+
+async def test_the_401_event_names_the_servers_reason(
+    device: Device, clock: VirtualClock, respx_mock: respx.MockRouter, events: list[DeviceEvent]
+) -> None:
+    token = await signed_in(device, respx_mock, clock)
+    token.side_effect = lambda request: httpx.Response(200, json=token_body(clock.now()))
+    respx_mock.get(f"{SERVER}/api/me").side_effect = [
+        unauthorized("key_retired"),
+        httpx.Response(200, json={}),
+    ]
+    await device.call()
+    (event,) = [e for e in events if e.kind == "401"]
+    assert (event.path, event.reason) == ("/api/me", "key_retired")  # type: ignore[attr-defined]
 
 
 def test_the_flow_refuses_a_synchronous_client(device: Device) -> None:

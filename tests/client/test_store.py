@@ -294,3 +294,27 @@ def test_memory_store_keeps_devices_apart() -> None:
     store.delete(KEY)
     assert store.load(KEY) is None and store.load(other) is not None
     store.delete(KEY)  # deleting twice is fine
+
+
+def test_a_session_id_that_is_not_text_is_dropped() -> None:
+    backend = DictKeyring()
+    store = KeyringTokenStore(backend)
+    store.save(KEY, tokens())
+    meta = json.loads(backend.entries[(SERVICE, KEY.entry("meta"))])
+    meta["sid"] = 5
+    backend.entries[(SERVICE, KEY.entry("meta"))] = json.dumps(meta)
+    loaded = store.load(KEY)
+    assert loaded is not None and loaded.sid is None
+
+
+class BytesKeyring(DictKeyring):
+    def get_password(self, service: str, username: str) -> str | None:
+        value = super().get_password(service, username)
+        return value.encode() if value is not None else None  # type: ignore[return-value]
+
+
+def test_a_backend_that_answers_bytes_is_refused_as_corrupted() -> None:
+    store = KeyringTokenStore(BytesKeyring())
+    store.save(KEY, tokens())
+    with pytest.raises(TokenStoreCorrupted, match="not text"):
+        store.load(KEY)

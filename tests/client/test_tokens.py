@@ -81,6 +81,7 @@ def test_repr_and_fingerprint_never_show_the_token() -> None:
     assert tokens.refresh_token is not None
     assert tokens.refresh_token not in repr(tokens)
     assert fingerprint(tokens.access_token) in repr(tokens)
+    assert f"refresh={fingerprint(tokens.refresh_token)}" in repr(tokens)
     assert fingerprint(make_jwt(NOW)) != fingerprint(make_jwt(NOW + 1))
 
 

@@ -93,7 +93,10 @@ def test_each_revoked_session_has_its_own_window() -> None:
 
 
 def test_times_are_rounded_to_milliseconds() -> None:
-    (window,) = stale_windows([revoked("a", 5.0006), accepted("a", 8.12345, 30.0)], 0.0)
+    (window,) = stale_windows([revoked("a", 5.0006), accepted("a", 8.12345, 30.00049)], 0.0)
     assert window["revoked_at"] == 5.001
+    assert window["token_exp"] == 30.0
     assert window["last_accepted_at"] == 8.123
-    assert window["window"] == 24.999
+    assert window["window"] == 25.0  # 24.99989
+    (later,) = stale_windows([revoked("a", 5.0), accepted("a", 8.0, 30.0006)], 0.0)
+    assert later["token_exp"] == 30.001

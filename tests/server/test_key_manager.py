@@ -73,3 +73,14 @@ def test_keys_of_other_algorithms_do_not_sign_for_this_one(keys: KeyManager) -> 
     assert hs.public_jwk is None and hs.kid.startswith("hs-")
     # The JWKS publishes public keys only: never the HMAC secret.
     assert {j["kid"] for j in keys.jwks()["keys"]} == {ed.kid, es.kid}
+
+
+def test_a_key_describes_itself(keys: KeyManager, clock: VirtualClock) -> None:
+    key = keys.ensure("ES256")
+    assert key.describe() == {
+        "kid": key.kid,
+        "alg": "ES256",
+        "created_at": clock.now(),
+        "retired_at": None,
+        "state": "active",
+    }

@@ -119,7 +119,7 @@ def test_refresh_retry_and_reuse(service: AuthService, clock: VirtualClock) -> N
     assert events.take() == [
         ("refresh_retry", {"user": "alice", "sid": first.sid, "device_id": "phone"})
     ]
-    clock.advance(1.5)
+    clock.advance(1.5004)
     with pytest.raises(InvalidGrant) as reuse:
         service.refresh(first.refresh_token, None, None)
     assert reuse.value.reason == "reuse_detected"
@@ -219,7 +219,7 @@ def test_force_expire_by_user_device_and_sid(service: AuthService) -> None:
     assert service.force_expire(sid=bob.sid) == [bob.sid]
     assert service.force_expire(sid=bob.sid) == []  # known but over: nothing to do
     for wrong in ({}, {"user": "alice", "sid": phone.sid}):
-        with pytest.raises(InvalidRequest, match="exactly one of user, sid or device_id"):
+        with pytest.raises(InvalidRequest, match=r"^give exactly one of user, sid or device_id$"):
             service.force_expire(**wrong)
 
 
@@ -273,6 +273,10 @@ def test_deleting_a_user_ends_their_sessions(service: AuthService) -> None:
         service.check_password("carol", "carol-pass", "127.0.0.1")
     with pytest.raises(NotFound, match="no user 'carol'"):
         service.delete_user("carol")
+    # A user the service never looked up (nothing cached) is deleted as well.
+    service.put_user("frank", "pw")
+    service.delete_user("frank")
+    assert "frank" not in [u.username for u in service.store.list_users()]
 
 
 def test_users_settings_and_keys(service: AuthService) -> None:
@@ -349,6 +353,8 @@ def test_revocation_by_token_ends_only_a_matching_session(service: AuthService) 
     service.revoke_token(resign(service, phone.refresh_token, "rt+jwt", sub="bob"), None)
     service.revoke_token(phone.refresh_token, "another-client")
     service.revoke_token("not a token", None)
+    # Signed by the server for another audience: not a token of this lab's sessions.
+    service.revoke_token(resign(service, phone.access_token, "at+jwt", aud="another-api"), None)
     assert {s["sid"]: s["state"] for s in service.sessions()} == {
         phone.sid: "active",
         bob.sid: "active",
@@ -397,3 +403,39 @@ def test_introspection_of_each_kind_and_of_what_is_not_for_here(
     service.force_expire(sid=phone.sid)
     assert service.introspect(successor.access_token) == {"active": False}
     assert service.introspect("garbage") == {"active": False}
+
+
+def test_the_session_view_the_console_shows(service: AuthService, clock: VirtualClock) -> None:
+    service.update_settings(login_policy="single")
+    phone = sign_in(service)
+    clock.advance(2)
+    pc = sign_in(service, "pc", "pc")
+    views = {v["sid"]: v for v in service.sessions("alice")}
+    now = clock.now()
+    assert views[phone.sid] == {
+        "sid": phone.sid,
+        "user": "alice",
+        "client_id": "jwt-device-lab",
+        "device_id": "phone",
+        "device_type": "mobile",
+        "device_name": "phone name",
+        "scope": "profile messages",
+        "created_at": now - 2,
+        "expires_at": phone.refresh_exp,
+        "last_refresh_at": None,
+        "refresh_count": 0,
+        "state": "revoked",
+        "reason": "superseded",
+        "revoked_at": now,
+        "revoked_by": {
+            "device_id": "pc",
+            "device_type": "pc",
+            "device_name": "pc name",
+            "signed_in_at": now,
+        },
+    }
+    assert views[pc.sid]["state"] == "active" and views[pc.sid]["revoked_by"] is None
+    with pytest.raises(InvalidGrant) as over:
+        service.refresh(phone.refresh_token, None, None)
+    assert over.value.body()["revoked_by"] == views[phone.sid]["revoked_by"]
+    assert over.value.body()["revoked_at"] == now
