@@ -71,7 +71,7 @@ class DeviceAuth(httpx.Auth):
         tokens = session.require_tokens()
         if needs_refresh(tokens, session.now(), session.refresh_margin):
             try:
-                tokens = await session.refresh(failed=tokens, cause="proactive")
+                tokens = await session.refresh(failed=tokens)
             except (ServerUnreachable, ServerFailure):
                 # Proactive refresh is an optimisation: a token that has not
                 # expired yet may still be used while the server struggles.
@@ -87,7 +87,7 @@ class DeviceAuth(httpx.Auth):
         if tokens.refresh_token is None:
             return
         try:
-            tokens = await session.refresh(failed=tokens, cause="401")
+            tokens = await session.refresh(failed=tokens)
         except (SessionEnded, ServerFailure, ServerUnreachable):
             # The 401 stands as the call's answer; the session has already
             # signed the device out, backed off, or marked it offline.

@@ -343,7 +343,7 @@ class Device:
 
     # SessionListener -------------------------------------------------------------
 
-    def on_refreshing(self, cause: str) -> None:
+    def on_refreshing(self) -> None:
         if self.state != DeviceState.REFRESHING:
             self._before_refresh = self.state
         self._set_state(DeviceState.REFRESHING)

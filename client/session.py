@@ -43,7 +43,7 @@ BACKOFF_MAX = 30.0
 
 
 class SessionListener(Protocol):
-    def on_refreshing(self, cause: str) -> None: ...
+    def on_refreshing(self) -> None: ...
     def on_tokens(self, tokens: TokenSet, how: str) -> None: ...
     def on_unauthorized(self, path: str, reason: str | None) -> None: ...
     def on_refresh_failed(self, error: Exception) -> None: ...
@@ -107,7 +107,7 @@ class TokenSession:
         self.tokens = None
         await self._store_call(self.store.delete, self.key)
 
-    async def refresh(self, failed: TokenSet, cause: str) -> TokenSet:
+    async def refresh(self, failed: TokenSet) -> TokenSet:
         """Refresh unless someone already replaced ``failed``; single flight."""
         async with self._lock:
             current = self.require_tokens()
@@ -118,7 +118,7 @@ class TokenSession:
                 raise ServerFailure(
                     f"the server was failing; next refresh in {self._not_before - now:.0f} s"
                 )
-            self.listener.on_refreshing(cause)
+            self.listener.on_refreshing()
             self.refresh_count += 1
             try:
                 renewed = await self.oauth.refresh_grant(current, now)

@@ -28,10 +28,10 @@ def fingerprint(token: str | None) -> str:
 def unverified_claims(token: str) -> dict[str, Any] | None:
     """The claims of a JWT without checking its signature, or None if it is not one."""
     try:
-        claims = jwt.decode(token, options={"verify_signature": False})
+        claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError:
         return None
-    return claims if isinstance(claims, dict) else None
+    return claims
 
 
 @dataclass(frozen=True, slots=True)

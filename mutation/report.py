@@ -95,6 +95,8 @@ def main() -> int:
             elif code in SURVIVED:
                 counts["survived"] += 1
                 survivors.append((name, SURVIVED[code]))
+            elif code is None:
+                counts["not checked"] += 1
             else:
                 counts["not run"] += 1
                 survivors.append((name, f"not run (exit code {code})"))
@@ -104,6 +106,7 @@ def main() -> int:
         totals.update(counts)
     scored = totals["killed"] + totals["survived"] + totals["not run"]
     score = 100.0 * totals["killed"] / scored if scored else 0.0
+    incomplete = totals["not checked"]
 
     out = [
         "# Mutation score",
@@ -112,6 +115,15 @@ def main() -> int:
         f"{scored} mutants killed (target {args.target:g} %); "
         f"{totals['equivalent']} equivalent mutants are left out of the score "
         "(listed with their reasons in `equivalent.toml`).",
+        *(
+            [
+                "",
+                f"**Incomplete run:** {incomplete} mutants were not checked yet; the score "
+                "covers the checked ones only.",
+            ]
+            if incomplete
+            else []
+        ),
         "",
         "Mutants come from mutmut (see `[tool.mutmut]` in `pyproject.toml` for the modules "
         "and the tests that run against them). *Killed* includes mutants strict mypy "
@@ -140,6 +152,9 @@ def main() -> int:
         out += [f"- `{name}` (no such mutant any more)" for name in sorted(unknown_equivalent)]
     REPORT.write_text("\n".join(out).rstrip() + "\n", encoding="utf-8")
     print(f"mutation score {score:.1f} % ({totals['killed']}/{scored}); report: {REPORT}")
+    if incomplete:
+        print(f"incomplete: {incomplete} mutants not checked", file=sys.stderr)
+        return 1
     return 0 if score >= args.target else 1
 
 

@@ -262,6 +262,17 @@ def test_only_invalid_token_401s_are_refreshable() -> None:
     )
     assert is_invalid_token(httpx.Response(401, json={"error": "invalid_token"}))
     assert not is_invalid_token(httpx.Response(403, headers=CHALLENGE))
+    # The challenge decides when there is one; the body only without it.
+    assert not is_invalid_token(
+        httpx.Response(
+            401,
+            headers={"WWW-Authenticate": 'Bearer error="invalid_request"'},
+            json={"error": "invalid_token"},
+        )
+    )
+    assert not is_invalid_token(httpx.Response(401, json={"error": "invalid_request"}))
+    assert not is_invalid_token(httpx.Response(401, json=["invalid_token"]))
+    assert not is_invalid_token(httpx.Response(401, text="invalid_token"))
 
 
 @pytest.mark.parametrize(
@@ -331,4 +342,21 @@ async def test_a_session_that_ends_while_the_store_fails_still_signs_out(
     result = await device.call()
     assert result.status == 401
     assert (device.state, device.reason, device.tokens) == (DeviceState.SIGNED_OUT, "forced", None)
+    await device.close()
+
+
+async def test_an_expired_token_is_not_sent_when_the_proactive_refresh_cannot_reach_the_server(
+    clock: VirtualClock, respx_mock: respx.MockRouter
+) -> None:
+    config = DeviceConfig("pc", "pc", "PC", "alice", SERVER, refresh_margin=5)
+    device = Device(config, store=MemoryTokenStore(), clock=clock, auto_reconnect=False)
+    token = await signed_in(device, respx_mock, clock)
+    token.side_effect = httpx.ConnectError("down")
+    api = respx_mock.get(f"{SERVER}/api/me").mock(return_value=httpx.Response(200, json={}))
+    clock.advance(27)  # inside the margin, not expired: the old token may still be used
+    assert (await device.call()).status == 200
+    clock.advance(3)  # exactly at exp: expired, never sent
+    result = await device.call()
+    assert (result.status, result.error) == (None, "unreachable")
+    assert api.call_count == 1
     await device.close()

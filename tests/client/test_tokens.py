@@ -93,3 +93,56 @@ def test_sign_out_messages_name_the_device_that_took_over() -> None:
     assert message.startswith("Signed out: you signed in on PC 'Office PC' at ")
     assert "administrator" in sign_out_message("forced")
     assert "stolen" in sign_out_message("reuse_detected")
+
+
+def test_the_token_type_may_be_omitted_or_in_any_case_but_must_be_bearer() -> None:
+    body = token_body(NOW)
+    del body["token_type"]
+    assert TokenSet.from_response(body, NOW).access_token == body["access_token"]
+    for spelling in ("bearer", "BEARER", "Bearer"):
+        TokenSet.from_response({**body, "token_type": spelling}, NOW)
+    with pytest.raises(ValueError, match=r"^unsupported token_type 'DPoP'$"):
+        TokenSet.from_response({**body, "token_type": "DPoP"}, NOW)
+    with pytest.raises(ValueError, match=r"^refresh_token must be a string$"):
+        TokenSet.from_response({**body, "refresh_token": ["x"]}, NOW)
+    with pytest.raises(ValueError, match=r"^the token response has no access_token$"):
+        TokenSet.from_response({**body, "access_token": 5}, NOW)
+
+
+def test_the_scope_comes_from_the_response_then_the_token_then_the_previous_set() -> None:
+    body = token_body(NOW)
+    assert TokenSet.from_response({**body, "scope": "profile"}, NOW).scope == "profile"
+    del body["scope"]
+    assert TokenSet.from_response(body, NOW).scope == ""  # neither says: empty
+    with_claim = {**body, "access_token": make_jwt(NOW + 30, scope="messages")}
+    assert TokenSet.from_response(with_claim, NOW).scope == "messages"
+    previous = TokenSet.from_response(token_body(NOW), NOW)
+    assert TokenSet.from_response(body, NOW, previous=previous).scope == "profile messages"
+
+
+def test_a_session_id_that_is_not_text_is_not_a_session_id() -> None:
+    body = {**token_body(NOW), "access_token": make_jwt(NOW + 30, sid=7)}  # type: ignore[arg-type]
+    assert TokenSet.from_response(body, NOW).sid is None
+
+
+def test_the_session_start_is_kept_across_refreshes_of_one_session_only() -> None:
+    first = TokenSet.from_response(token_body(NOW), NOW)
+    refreshed = TokenSet.from_response(token_body(NOW + 40), NOW + 40, previous=first)
+    assert refreshed.session_start == NOW
+    other = TokenSet.from_response(token_body(NOW + 50, sid="sid-2"), NOW + 50, previous=first)
+    assert other.session_start == NOW + 50
+    assert TokenSet.from_response(token_body(NOW + 60), NOW + 60).session_start == NOW + 60
+
+
+def test_a_fingerprint_is_a_hash_prefix_never_the_token() -> None:
+    import hashlib
+
+    token = make_jwt(NOW)
+    assert fingerprint(token) == "#" + hashlib.sha256(token.encode()).hexdigest()[:8]
+    assert fingerprint(None) == fingerprint("") == "-"
+
+
+def test_a_fractional_margin_still_refreshes_early() -> None:
+    tokens = TokenSet.from_response(token_body(NOW), NOW)
+    assert needs_refresh(tokens, NOW + 29.6, 0.5)
+    assert not needs_refresh(tokens, NOW + 29.4, 0.5)
