@@ -12,7 +12,7 @@ import jwt
 import pytest
 from fastapi import FastAPI
 
-from client import DeviceRegistry, Lab, MemoryTokenStore
+from client import DeviceRegistry, Lab, MemoryTokenStore, TokenStore
 from mock_server import VirtualClock
 
 SERVER = "http://lab.test"
@@ -43,6 +43,18 @@ async def lab(
     )
     yield lab
     await lab.close()
+
+
+def asgi_lab(app: FastAPI, clock: VirtualClock, store: TokenStore, registry: DeviceRegistry) -> Lab:
+    """A lab on the in-process server; call it again for the same lab after a restart."""
+    return Lab(
+        "http://testserver",
+        store=store,
+        clock=clock,
+        registry=registry,
+        transport_factory=lambda: httpx.ASGITransport(app=app),
+        auto_reconnect=False,
+    )
 
 
 _KEY = secrets.token_bytes(32)

@@ -11,6 +11,7 @@ import pytest
 from client import DeviceRegistry, DeviceState, Lab, LoginRefused, MemoryTokenStore
 from client.events import DeviceEvent
 from mock_server import ServerThread, VirtualClock
+from tests.client.conftest import asgi_lab
 from tests.conftest import ADMIN_KEY
 
 ADMIN = {"X-Admin-Key": ADMIN_KEY}
@@ -144,14 +145,7 @@ async def test_restart_restores_devices_from_the_store(
     registry = DeviceRegistry(tmp_path / "devices.json")
 
     def new_lab() -> Lab:
-        return Lab(
-            "http://testserver",
-            store=store,
-            clock=clock,
-            registry=registry,
-            transport_factory=lambda: httpx.ASGITransport(app=app),
-            auto_reconnect=False,
-        )
+        return asgi_lab(app, clock, store, registry)
 
     first = new_lab()
     phone = await first.add_device("phone", "mobile", user="alice", refresh_margin=0)
@@ -181,14 +175,7 @@ async def test_a_restart_after_a_refresh_resumes_with_the_rotated_pair(
     registry = DeviceRegistry(tmp_path / "devices.json")
 
     def new_lab() -> Lab:
-        return Lab(
-            "http://testserver",
-            store=store,
-            clock=clock,
-            registry=registry,
-            transport_factory=lambda: httpx.ASGITransport(app=app),
-            auto_reconnect=False,
-        )
+        return asgi_lab(app, clock, store, registry)
 
     first = new_lab()
     phone = await first.add_device("phone", "mobile", user="alice", refresh_margin=0)

@@ -11,7 +11,6 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi import FastAPI
 
@@ -19,7 +18,7 @@ from client import DeviceRegistry, DeviceState, KeyringTokenStore, Lab, StoreKey
 from client.errors import TokenStoreCorrupted
 from client.store import CHUNK_SIZE, SERVICE
 from mock_server import ServerThread, Settings, VirtualClock
-from tests.client.conftest import make_jwt, token_body
+from tests.client.conftest import asgi_lab, make_jwt, token_body
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -85,14 +84,7 @@ async def test_a_restart_after_a_refresh_finds_the_rotated_pair_in_the_keyring(
     registry = DeviceRegistry(tmp_path / "devices.json")
 
     def new_lab() -> Lab:
-        return Lab(
-            "http://testserver",
-            store=secret_service,
-            clock=clock,
-            registry=registry,
-            transport_factory=lambda: httpx.ASGITransport(app=app),
-            auto_reconnect=False,
-        )
+        return asgi_lab(app, clock, secret_service, registry)
 
     first = new_lab()
     phone = await first.add_device("kr-phone", "mobile", user="alice", refresh_margin=0)
