@@ -101,7 +101,7 @@ def main() -> int:
                 counts["not run"] += 1
                 survivors.append((name, f"not run (exit code {code})"))
         scored = counts["killed"] + counts["survived"] + counts["not run"]
-        score = 100.0 * counts["killed"] / scored if scored else 100.0
+        score = 100.0 * counts["killed"] / scored if scored else float("nan")
         rows.append((module, len(codes), counts, score))
         totals.update(counts)
     scored = totals["killed"] + totals["survived"] + totals["not run"]
@@ -129,18 +129,21 @@ def main() -> int:
         "and the tests that run against them). *Killed* includes mutants strict mypy "
         "refuses (mypy is part of `make test`) and mutants that hang the tests.",
         "",
-        "| module | mutants | killed | survived | equivalent | score |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| module | mutants | killed | survived | equivalent | not checked | score |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for module, total, counts, module_score in rows:
         out.append(
             f"| `{module}` | {total} | {counts['killed']} | "
             f"{counts['survived'] + counts['not run']} | {counts['equivalent']} | "
-            f"{module_score:.1f} % |"
+            f"{counts['not checked']} | "
+            + ("–" if module_score != module_score else f"{module_score:.1f} %")
+            + " |"
         )
     out.append(
         f"| **all** | {sum(r[1] for r in rows)} | {totals['killed']} | "
-        f"{totals['survived'] + totals['not run']} | {totals['equivalent']} | **{score:.1f} %** |"
+        f"{totals['survived'] + totals['not run']} | {totals['equivalent']} | "
+        f"{totals['not checked']} | **{score:.1f} %** |"
     )
     out += ["", "## Surviving mutants", ""]
     if not survivors:
