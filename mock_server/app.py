@@ -36,7 +36,7 @@ def create_app(
 ) -> FastAPI:
     """Build the server.
 
-    ``settings`` default to DESIGN.md's demo values; an empty ``admin_key`` is
+    ``settings`` default to the README's demo values; an empty ``admin_key`` is
     replaced by a random one (read it back from ``app.state.service.settings``).
     ``clock`` defaults to the wall clock and ``store`` to an in-memory SQLite.
     """

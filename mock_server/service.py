@@ -6,7 +6,7 @@ policy decision, a refresh and its rotation, a revocation — so that fifty
 concurrent refreshes of one token rotate it exactly once, and two racing
 logins under ``single`` leave exactly one session.
 
-Rotation (DESIGN.md "Tokens"): each refresh retires the presented refresh token
+Rotation (README "Tokens"): each refresh retires the presented refresh token
 and issues a successor. A retired token presented again within
 ``reuse_grace`` seconds of its rotation — a client's own retry — gets the same
 successor pair back; later, it is reuse: the whole session is revoked

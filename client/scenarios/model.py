@@ -1,4 +1,4 @@
-"""The scenario file format (DESIGN.md "Scenarios"), loaded and validated.
+"""The scenario file format (README "Scenarios"), loaded and validated.
 
 A scenario is a TOML file: ``name``, ``title``, ``description``, a
 ``[server]`` table, ``[[devices]]`` and timed ``[[steps]]`` with optional

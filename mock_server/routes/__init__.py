@@ -1,1 +1,1 @@
-"""The server's HTTP routers, one per area of DESIGN.md's HTTP contract."""
+"""The server's HTTP routers, one per area of the HTTP contract (README "Endpoints")."""

@@ -33,14 +33,7 @@ async def lab(
     app: FastAPI, clock: VirtualClock, memory_store: MemoryTokenStore, registry: DeviceRegistry
 ) -> AsyncIterator[Lab]:
     """Devices against the real mock server over httpx's in-process ASGI transport."""
-    lab = Lab(
-        "http://testserver",
-        store=memory_store,
-        clock=clock,
-        registry=registry,
-        transport_factory=lambda: httpx.ASGITransport(app=app),
-        auto_reconnect=False,
-    )
+    lab = asgi_lab(app, clock, memory_store, registry)
     yield lab
     await lab.close()
 
