@@ -34,7 +34,7 @@ serve: $(VENV)/.installed-app
 
 # The README's picture of the real window, rendered by the app itself offscreen.
 screenshot: $(VENV)/.installed-app
-	QT_QPA_PLATFORM=offscreen $(BIN)/jwt-lab gui --demo --screenshot assets/screenshot.png
+	QT_QPA_PLATFORM=offscreen $(BIN)/jwt-lab gui --demo --screenshot docs/screenshot.png
 
 test: $(VENV)/.installed-test
 	PATH="$(CURDIR)/$(BIN):$$PATH" tests/run.sh $(ARGS)

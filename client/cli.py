@@ -18,13 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
-APP_NAME = "jwt-device-lab"
-
-
-def default_db_path() -> Path:
-    return Path(platformdirs.user_data_dir(APP_NAME)) / "server.sqlite3"
+from client.paths import default_db_path
 
 
 def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -244,10 +238,17 @@ def _add_scenario(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     run.set_defaults(func=_scenario_run)
 
 
+_NO_BUILTINS = "no scenarios found: the built-in library is missing from this installation"
+
+
 def _scenario_list(args: argparse.Namespace) -> int:
     from client.scenarios import ScenarioError, builtin_scenarios, load_scenario
 
-    for path in builtin_scenarios():
+    paths = builtin_scenarios()
+    if not paths:
+        print(f"jwt-lab scenario list: {_NO_BUILTINS}", file=sys.stderr)
+        return 2
+    for path in paths:
         try:
             scenario = load_scenario(path)
         except ScenarioError as exc:
@@ -290,6 +291,10 @@ def _scenario_run(args: argparse.Namespace) -> int:
         scenarios = [load_scenario(path) for path in paths]
     except ScenarioError as exc:
         print(f"invalid scenario: {exc}", file=sys.stderr)
+        return 2
+    if not scenarios:
+        # Running nothing is not a pass: a broken install looks exactly like this.
+        print(f"jwt-lab scenario run: {_NO_BUILTINS}", file=sys.stderr)
         return 2
     environment = (
         external_environment(args.server, args.admin_key) if args.server else in_process_environment

@@ -12,15 +12,8 @@ import os
 import tempfile
 from pathlib import Path
 
-import platformdirs
-
 from client.device import DeviceConfig
-
-APP_NAME = "jwt-device-lab"
-
-
-def default_path() -> Path:
-    return Path(platformdirs.user_config_dir(APP_NAME)) / "devices.json"
+from client.paths import default_registry_path
 
 
 class RegistryError(Exception):
@@ -37,7 +30,7 @@ class DeviceRegistry:
     VERSION = 1
 
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path or default_path()
+        self.path = path or default_registry_path()
 
     def load(self) -> list[DeviceConfig]:
         """The saved devices; ``RegistryError`` (after setting the file aside) if damaged."""

@@ -23,6 +23,7 @@ from client.gui.bridge import LabBridge
 from client.gui.main_window import MainWindow
 from client.gui.theme import apply_theme
 from client.lab import Lab, open_token_store
+from client.paths import default_db_path
 from client.registry import DeviceRegistry, MemoryRegistry
 from client.store import KeyringTokenStore, MemoryTokenStore, TokenStore
 
@@ -84,7 +85,6 @@ def build(options: LaunchOptions) -> LabApp:
         url, admin_key = options.server.rstrip("/"), options.admin_key
         clock: Clock = ServerClock()
     else:
-        from client.cli import default_db_path
         from client.embedded import EmbeddedServer
 
         db = options.db or (":memory:" if options.demo else str(default_db_path()))

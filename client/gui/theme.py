@@ -3,13 +3,11 @@ the lab's style sheet, and the colours that carry meaning (states, tokens)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication
 
-ASSETS = Path(__file__).resolve().parents[2] / "assets"
+from client.paths import asset
 
 STATE_COLORS = {
     "active": "#16a34a",
@@ -35,7 +33,7 @@ def apply_theme(app: QApplication) -> None:
     """Fusion, with a palette for the system's colour scheme, and the lab's style sheet."""
     app.setStyle("Fusion")
     app.setPalette(_palette(is_dark()))
-    sheet = (ASSETS / "style.qss").read_text(encoding="utf-8")
+    sheet = asset("style.qss").read_text(encoding="utf-8")
     app.setStyleSheet(sheet)
     QGuiApplication.styleHints().colorSchemeChanged.connect(
         lambda scheme: app.setPalette(_palette(scheme == Qt.ColorScheme.Dark))
@@ -86,8 +84,8 @@ ICON_INK = "#4b5563"  # the stroke colour the SVGs are drawn in
 
 def device_icon(device_type: str, size: int = 40) -> QPixmap:
     """The device's line icon, inked for the current palette (light ink on dark)."""
-    path = ASSETS / "icons" / f"{device_type}.svg"
-    svg = (path if path.exists() else ASSETS / "icons" / "web.svg").read_text(encoding="utf-8")
+    path = asset("icons", f"{device_type}.svg")
+    svg = (path if path.exists() else asset("icons", "web.svg")).read_text(encoding="utf-8")
     if is_dark():
         svg = svg.replace(ICON_INK, "#cbd5e1")
     pixmap = QPixmap()

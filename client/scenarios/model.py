@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from client.paths import builtin_scenario_dir
+
 SERVER_KEYS: dict[str, type | tuple[type, ...]] = {
     "login_policy": str,
     "verify_mode": str,
@@ -272,13 +274,9 @@ def load_scenario(path: Path) -> Scenario:
     return parse_scenario(data, str(path), path)
 
 
-def builtin_dir() -> Path:
-    """The built-in library: ``assets/scenarios`` next to the packages."""
-    return Path(__file__).resolve().parents[2] / "assets" / "scenarios"
-
-
 def builtin_scenarios() -> list[Path]:
-    return sorted(builtin_dir().glob("*.toml"))
+    """The built-in library (``client/assets/scenarios``), in file-name order."""
+    return sorted(builtin_scenario_dir().glob("*.toml"))
 
 
 def resolve(name_or_path: str) -> Path:

@@ -195,3 +195,18 @@ async def test_an_external_real_clock_server_is_refused_clearly() -> None:
             load_scenario(resolve("dual-login"))
         )
     assert result.error is not None and "--virtual-clock" in result.error
+
+
+@pytest.mark.parametrize("command", [["run", "--all"], ["list"]])
+def test_no_scenarios_found_is_an_error_not_a_pass(
+    command: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # What an install without its data files looked like: "0/0 scenarios passed", exit 0.
+    from client import cli
+    from client.scenarios import model
+
+    monkeypatch.setattr(model, "builtin_scenario_dir", lambda: Path("/nonexistent"))
+    assert cli.main(["scenario", *command]) == 2
+    out, err = capsys.readouterr()
+    assert "no scenarios found" in err
+    assert "passed" not in out
