@@ -80,19 +80,19 @@ def ticking(seconds: float) -> dict[str, float]:
     bridge = lab.bridge
 
     async def populate() -> None:
-        for i in range(DEVICES - len(bridge.lab.devices)):
-            await bridge.lab.add_device(f"d{i}", ("mobile", "pc", "tablet")[i % 3], user="alice")
-        for device in bridge.lab.devices.values():
+        for i in range(DEVICES - len(bridge.devices.lab.devices)):
+            await bridge.devices.lab.add_device(f"d{i}", ("mobile", "pc", "tablet")[i % 3], user="alice")
+        for device in bridge.devices.lab.devices.values():
             await device.login("alice-pass")
 
     lab.server.wait()
     lab.engine.run(populate(), timeout=120)
-    bridge.devices_changed.emit()
+    bridge.devices.devices_changed.emit()
     lab.window.resize(1280, 800)
     lab.window.show()
-    for i, device_id in enumerate(bridge.lab.devices):
+    for i, device_id in enumerate(bridge.devices.lab.devices):
         if i % 5 == 0:
-            bridge.set_auto_call(device_id, 2)  # a tenth of them call the API every 2 s
+            bridge.devices.set_auto_call(device_id, 2)  # a tenth of them call the API every 2 s
 
     gaps: list[float] = []
     clock = QElapsedTimer()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from client.auth import DeviceAuth
 from client.clock import SkewedClock, WallClock
-from client.device import CallResult, Device, DeviceConfig, DeviceSnapshot
+from client.device import Device
 from client.engine import Engine
 from client.errors import (
     ClientError,
@@ -33,6 +33,7 @@ from client.registry import DeviceRegistry
 from client.state import DeviceState
 from client.store import KeyringTokenStore, MemoryTokenStore, StoreKey, TokenStore
 from client.tokens import TokenSet, fingerprint
+from client.values import CallResult, DeviceConfig, DeviceSnapshot, LabView
 
 __all__ = [
     "CallResult",
@@ -47,6 +48,7 @@ __all__ = [
     "KeyringTokenStore",
     "KeyringUnavailable",
     "Lab",
+    "LabView",
     "LoginRefused",
     "MemoryTokenStore",
     "NotSignedIn",

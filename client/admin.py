@@ -6,9 +6,12 @@ message a user can read.
 
 from __future__ import annotations
 
+import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+from httpx_sse import SSEError, aconnect_sse
 
 from client.errors import ClientError, ServerUnreachable
 from client.tls import shared_ssl_context
@@ -116,6 +119,25 @@ class AdminClient:
 
     async def aclose(self) -> None:
         await self.http.aclose()
+
+
+async def follow_events(admin: AdminClient, after: int = 0) -> AsyncIterator[dict[str, Any]]:
+    """The server's events after ``after`` as they happen (``GET /admin/events``,
+    server-sent events), until the stream ends. ``ServerUnreachable`` when the
+    connection fails, ``AdminError`` when the server refuses."""
+    url = f"/admin/events?after={after}"
+    try:
+        async with aconnect_sse(admin.http, "GET", url, timeout=None) as source:
+            if source.response.status_code != 200:
+                raise AdminError(
+                    f"cannot follow events: HTTP {source.response.status_code}",
+                    source.response.status_code,
+                )
+            async for sse in source.aiter_sse():
+                if sse.data:
+                    yield json.loads(sse.data)
+    except (httpx.TransportError, SSEError) as exc:
+        raise ServerUnreachable(f"the event stream of {admin.url} broke: {exc}") from exc
 
 
 def parse_sse(text: str) -> list[dict[str, Any]]:

@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
 from typing import Any
 
 import httpx
@@ -55,84 +53,15 @@ from client.state import DeviceState, transition
 from client.store import StoreKey, TokenStore
 from client.tls import shared_ssl_context
 from client.tokens import TokenSet, fingerprint, refresh_expired
+from client.values import (
+    CallResult,
+    DeviceConfig,
+    DeviceSnapshot,
+)
 
 log = logging.getLogger(__name__)
 
-DEVICE_TYPES = ("mobile", "pc", "tablet", "web")
-CLIENT_ID = "jwt-device-lab"
-_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
-
 Sleep = Callable[[float], Awaitable[None]]
-
-
-@dataclass(frozen=True, slots=True)
-class DeviceConfig:
-    """What defines a device (no secrets): persisted so a restart restores it."""
-
-    id: str
-    type: str
-    name: str
-    user: str
-    server: str
-    clock_offset: float = 0.0
-    refresh_margin: float = 5.0  # seconds before exp to refresh; 0 = wait for the 401
-    client_id: str = CLIENT_ID
-
-    def __post_init__(self) -> None:
-        if not _ID.match(self.id):
-            raise ValueError(f"device id {self.id!r}: use 1-64 letters, digits and . _ : -")
-        if self.type not in DEVICE_TYPES:
-            raise ValueError(f"device type {self.type!r}: use one of {', '.join(DEVICE_TYPES)}")
-        if not self.user:
-            raise ValueError("a device needs a user")
-        if not self.server.startswith(("http://", "https://")):
-            raise ValueError(f"server {self.server!r} must be an http(s) URL")
-        if self.refresh_margin < 0:
-            raise ValueError("refresh_margin cannot be negative")
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> DeviceConfig:
-        known = {f: data[f] for f in cls.__dataclass_fields__ if f in data}
-        try:
-            return cls(**known)
-        except TypeError as exc:
-            raise ValueError(f"incomplete device: {exc}") from exc
-
-
-@dataclass(frozen=True, slots=True)
-class CallResult:
-    """The outcome of one API call, after any refresh and retry."""
-
-    path: str
-    status: int | None
-    ok: bool
-    body: Any = None
-    error: str | None = None
-    retried: bool = False
-    at: float = 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class DeviceSnapshot:
-    """A device at one instant, for display."""
-
-    config: DeviceConfig
-    state: DeviceState
-    reason: str | None
-    message: str | None
-    now: float  # on the device's own clock
-    access_exp: float | None
-    refresh_exp: float | None
-    obtained_at: float | None
-    session_start: float | None
-    access_fp: str
-    refresh_fp: str
-    sid: str | None
-    refresh_count: int
-    last_call: CallResult | None
 
 
 class Device:
@@ -250,24 +179,24 @@ class Device:
         try:
             response = await self.http.request(method, path, auth=self.auth)
         except NotSignedIn:
-            result = CallResult(path, None, False, error="not_signed_in", at=self._at())
+            result = CallResult(method, path, None, False, error="not_signed_in", at=self._at())
         except SessionEnded as exc:
-            result = CallResult(path, None, False, error=exc.reason, at=self._at())
+            result = CallResult(method, path, None, False, error=exc.reason, at=self._at())
         except ServerUnreachable:
             self._go_offline()
-            result = CallResult(path, None, False, error="unreachable", at=self._at())
+            result = CallResult(method, path, None, False, error="unreachable", at=self._at())
         except ServerFailure:
-            result = CallResult(path, None, False, error="server_error", at=self._at())
+            result = CallResult(method, path, None, False, error="server_error", at=self._at())
         except httpx.TransportError as exc:
             self._go_offline()
             error = "timeout" if isinstance(exc, httpx.TimeoutException) else "unreachable"
-            result = CallResult(path, None, False, error=error, at=self._at())
+            result = CallResult(method, path, None, False, error=error, at=self._at())
         else:
             # Only a successful call proves the way back: a 401 may just mean
             # the refresh that should follow it could not get through.
             if self.state == DeviceState.OFFLINE and response.status_code < 400:
                 self._set_state(DeviceState.ACTIVE)
-            result = _result(path, response, self._at())
+            result = _result(method, path, response, self._at())
         self.last_call = result
         self._emit(
             ResponseReceived(
@@ -329,7 +258,8 @@ class Device:
             state=self.state,
             reason=self.reason,
             message=self.message,
-            now=self.clock.now(),
+            at=self._at(),
+            clock_offset=self.clock.offset,
             access_exp=tokens.access_exp if tokens else None,
             refresh_exp=tokens.refresh_exp if tokens else None,
             obtained_at=tokens.obtained_at if tokens else None,
@@ -434,7 +364,7 @@ class Device:
             return
 
 
-def _result(path: str, response: httpx.Response, at: float) -> CallResult:
+def _result(method: str, path: str, response: httpx.Response, at: float) -> CallResult:
     try:
         body: Any = response.json()
     except ValueError:
@@ -444,6 +374,7 @@ def _result(path: str, response: httpx.Response, at: float) -> CallResult:
     if not ok:
         error = body.get("error") if isinstance(body, dict) else f"http_{response.status_code}"
     return CallResult(
+        method=method,
         path=path,
         status=response.status_code,
         ok=ok,

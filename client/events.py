@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
+from contract import device_word
+
 log = logging.getLogger(__name__)
 
 
@@ -124,9 +126,6 @@ class EventHub:
                 log.exception("an event listener failed")
 
 
-_DEVICE_WORDS = {"mobile": "phone", "pc": "PC", "tablet": "tablet", "web": "browser"}
-
-
 def sign_out_message(reason: str, detail: dict[str, Any] | None = None) -> str:
     """A sentence a user understands, from the server's reason and details.
 
@@ -144,7 +143,7 @@ def sign_out_message(reason: str, detail: dict[str, Any] | None = None) -> str:
     by = detail.get("revoked_by") if isinstance(detail.get("revoked_by"), dict) else None
     if reason == "superseded":
         if by:
-            kind = _DEVICE_WORDS.get(str(by.get("device_type")), str(by.get("device_type")))
+            kind = device_word(str(by.get("device_type")))
             return f"Signed out: you signed in on {kind} '{by.get('device_name')}'{at}"
         return f"Signed out: your account signed in on another device{at}"
     if reason == "logout":

@@ -16,10 +16,11 @@ from collections.abc import Callable
 import httpx
 
 from client.clock import Clock, WallClock
-from client.device import Device, DeviceConfig, DeviceSnapshot
+from client.device import Device
 from client.events import DeviceEvent, EventHub, Listener, Notice
 from client.registry import DeviceRegistry, RegistryError
 from client.store import KeyringTokenStore, MemoryTokenStore, TokenStore
+from client.values import DeviceConfig, DeviceSnapshot, LabView
 
 LAB_ID = "lab"  # the device id on notices that concern the whole lab
 
@@ -165,7 +166,12 @@ class Lab:
             raise ValueError(f"no device {device_id!r}") from None
 
     def snapshots(self) -> list[DeviceSnapshot]:
+        """Every device now. On the loop's thread only: devices change there."""
         return [d.snapshot() for d in self.devices.values()]
+
+    def view(self, scenario: str | None = None) -> LabView:
+        """The whole lab as one value, for a window on another thread."""
+        return LabView(self.clock.now(), tuple(self.snapshots()), self.store.name, scenario)
 
     async def close(self) -> None:
         await asyncio.gather(*(d.close() for d in self.devices.values()), return_exceptions=True)

@@ -12,8 +12,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from client.device import DeviceConfig
 from client.paths import default_registry_path
+from client.values import DeviceConfig
 
 
 class RegistryError(Exception):

@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from contract import EVENT_KINDS
 from mock_server.clock import Clock
 
 
@@ -46,7 +47,14 @@ class EventBus:
         self._closed = False
 
     def publish(self, type_: str, **data: Any) -> Event:
-        """Record an event; safe to call from any thread."""
+        """Record an event; safe to call from any thread. Only the kinds and
+        fields of the contract's ``EVENT_KINDS`` may be published."""
+        allowed = EVENT_KINDS.get(type_)
+        if allowed is None:
+            raise ValueError(f"{type_!r} is not a server event kind of the contract")
+        extra = set(data) - set(allowed)
+        if extra:
+            raise ValueError(f"{type_} events carry no {sorted(extra)} (see contract.EVENT_KINDS)")
         with self._lock:
             event = Event(next(self._ids), type_, self._clock.now(), data)
             self._history.append(event)
@@ -57,6 +65,11 @@ class EventBus:
             except RuntimeError:  # that subscriber's loop has closed
                 self._subscribers.discard((loop, queue))
         return event
+
+    def last_id(self) -> int:
+        """The id of the newest event (0 before any)."""
+        with self._lock:
+            return self._history[-1].id if self._history else 0
 
     def since(self, after: int = 0, types: set[str] | None = None) -> list[Event]:
         """Kept events with an id greater than ``after`` (optionally of some types)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mock_server.settings import parse_login_policy
+from contract import parse_login_policy
 from mock_server.store import SessionRecord
 
 

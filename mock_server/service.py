@@ -18,10 +18,12 @@ from __future__ import annotations
 import re
 import secrets
 import threading
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from mock_server import tokens
+from contract import ACCESS_TYP, REFRESH_TYP, REVOCATION_REASONS, schema
+from mock_server import tokens, views
 from mock_server.clock import Clock
 from mock_server.errors import (
     Conflict,
@@ -32,7 +34,7 @@ from mock_server.errors import (
     NotFound,
     RateLimited,
 )
-from mock_server.events import EventBus
+from mock_server.events import Event, EventBus
 from mock_server.keys import KeyManager
 from mock_server.passwords import PasswordHasher
 from mock_server.policies import decide
@@ -40,17 +42,10 @@ from mock_server.ratelimit import LoginRateLimiter
 from mock_server.settings import LIVE_SETTINGS, SessionLifetime, Settings, VerifyMode
 from mock_server.store import RefreshRecord, SessionRecord, Store, UserRecord
 
-DEVICE_TYPES = ("mobile", "pc", "tablet", "web")
 USERNAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
 DEMO_USERS = {"alice": ("alice-pass", "Alice"), "bob": ("bob-pass", "Bob")}
 
-_REASON_TEXT = {
-    "superseded": "the session was ended by a login on another device",
-    "forced": "an administrator forced the session to expire",
-    "logout": "the session was signed out",
-    "reuse_detected": "a refresh token of this session was used twice; the session was revoked",
-    "refresh_expired": "the session has expired; sign in again",
-}
+_REASON_TEXT = REVOCATION_REASONS
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,7 +218,7 @@ class AuthService:
                     f"{', '.join(repr(s.device_name) for s in others)}; "
                     "the login policy 'reject' refuses a second session",
                     reason="rejected",
-                    extra={"active_devices": [self._device_view(s) for s in others]},
+                    extra={"active_devices": [views.device_view(s) for s in others]},
                 )
             session = SessionRecord(
                 sid=secrets.token_urlsafe(12),
@@ -272,7 +267,7 @@ class AuthService:
             now = self.clock.now()
             settings = self.settings
             try:
-                claims = self._verify(refresh_token, tokens.REFRESH_TYP, None, now).claims
+                claims = self._verify(refresh_token, REFRESH_TYP, None, now).claims
             except tokens.TokenRejected as exc:
                 if exc.reason != "expired" or exc.claims is None:
                     raise InvalidGrant(
@@ -353,9 +348,7 @@ class AuthService:
         now = self.clock.now()
         settings = self.settings
         try:
-            verified = self._verify(
-                token, tokens.ACCESS_TYP, settings.audience, now, self._verified
-            )
+            verified = self._verify(token, ACCESS_TYP, settings.audience, now, self._verified)
         except tokens.TokenRejected as exc:
             sid = exc.claims.get("sid") if exc.claims else None
             self.bus.publish("token_rejected", reason=exc.reason, sid=sid)
@@ -409,8 +402,8 @@ class AuthService:
         """RFC 7662: whether a token is active now, and what it says."""
         now = self.clock.now()
         for typ, audience in (
-            (tokens.ACCESS_TYP, self.settings.audience),
-            (tokens.REFRESH_TYP, None),
+            (ACCESS_TYP, self.settings.audience),
+            (REFRESH_TYP, None),
         ):
             try:
                 claims = self._verify(token, typ, audience, now).claims
@@ -418,14 +411,14 @@ class AuthService:
                 continue
             session = self._session(claims["sid"])
             active = session is not None and session.is_active(now)
-            if typ == tokens.REFRESH_TYP:
+            if typ == REFRESH_TYP:
                 record = self.store.get_refresh(tokens.jti_hash(claims["jti"]))
                 active = active and record is not None and record.rotated_at is None
             if not active:
                 return {"active": False}
             return {
                 "active": True,
-                "token_type": "access_token" if typ == tokens.ACCESS_TYP else "refresh_token",
+                "token_type": "access_token" if typ == ACCESS_TYP else "refresh_token",
                 "username": claims["sub"],
                 **claims,
             }
@@ -502,6 +495,86 @@ class AuthService:
         self.bus.publish("key_retired", kid=key.kid, alg=key.alg)
         return key.describe()
 
+    # the rest of the server's state (routes read it only through these) ----
+
+    def now(self) -> float:
+        return self.clock.now()
+
+    def users(self) -> list[dict[str, Any]]:
+        return [views.user_view(u) for u in self.store.list_users()]
+
+    def keys_view(self) -> dict[str, Any]:
+        current = self.keys.current(self.settings.algorithm)
+        return {
+            "keys": [k.describe() for k in self.keys.all()],
+            "current": current.kid if current else None,
+        }
+
+    def jwks(self) -> dict[str, Any]:
+        return self.keys.jwks()
+
+    def clock_view(self) -> dict[str, Any]:
+        return views.clock_view(self.clock)
+
+    def _virtual_clock(self) -> Any:
+        if not getattr(self.clock, "virtual", False):
+            raise Conflict(
+                "the server runs on the real clock (start it with --virtual-clock)",
+                reason="clock_not_virtual",
+            )
+        return self.clock
+
+    def advance_clock(self, seconds: float) -> dict[str, Any]:
+        """Move a virtual clock forward (``Conflict`` on the real clock)."""
+        self._virtual_clock().advance(seconds)
+        self.bus.publish("clock_advanced", seconds=seconds)
+        return self.clock_view()
+
+    def set_clock_rate(self, rate: float) -> dict[str, Any]:
+        """How fast a virtual clock flows (0 = frozen)."""
+        self._virtual_clock().set_rate(rate)
+        self.bus.publish("clock_rate", rate=rate)
+        return self.clock_view()
+
+    def events_since(self, after: int = 0) -> list[Event]:
+        return self.bus.since(after)
+
+    def follow_events(
+        self, after: int = 0, heartbeat: float | None = None
+    ) -> AsyncIterator[Event | None]:
+        return self.bus.subscribe(after, heartbeat)
+
+    def admin_state(self) -> dict[str, Any]:
+        """Everything at once, for a console: the settings and their schema,
+        the clock, keys, users, sessions, and where the event stream stands."""
+        return {
+            "settings": self.settings.public(),
+            "schema": schema(),
+            "clock": self.clock_view(),
+            "keys": [k.describe() for k in self.keys.all()],
+            "users": [u.username for u in self.store.list_users()],
+            "sessions": self.sessions(),
+            "last_event_id": self.bus.last_id(),
+        }
+
+    def own_session(self, username: str, sid: str) -> SessionRecord:
+        """The user's session ``sid``; another user's is reported as missing."""
+        session = self._session(sid)
+        if session is None or session.username != username:
+            raise NotFound(f"no session {sid!r}")
+        return session
+
+    def start_classic_session(self, username: str) -> tuple[str, int]:
+        """An opaque session id for the classic comparison (id, lifetime)."""
+        session_id = secrets.token_urlsafe(32)
+        now = self.clock.now()
+        ttl = self.settings.refresh_ttl
+        self.store.add_classic_session(session_id, username, now, now + ttl)
+        return session_id, ttl
+
+    def classic_session_user(self, session_id: str) -> str | None:
+        return self.store.get_classic_session(session_id, self.clock.now())
+
     # helpers -----------------------------------------------------------------
 
     def _session(self, sid: str) -> SessionRecord | None:
@@ -546,8 +619,8 @@ class AuthService:
         """Claims of a genuine token of either kind, even an expired one."""
         now = self.clock.now()
         for typ, audience in (
-            (tokens.REFRESH_TYP, None),
-            (tokens.ACCESS_TYP, self.settings.audience),
+            (REFRESH_TYP, None),
+            (ACCESS_TYP, self.settings.audience),
         ):
             try:
                 return self._verify(token, typ, audience, now).claims
@@ -589,8 +662,8 @@ class AuthService:
             RefreshRecord(refresh_hash, session.sid, now, refresh_exp, None, None)
         )
         return TokenResponse(
-            access_token=tokens.encode(access, key, tokens.ACCESS_TYP),
-            refresh_token=tokens.encode(refresh, key, tokens.REFRESH_TYP),
+            access_token=tokens.encode(access, key, ACCESS_TYP),
+            refresh_token=tokens.encode(refresh, key, REFRESH_TYP),
             access_exp=float(access_exp),
             refresh_exp=float(int(refresh_exp)),
             scope=session.scope,
@@ -626,38 +699,12 @@ class AuthService:
         details: dict[str, Any] = {"revoked_at": session.revoked_at}
         by = self._session(session.revoked_by) if session.revoked_by else None
         if by is not None and by.sid != session.sid:
-            details["revoked_by"] = self._device_view(by)
+            details["revoked_by"] = views.device_view(by)
         return details
 
-    @staticmethod
-    def _device_view(session: SessionRecord) -> dict[str, Any]:
-        return {
-            "device_id": session.device_id,
-            "device_type": session.device_type,
-            "device_name": session.device_name,
-            "signed_in_at": session.created_at,
-        }
-
     def _session_view(self, session: SessionRecord, now: float) -> dict[str, Any]:
-        view = {
-            "sid": session.sid,
-            "user": session.username,
-            "client_id": session.client_id,
-            "device_id": session.device_id,
-            "device_type": session.device_type,
-            "device_name": session.device_name,
-            "scope": session.scope,
-            "created_at": session.created_at,
-            "expires_at": session.expires_at,
-            "last_refresh_at": session.last_refresh_at,
-            "refresh_count": session.refresh_count,
-            "state": session.state(now),
-            "reason": session.end_reason(now),
-            "revoked_at": session.revoked_at,
-        }
         by = self._session(session.revoked_by) if session.revoked_by else None
-        view["revoked_by"] = self._device_view(by) if by and by.sid != session.sid else None
-        return view
+        return views.session_view(session, now, by)
 
     @staticmethod
     def _grant_scope(requested: str | None, allowed: tuple[str, ...]) -> str:

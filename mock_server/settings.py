@@ -8,12 +8,15 @@ request always sees one consistent set.
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-ALGORITHMS = ("EdDSA", "ES256", "RS256", "HS256")
+from contract import ALGORITHMS, LIVE_SETTINGS, SETTINGS_BY_NAME
+
+__all__ = ["ALGORITHMS", "LIVE_SETTINGS", "SessionLifetime", "Settings", "VerifyMode"]
+
+_D = {name: spec.default for name, spec in SETTINGS_BY_NAME.items()}
 
 
 class VerifyMode(StrEnum):
@@ -30,19 +33,6 @@ class SessionLifetime(StrEnum):
     SLIDING = "sliding"  # refresh TTL counted from the last refresh
 
 
-_POLICY = re.compile(r"^(multi|single|reject|per_device_type|max:([1-9][0-9]{0,3}))$")
-
-
-def parse_login_policy(value: str) -> str:
-    """Validate a login policy name: ``multi``, ``single``, ``reject``,
-    ``per_device_type`` or ``max:N`` (1 ≤ N ≤ 9999)."""
-    if not isinstance(value, str) or not _POLICY.match(value):
-        raise ValueError(
-            f"unknown login policy {value!r}: use multi, single, reject, per_device_type or max:N"
-        )
-    return value
-
-
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything that shapes the server's behaviour.
@@ -53,39 +43,32 @@ class Settings:
 
     issuer: str = "http://127.0.0.1:8765"
     audience: str = "jwt-device-lab-api"
-    access_ttl: int = 30
-    refresh_ttl: int = 180
-    login_policy: str = "multi"
-    verify_mode: VerifyMode = VerifyMode.STATELESS
-    algorithm: str = "EdDSA"
-    leeway: int = 5
-    reuse_grace: int = 2
-    session_lifetime: SessionLifetime = SessionLifetime.ABSOLUTE
+    access_ttl: int = _D["access_ttl"]
+    refresh_ttl: int = _D["refresh_ttl"]
+    login_policy: str = _D["login_policy"]
+    verify_mode: VerifyMode = VerifyMode.STATELESS  # the contract default, checked
+    algorithm: str = _D["algorithm"]
+    leeway: int = _D["leeway"]
+    reuse_grace: int = _D["reuse_grace"]
+    session_lifetime: SessionLifetime = SessionLifetime.ABSOLUTE  # the contract default
     admin_key: str = ""
     clients: tuple[str, ...] = ("jwt-device-lab",)
     scopes: tuple[str, ...] = ("profile", "messages")
     # Argon2id cost: "default" is RFC 9106's low-memory profile, "fast" the
     # cheapest valid parameters (tests and scenarios hash many times).
     password_profile: str = "default"  # noqa: S105 - a profile name, not a password
-    login_max_failures: int = 5
-    login_max_failures_per_address: int = 20
-    login_window: int = 60
+    login_max_failures: int = _D["login_max_failures"]
+    login_max_failures_per_address: int = _D["login_max_failures_per_address"]
+    login_window: int = _D["login_window"]
     max_body_bytes: int = 64 * 1024
     max_token_chars: int = 8 * 1024
 
     def __post_init__(self) -> None:
-        parse_login_policy(self.login_policy)
+        # Every setting of the contract is checked by the contract's own rule.
+        for name, spec in SETTINGS_BY_NAME.items():
+            spec.validate(str(getattr(self, name)) if spec.kind is str else getattr(self, name))
         object.__setattr__(self, "verify_mode", VerifyMode(self.verify_mode))
         object.__setattr__(self, "session_lifetime", SessionLifetime(self.session_lifetime))
-        if self.algorithm not in ALGORITHMS:
-            raise ValueError(f"unknown algorithm {self.algorithm!r}: use one of {ALGORITHMS}")
-        for name in ("access_ttl", "refresh_ttl"):
-            if not 1 <= getattr(self, name) <= 365 * 24 * 3600:
-                raise ValueError(f"{name} must be between 1 second and a year")
-        if not 0 <= self.leeway <= 3600:
-            raise ValueError("leeway must be between 0 and 3600 seconds")
-        if not 0 <= self.reuse_grace <= 600:
-            raise ValueError("reuse_grace must be between 0 and 600 seconds")
         if self.password_profile not in ("default", "fast"):
             raise ValueError("password_profile must be 'default' or 'fast'")
 
@@ -101,29 +84,10 @@ class Settings:
         return None
 
     def public(self) -> dict[str, Any]:
-        """The settings an operator may see (everything but the admin key)."""
+        """The settings an operator may see: where it is, and every live setting."""
+        live = {name: getattr(self, name) for name in LIVE_SETTINGS}
         return {
             "issuer": self.issuer,
             "audience": self.audience,
-            "access_ttl": self.access_ttl,
-            "refresh_ttl": self.refresh_ttl,
-            "login_policy": self.login_policy,
-            "verify_mode": str(self.verify_mode),
-            "algorithm": self.algorithm,
-            "leeway": self.leeway,
-            "reuse_grace": self.reuse_grace,
-            "session_lifetime": str(self.session_lifetime),
+            **{k: str(v) if isinstance(v, StrEnum) else v for k, v in live.items()},
         }
-
-
-# The settings the admin API may change while the server runs.
-LIVE_SETTINGS = (
-    "access_ttl",
-    "refresh_ttl",
-    "login_policy",
-    "verify_mode",
-    "algorithm",
-    "leeway",
-    "reuse_grace",
-    "session_lifetime",
-)

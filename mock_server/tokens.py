@@ -16,10 +16,8 @@ from typing import Any
 
 import jwt
 
+from contract import ACCESS_TYP
 from mock_server.keys import KeyManager, SigningKey
-
-ACCESS_TYP = "at+jwt"
-REFRESH_TYP = "rt+jwt"
 
 ACCESS_CLAIMS = ("iss", "sub", "aud", "exp", "iat", "jti", "client_id", "scope", "sid")
 REFRESH_CLAIMS = ("iss", "sub", "exp", "iat", "jti", "sid")

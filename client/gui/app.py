@@ -78,7 +78,6 @@ def _open_store(options: LaunchOptions) -> tuple[TokenStore, str | None]:
 def build(options: LaunchOptions) -> LabApp:
     """Start the server (unless external), the engine and the lab; build the window."""
     server = None
-    clock_control = None
     if options.server:
         if not options.admin_key:
             raise SystemExit("jwt-lab gui: --server needs --admin-key")
@@ -96,7 +95,6 @@ def build(options: LaunchOptions) -> LabApp:
         )
         url, admin_key = server.url, server.admin_key
         clock = server.clock
-        clock_control = server.clock
     store, problem = _open_store(options)
     if options.demo:
         store, problem = MemoryTokenStore(), None
@@ -111,12 +109,11 @@ def build(options: LaunchOptions) -> LabApp:
         admin,
         admin_key=admin_key,
         embedded=server is not None,
-        clock_control=clock_control,
         store_problem=problem,
     )
     window = MainWindow(bridge, server_url=url)
     if server is None:
-        bridge.start()  # an external server: poll it now (failures become messages)
+        bridge.start()  # an external server: follow it now (failures become messages)
     else:
         # The window is ready before the server: FastAPI loads and uvicorn starts
         # in the background, and the console fills in once it answers.
@@ -124,9 +121,9 @@ def build(options: LaunchOptions) -> LabApp:
             if error is None:
                 bridge.start()
             else:
-                bridge.failed.emit(f"The embedded server could not start: {error}")
+                bridge.dispatch.failed.emit(f"The embedded server could not start: {error}")
 
-        server.start(on_ready=lambda error: bridge.call_in_gui(ready, error))
+        server.start(on_ready=lambda error: bridge.dispatch.to_gui(ready, error))
     return LabApp(window, bridge, engine, server)
 
 
@@ -141,7 +138,7 @@ async def demo_script(app: LabApp) -> None:
     """The demo: the seed's dual login under 'single' with stateless verification,
     so the screenshot shows a signed-out phone, a live PC and the red window."""
     admin = app.bridge.admin
-    lab = app.bridge.lab
+    lab = app.bridge.devices.own_lab  # the coroutine runs on the engine thread
     phone, pc = lab.get("phone"), lab.get("pc")
     await admin.update_settings(login_policy="single", verify_mode="stateless")
     await phone.login("alice-pass")
@@ -175,7 +172,8 @@ def take_screenshot(app: LabApp, path: Path, qapp: QApplication) -> int:
             result["code"] = 1
             qapp.quit()
             return
-        app.bridge.poll()
+        app.bridge.server.refresh()
+        app.window.tick()
         QTimer.singleShot(1200, save)
 
     def save() -> None:

@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from client.device import DeviceSnapshot
 from client.gui import theme
 from client.inspect import relative
+from client.values import DeviceSnapshot
 
 AUTO_INTERVALS = (0, 2, 3, 5, 10)
 
@@ -210,7 +210,7 @@ class DeviceCard(QFrame):
         layout.addLayout(buttons)
         self._shown_state: str | None = None
         self._shown_tokens: bool | None = None
-        self.update_snapshot(snapshot, snapshot.now, 0.0)
+        self.update_snapshot(snapshot, 0.0)
 
     def _set_auto(self, seconds: float) -> None:
         self.set_auto_label(seconds)
@@ -226,9 +226,12 @@ class DeviceCard(QFrame):
         if widget.text() != text:
             widget.setText(text)
 
-    def update_snapshot(self, snap: DeviceSnapshot, now: float, auto: float) -> None:
-        """Show the device as it is at ``now`` (the device's own clock)."""
+    def update_snapshot(self, snap: DeviceSnapshot, auto: float) -> None:
+        """Show the device as the snapshot saw it. Countdowns are on the device's
+        own clock (what it decides by); the last call's age is on the lab clock,
+        like the call's time."""
         config = snap.config
+        now = snap.device_now
         state = str(snap.state)
         if state != self._shown_state:
             self._shown_state = state
@@ -238,9 +241,7 @@ class DeviceCard(QFrame):
             for widget in (self, self.name):  # the name's colour depends on the card's state
                 widget.style().unpolish(widget)
                 widget.style().polish(widget)
-        self._set(
-            self.subtitle, f"{config.type} · {config.user} · clock {config.clock_offset:+g} s"
-        )
+        self._set(self.subtitle, f"{config.type} · {config.user} · clock {snap.clock_offset:+g} s")
 
         # The refresh bar spans the session, not just the latest rotated token.
         self.access_bar.set_lifetime(snap.obtained_at, snap.access_exp, now)
@@ -267,7 +268,8 @@ class DeviceCard(QFrame):
             elif call.error and call.status:
                 outcome += f" ({call.error})"
             self._set(
-                self.last_call, f"Last: GET {call.path} → {outcome} · {relative(call.at - now)}"
+                self.last_call,
+                f"Last: {call.method} {call.path} → {outcome} · {relative(call.at - snap.at)}",
             )
         has_tokens = snap.access_exp is not None
         if has_tokens != self._shown_tokens or state == "signing_in":

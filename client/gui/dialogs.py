@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from client.device import DEVICE_TYPES
 from client.inspect import TIME_CLAIMS, TokenReport, human_time, inspect_token, relative
+from contract import DEVICE_TYPES
 
 TYPE_NAMES = {"mobile": "Phone", "pc": "PC", "tablet": "Tablet", "web": "Browser"}
 

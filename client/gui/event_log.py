@@ -27,6 +27,7 @@ from client.events import (
     TokensIssued,
     Unauthorized,
 )
+from client.gui.theme import format_t
 
 ALL = "All"
 HEADERS = ("time", "source", "kind", "what happened")
@@ -89,8 +90,7 @@ class EventModel(QAbstractTableModel):
             return None
         row = self.rows[index.row()]
         if index.column() == 0:
-            rel = row.at - (self.origin or row.at)
-            return f"T+{int(rel) // 60:02d}:{rel % 60:04.1f}"
+            return format_t(row.at - (self.origin if self.origin is not None else row.at), 1)
         return (row.source, row.kind, row.text)[index.column() - 1]
 
     def headerData(
@@ -115,10 +115,15 @@ class EventModel(QAbstractTableModel):
         self.rows.extend(rows)
         self.endInsertRows()
 
+    def set_origin(self, origin: float) -> None:
+        """Show every row's time relative to ``origin`` (the window's T+0)."""
+        self.origin = origin
+        if self.rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, 0))
+
     def clear(self) -> None:
         self.beginResetModel()
         self.rows.clear()
-        self.origin = None
         self.endResetModel()
 
 

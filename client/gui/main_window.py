@@ -1,7 +1,10 @@
 """``MainWindow``: device cards, the server console, the timeline and the event log.
 
-It owns no I/O: every action goes through ``LabBridge``; a 100 ms timer
-repaints countdowns from device snapshots (plain reads, no waiting).
+It owns no I/O and reads no engine object: every action goes through
+``LabBridge``'s parts, and what it shows arrives as values — ``LabView``s it
+asks for every 100 ms, device events, and the server's events and state.
+Every "T+" on screen (the clock, the timeline, the event log) counts from one
+origin on the lab clock: the window's first view, reset when a scenario plays.
 """
 
 from __future__ import annotations
@@ -30,13 +33,16 @@ from PySide6.QtWidgets import (
 )
 
 from client.events import DeviceEvent
+from client.gui import theme
 from client.gui.bridge import LabBridge
 from client.gui.device_card import DeviceCard
+from client.gui.devices import Inspection
 from client.gui.dialogs import AddDeviceDialog, LoginDialog, TokenInspector
 from client.gui.event_log import EventLog
 from client.gui.server_console import ServerConsole
 from client.gui.timeline import TimelineModel, TimelineView
 from client.scenarios.model import ScenarioError, builtin_scenarios, load_scenario
+from client.values import LabView
 
 TICK_MS = 100
 SPEEDS = (1, 5, 10)
@@ -51,12 +57,13 @@ class MainWindow(QMainWindow):
         self.server_url = server_url
         self.cards: dict[str, DeviceCard] = {}
         self.dialog: Any = None  # the open dialog, if any (tests reach it here)
-        self.started_at = bridge.now()
+        self.view: LabView | None = None  # the latest, from the engine
+        self.origin: float | None = None  # T+0, on the lab clock
         self.setWindowTitle("JWT Device Lab")
         self.resize(1280, 800)
 
         self.timeline_model = TimelineModel()
-        self.timeline = TimelineView(self.timeline_model, bridge.now)
+        self.timeline = TimelineView(self.timeline_model, self.now)
         self.event_log = EventLog()
         self.console = ServerConsole(server_url, bridge.embedded)
 
@@ -106,21 +113,23 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self._status_bar()
 
-        self.console.settings_changed.connect(lambda c: bridge.update_settings(**c))
-        self.console.revoke_session.connect(bridge.revoke_session)
-        self.console.force_expire_user.connect(bridge.force_expire_user)
-        self.console.rotate_key.connect(bridge.rotate_key)
-        self.console.retire_key.connect(bridge.retire_key)
+        server, devices, player = bridge.server, bridge.devices, bridge.player
+        self.console.settings_changed.connect(lambda c: server.update_settings(**c))
+        self.console.revoke_session.connect(server.revoke_session)
+        self.console.force_expire_user.connect(server.force_expire_user)
+        self.console.rotate_key.connect(server.rotate_key)
+        self.console.retire_key.connect(server.retire_key)
 
-        bridge.device_event.connect(self.on_device_event)
-        bridge.server_events.connect(self.on_server_events)
-        bridge.server_state.connect(self.on_server_state)
-        bridge.devices_changed.connect(self.on_devices_changed)
-        bridge.failed.connect(self.on_failed)
-        bridge.info.connect(lambda text: self.statusBar().showMessage(text, 6000))
-        bridge.jwks_ready.connect(self.on_jwks_ready)
-        bridge.scenario_step.connect(self.on_scenario_step)
-        bridge.scenario_finished.connect(self.on_scenario_finished)
+        devices.view.connect(self.on_view)
+        devices.device_event.connect(self.on_device_event)
+        devices.devices_changed.connect(self.on_devices_changed)
+        devices.inspect_ready.connect(self.on_inspect_ready)
+        server.server_events.connect(self.on_server_events)
+        server.server_state.connect(self.on_server_state)
+        bridge.dispatch.failed.connect(self.on_failed)
+        bridge.dispatch.info.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        player.step.connect(self.on_scenario_step)
+        player.finished.connect(self.on_scenario_finished)
 
         self.ticker = QTimer(self)
         self.ticker.setInterval(TICK_MS)
@@ -165,7 +174,7 @@ class MainWindow(QMainWindow):
         )
         layout.addWidget(self.play)
         self.back = QPushButton("Back to my devices")
-        self.back.clicked.connect(self.bridge.back_to_own_devices)
+        self.back.clicked.connect(self.bridge.player.back_to_own_devices)
         self.back.hide()
         layout.addWidget(self.back)
         layout.addSpacing(18)
@@ -197,15 +206,16 @@ class MainWindow(QMainWindow):
         self.keyring_text = QLabel()
         self.keyring_text.setWordWrap(True)
         use_memory = QPushButton("Continue with memory-only tokens")
-        use_memory.clicked.connect(self.bridge.use_memory_store)
+        use_memory.clicked.connect(self.bridge.devices.use_memory_store)
         retry = QPushButton("Retry keyring")
-        retry.clicked.connect(self.bridge.retry_keyring)
+        retry.clicked.connect(self.bridge.devices.retry_keyring)
         layout.addWidget(self.keyring_text, 1)
         layout.addWidget(use_memory)
         layout.addWidget(retry)
-        self.keyring_banner.setVisible(bool(self.bridge.store_problem))
+        problem = self.bridge.devices.store_problem
+        self.keyring_banner.setVisible(bool(problem))
         self.keyring_text.setText(
-            f"<b>The OS keyring is unavailable.</b> {self.bridge.store_problem or ''} "
+            f"<b>The OS keyring is unavailable.</b> {problem or ''} "
             "Devices cannot keep tokens until you choose."
         )
         return self.keyring_banner
@@ -248,40 +258,74 @@ class MainWindow(QMainWindow):
         self._update_store_label()
 
     def _update_store_label(self) -> None:
-        self.store_label.setText(f"Tokens: {self.bridge.store_name()} ·")
+        if self.bridge.devices.store_problem:
+            where = "keyring unavailable"
+        else:
+            where = self.view.store if self.view is not None else "…"
+        self.store_label.setText(f"Tokens: {where} ·")
+
+    def now(self) -> float:
+        """The lab clock as of the latest view (what every display is drawn at)."""
+        return self.view.at if self.view is not None else 0.0
+
+    def set_origin(self, origin: float) -> None:
+        """T+0 for the clock label, the timeline and the event log alike."""
+        self.origin = origin
+        self.timeline_model.origin = origin
+        self.event_log.model.set_origin(origin)
 
     # reactions -------------------------------------------------------------------
 
     @Slot()
     def on_devices_changed(self) -> None:
-        devices = self.bridge.devices()
-        ids = [d.id for d in devices]
+        """Devices were added or removed, or another lab is shown: ask for a view."""
+        self.bridge.devices.request_view()
+
+    @Slot(object)
+    def on_view(self, view: LabView) -> None:
+        """Show the lab as the engine saw it: cards, lanes, banners, the clock."""
+        previous = self.view
+        self.view = view
+        if self.origin is None:
+            self.set_origin(view.at)
+        ids = [d.config.id for d in view.devices]
+        if previous is None or [d.config.id for d in previous.devices] != ids:
+            self._sync_cards(view)
+        for snapshot in view.devices:
+            self.cards[snapshot.config.id].update_snapshot(
+                snapshot, self.bridge.devices.auto_call_interval(snapshot.config.id)
+            )
+        self.keyring_banner.setVisible(bool(self.bridge.devices.store_problem))
+        self._update_store_label()
+        self.back.setVisible(view.scenario is not None and not self.bridge.player.running)
+        origin = self.origin if self.origin is not None else view.at
+        self.clock_label.setText(theme.format_t(max(0.0, view.at - origin)))
+        self.timeline.update()
+
+    def _sync_cards(self, view: LabView) -> None:
+        ids = [d.config.id for d in view.devices]
         for device_id in list(self.cards):
             if device_id not in ids:
                 card = self.cards.pop(device_id)
                 self.card_grid.removeWidget(card)
                 card.deleteLater()
-        for device in devices:
-            if device.id not in self.cards:
-                card = DeviceCard(device.snapshot())
+        devices = self.bridge.devices
+        for snapshot in view.devices:
+            if snapshot.config.id not in self.cards:
+                card = DeviceCard(snapshot)
                 card.sign_in_requested.connect(self.sign_in)
-                card.call_requested.connect(self.bridge.call)
-                card.sign_out_requested.connect(self.bridge.logout)
-                card.logout_others_requested.connect(self.bridge.logout_others)
-                card.inspect_requested.connect(self.bridge.fetch_jwks)
-                card.remove_requested.connect(self.bridge.remove_device)
-                card.auto_call_changed.connect(self.bridge.set_auto_call)
-                self.cards[device.id] = card
+                card.call_requested.connect(devices.call)
+                card.sign_out_requested.connect(devices.logout)
+                card.logout_others_requested.connect(devices.logout_others)
+                card.inspect_requested.connect(devices.inspect)
+                card.remove_requested.connect(devices.remove_device)
+                card.auto_call_changed.connect(devices.set_auto_call)
+                self.cards[snapshot.config.id] = card
         for index, device_id in enumerate(ids):
             self.card_grid.addWidget(self.cards[device_id], index // 2, index % 2)
-        self.timeline_model.set_devices([(d.id, d.config.name) for d in devices])
+        self.timeline_model.set_devices([(d.config.id, d.config.name) for d in view.devices])
         # Every lane gets its height; the tab scrolls when there are many devices.
-        self.timeline.setMinimumHeight(60 + TimelineView.LANE_HEIGHT * max(1, len(devices)))
-        self.keyring_banner.setVisible(bool(self.bridge.store_problem))
-        self._update_store_label()
-        scenario = self.bridge.lab is not self.bridge.own_lab
-        self.back.setVisible(scenario and not self.bridge.scenario_running)
-        self.tick()
+        self.timeline.setMinimumHeight(60 + TimelineView.LANE_HEIGHT * max(1, len(ids)))
 
     @Slot(object)
     def on_device_event(self, event: DeviceEvent) -> None:
@@ -303,40 +347,37 @@ class MainWindow(QMainWindow):
         if (
             rate in SPEEDS
             and self.speed_group.checkedId() != rate
-            and not self.bridge.scenario_running
+            and not self.bridge.player.running
         ):
             self.speed_buttons[int(rate)].setChecked(True)
 
     @Slot(str)
     def on_failed(self, message: str) -> None:
         self.statusBar().showMessage(f"⚠ {message}", 10000)
-        self.event_log.add_note(self.bridge.now(), "lab", "error", message)
+        self.event_log.add_note(self.now(), "lab", "error", message)
 
     @Slot()
     def tick(self) -> None:
-        """Repaint countdowns and the timeline (100 ms)."""
-        for snapshot in self.bridge.snapshots():
-            card = self.cards.get(snapshot.config.id)
-            if card is not None:
-                card.update_snapshot(
-                    snapshot, snapshot.now, self.bridge.auto_call_interval(snapshot.config.id)
-                )
-        elapsed = max(0.0, self.bridge.now() - self.started_at)
-        self.clock_label.setText(f"T+{int(elapsed) // 60:02d}:{int(elapsed) % 60:02d}")
-        self.timeline.update()
+        """Ask the engine for a fresh view (100 ms); it repaints when it comes."""
+        self.bridge.devices.request_view()
 
     # commands ----------------------------------------------------------------------
 
     def add_device(self, device_type: str) -> None:
-        users = self.bridge.last_state.get("users", ["alice", "bob"])
-        dialog = AddDeviceDialog(device_type, set(self.bridge.lab.devices), users, self)
-        dialog.accepted.connect(lambda: self.bridge.add_device(**dialog.values()))
+        users = self.bridge.server.last_state.get("users", ["alice", "bob"])
+        taken = {d.config.id for d in self.view.devices} if self.view else set()
+        dialog = AddDeviceDialog(device_type, taken, users, self)
+        dialog.accepted.connect(lambda: self.bridge.devices.add_device(**dialog.values()))
         self._open(dialog)
 
     def sign_in(self, device_id: str) -> None:
-        device = self.bridge.lab.get(device_id)
-        dialog = LoginDialog(device.config.name, device.config.user, self)
-        dialog.accepted.connect(lambda: self.bridge.login(device_id, dialog.password.text()))
+        snapshot = self.view.get(device_id) if self.view else None
+        if snapshot is None:
+            return
+        dialog = LoginDialog(snapshot.config.name, snapshot.config.user, self)
+        dialog.accepted.connect(
+            lambda: self.bridge.devices.login(device_id, dialog.password.text())
+        )
         self._open(dialog)
 
     def _open(self, dialog: Any) -> None:
@@ -344,21 +385,17 @@ class MainWindow(QMainWindow):
         dialog.finished.connect(lambda _: setattr(self, "dialog", None))
         dialog.open()
 
-    @Slot(object, object)
-    def on_jwks_ready(self, device_id: str, jwks: dict[str, Any]) -> None:
-        device = self.bridge.lab.devices.get(device_id)
-        if device is None or device.tokens is None:
-            return
-        tokens = {"access token": device.tokens.access_token}
-        if device.tokens.refresh_token:
-            tokens["refresh token"] = device.tokens.refresh_token
-        self._open(TokenInspector(device.config.name, tokens, jwks, device.clock.now(), self))
+    @Slot(object)
+    def on_inspect_ready(self, found: Inspection) -> None:
+        self._open(
+            TokenInspector(found.device_name, found.tokens, found.jwks, found.device_now, self)
+        )
 
     def set_speed(self, speed: int) -> None:
         if not self.bridge.embedded:
             self.on_failed("The clock speed is set on the external server itself")
             return
-        self.bridge.set_clock_rate(float(speed))
+        self.bridge.server.set_clock_rate(float(speed))
 
     def open_scenario_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open a scenario", "", "Scenarios (*.toml)")
@@ -373,8 +410,9 @@ class MainWindow(QMainWindow):
             return
         speed = float(self.speed_group.checkedId() if self.speed_group.checkedId() > 0 else 1)
         self.timeline_model.clear()
+        self.set_origin(self.now())  # the scenario's T+0
         self.event_log.add_note(
-            self.bridge.now(), "scenario", "scenario", f"playing {scenario.name} at {speed:g}×"
+            self.now(), "scenario", "scenario", f"playing {scenario.name} at {speed:g}×"
         )
         self.scenario_title.setText(f"▶ {scenario.title}")
         self.scenario_text.setText(scenario.description)
@@ -382,7 +420,7 @@ class MainWindow(QMainWindow):
         self.play.setEnabled(False)
         self.back.hide()
         self.scenario_checks: list[bool] = []
-        self.bridge.play_scenario(path, speed)
+        self.bridge.player.play(path, speed)
 
     @Slot(object)
     def on_scenario_step(self, result: Any) -> None:
@@ -395,7 +433,7 @@ class MainWindow(QMainWindow):
                 else (f"{mark} {check.key}: expected {check.expected}, got {check.actual}")
             )
             self.event_log.add_note(
-                self.bridge.now(),
+                self.now(),
                 result.step.device or "scenario",
                 "expectation",
                 f"{result.step.action}: {text}",
@@ -410,7 +448,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def on_scenario_finished(self, result: Any) -> None:
         self.play.setEnabled(True)
-        self.back.setVisible(self.bridge.lab is not self.bridge.own_lab)
+        self.back.setVisible(self.view is not None and self.view.scenario is not None)
         checks = result.checks
         held = sum(c.passed for c in checks)
         verdict = "passed" if result.passed else "FAILED"

@@ -8,6 +8,7 @@ from PySide6.QtGui import QColor, QGuiApplication, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication
 
 from client.paths import asset
+from contract import DEVICE_TYPE_INFO
 
 STATE_COLORS = {
     "active": "#16a34a",
@@ -84,8 +85,8 @@ ICON_INK = "#4b5563"  # the stroke colour the SVGs are drawn in
 
 def device_icon(device_type: str, size: int = 40) -> QPixmap:
     """The device's line icon, inked for the current palette (light ink on dark)."""
-    path = asset("icons", f"{device_type}.svg")
-    svg = (path if path.exists() else asset("icons", "web.svg")).read_text(encoding="utf-8")
+    info = DEVICE_TYPE_INFO.get(device_type, DEVICE_TYPE_INFO["web"])
+    svg = asset("icons", info.icon).read_text(encoding="utf-8")
     if is_dark():
         svg = svg.replace(ICON_INK, "#cbd5e1")
     pixmap = QPixmap()
@@ -103,3 +104,13 @@ def format_clock(seconds: float) -> str:
         return f"{seconds:.0f} s"
     minutes, secs = divmod(int(seconds), 60)
     return f"{minutes}:{secs:02d}"
+
+
+def format_t(seconds: float, decimals: int = 0) -> str:
+    """A time on the window's one time origin: ``T+01:05`` (``T−00:03`` before it)."""
+    sign = "+" if seconds >= 0 else "−"
+    value = abs(seconds)
+    minutes = int(value) // 60
+    rest = value - minutes * 60
+    width = 3 + decimals if decimals else 2
+    return f"T{sign}{minutes:02d}:{rest:0{width}.{decimals}f}"

@@ -85,7 +85,6 @@ class TimelineModel:
             lane.markers.clear()
             lane.windows.clear()
         self._revoked.clear()
-        self.origin = None
 
     def _lane(self, device_id: str | None) -> Lane | None:
         return self.lanes.get(device_id or "")
@@ -203,9 +202,7 @@ class TimelineView(QWidget):
             painter.setPen(QPen(grid, 1, Qt.PenStyle.DotLine))
             painter.drawLine(QPointF(x, 8), QPointF(x, bottom))
             painter.setPen(muted)
-            rel = t - origin
-            sign = "-" if rel < 0 else "+"
-            label = f"T{sign}{int(abs(rel)) // 60:02d}:{int(abs(rel)) % 60:02d}"
+            label = theme.format_t(t - origin)
             painter.drawText(
                 QRectF(x - 40, bottom + 4, 80, 16), Qt.AlignmentFlag.AlignCenter, label
             )
@@ -313,7 +310,9 @@ class TimelineView(QWidget):
         if marker is None:
             QToolTip.hideText()
             return
-        origin = self.model.origin or marker.at
+        origin = self.model.origin if self.model.origin is not None else marker.at
         QToolTip.showText(
-            event.globalPosition().toPoint(), f"T+{marker.at - origin:.1f}s · {marker.text}", self
+            event.globalPosition().toPoint(),
+            f"{theme.format_t(marker.at - origin, 1)} · {marker.text}",
+            self,
         )

@@ -15,16 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from client.paths import builtin_scenario_dir
+from contract import DEVICE_TYPES, LIVE_SETTINGS, SETTINGS_BY_NAME
 
+# The server settings a scenario may set: the contract's live ones.
 SERVER_KEYS: dict[str, type | tuple[type, ...]] = {
-    "login_policy": str,
-    "verify_mode": str,
-    "access_ttl": int,
-    "refresh_ttl": int,
-    "algorithm": str,
-    "leeway": int,
-    "reuse_grace": int,
-    "session_lifetime": str,
+    name: SETTINGS_BY_NAME[name].kind for name in LIVE_SETTINGS
 }
 DEVICE_KEYS: dict[str, type | tuple[type, ...]] = {
     "id": str,
@@ -34,7 +29,6 @@ DEVICE_KEYS: dict[str, type | tuple[type, ...]] = {
     "clock_offset": (int, float),
     "refresh_margin": (int, float),
 }
-DEVICE_TYPES = ("mobile", "pc", "tablet", "web")
 
 # action -> (needs a device?, its parameters and their types)
 ACTIONS: dict[str, tuple[bool, dict[str, type | tuple[type, ...]]]] = {

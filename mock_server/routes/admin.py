@@ -11,9 +11,9 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from mock_server.errors import Conflict
+from contract import LIVE_SETTINGS, SETTINGS_BY_NAME, Setting
 from mock_server.http import require_admin, service_of
 
 router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)])
@@ -23,15 +23,21 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class SettingsPatch(_Strict):
-    access_ttl: int | None = Field(None, ge=1, le=365 * 24 * 3600)
-    refresh_ttl: int | None = Field(None, ge=1, le=365 * 24 * 3600)
-    login_policy: str | None = Field(None, max_length=16)
-    verify_mode: Literal["stateless", "stateful"] | None = None
-    algorithm: Literal["EdDSA", "ES256", "RS256", "HS256"] | None = None
-    leeway: int | None = Field(None, ge=0, le=3600)
-    reuse_grace: int | None = Field(None, ge=0, le=600)
-    session_lifetime: Literal["absolute", "sliding"] | None = None
+def _patch_field(spec: Setting) -> tuple[Any, Any]:
+    """A PATCH field of the contract's setting: its type, range or choices, help."""
+    if spec.kind is int:
+        return int | None, Field(None, ge=spec.minimum, le=spec.maximum, description=spec.help)
+    if spec.name == "login_policy":
+        return str | None, Field(None, max_length=16, description=spec.help)
+    return Literal[spec.choices] | None, Field(None, description=spec.help)
+
+
+# Derived from the contract: every live setting, with the contract's rules.
+SettingsPatch = create_model(  # type: ignore[call-overload]
+    "SettingsPatch",
+    __base__=_Strict,
+    **{name: _patch_field(SETTINGS_BY_NAME[name]) for name in LIVE_SETTINGS},
+)
 
 
 class ForceExpire(_Strict):
@@ -57,26 +63,11 @@ class ClockRate(_Strict):
     rate: float = Field(ge=0, le=1000)
 
 
-def _clock(request: Request) -> dict[str, Any]:
-    clock = service_of(request).clock
-    return {
-        "now": clock.now(),
-        "virtual": bool(getattr(clock, "virtual", False)),
-        "rate": getattr(clock, "rate", 1.0),
-    }
-
-
-@router.get("/state", summary="Everything at once: settings, clock, keys, users, sessions")
+@router.get(
+    "/state", summary="Everything at once: settings and their schema, clock, keys, users, sessions"
+)
 async def state(request: Request) -> dict[str, Any]:
-    service = service_of(request)
-    return {
-        "settings": service.settings.public(),
-        "clock": _clock(request),
-        "keys": [k.describe() for k in service.keys.all()],
-        "users": [u.username for u in service.store.list_users()],
-        "sessions": service.sessions(),
-        "last_event_id": max((e.id for e in service.bus.since(0)), default=0),
-    }
+    return service_of(request).admin_state()
 
 
 @router.get("/settings")
@@ -85,8 +76,8 @@ async def get_settings(request: Request) -> dict[str, Any]:
 
 
 @router.patch("/settings", summary="Change settings live")
-async def patch_settings(request: Request, body: SettingsPatch) -> dict[str, Any]:
-    changes = body.model_dump(exclude_none=True)
+async def patch_settings(request: Request, body: SettingsPatch) -> dict[str, Any]:  # type: ignore[valid-type]
+    changes = body.model_dump(exclude_none=True)  # type: ignore[attr-defined]
     return service_of(request).update_settings(**changes).public()
 
 
@@ -112,12 +103,7 @@ async def force_expire(request: Request, body: ForceExpire) -> dict[str, Any]:
 
 @router.get("/users")
 async def users(request: Request) -> dict[str, Any]:
-    return {
-        "users": [
-            {"username": u.username, "display_name": u.display_name, "created_at": u.created_at}
-            for u in service_of(request).store.list_users()
-        ]
-    }
+    return {"users": service_of(request).users()}
 
 
 @router.put("/users/{username}", summary="Create or update a user")
@@ -134,12 +120,7 @@ async def delete_user(request: Request, username: str) -> dict[str, Any]:
 
 @router.get("/keys")
 async def keys(request: Request) -> dict[str, Any]:
-    service = service_of(request)
-    current = service.keys.current(service.settings.algorithm)
-    return {
-        "keys": [k.describe() for k in service.keys.all()],
-        "current": current.kid if current else None,
-    }
+    return service_of(request).keys_view()
 
 
 @router.post("/keys/rotate", summary="New signing key; old keys still verify")
@@ -154,31 +135,17 @@ async def retire_key(request: Request, body: RetireKey | None = None) -> dict[st
 
 @router.get("/clock")
 async def get_clock(request: Request) -> dict[str, Any]:
-    return _clock(request)
-
-
-def _virtual(request: Request) -> Any:
-    clock = service_of(request).clock
-    if not getattr(clock, "virtual", False):
-        raise Conflict(
-            "the server runs on the real clock (start it with --virtual-clock)",
-            reason="clock_not_virtual",
-        )
-    return clock
+    return service_of(request).clock_view()
 
 
 @router.post("/clock/advance", summary="Move a virtual clock forward")
 async def advance_clock(request: Request, body: Advance) -> dict[str, Any]:
-    _virtual(request).advance(body.seconds)
-    service_of(request).bus.publish("clock_advanced", seconds=body.seconds)
-    return _clock(request)
+    return service_of(request).advance_clock(body.seconds)
 
 
 @router.put("/clock", summary="Set how fast a virtual clock flows (0 = frozen)")
 async def set_clock(request: Request, body: ClockRate) -> dict[str, Any]:
-    _virtual(request).set_rate(body.rate)
-    service_of(request).bus.publish("clock_rate", rate=body.rate)
-    return _clock(request)
+    return service_of(request).set_clock_rate(body.rate)
 
 
 @router.get("/events", summary="Server-sent events of everything the server does")
@@ -188,16 +155,16 @@ async def events(
     follow: bool = Query(True, description="keep the stream open for new events"),
     last_event_id: str | None = Header(None, alias="Last-Event-ID", max_length=20),
 ) -> StreamingResponse:
-    bus = service_of(request).bus
+    service = service_of(request)
     if last_event_id is not None and last_event_id.isdigit():
         after = max(after, int(last_event_id))
 
     async def stream() -> AsyncIterator[str]:
         if not follow:
-            for kept in bus.since(after):
+            for kept in service.events_since(after):
                 yield _sse(kept.id, kept.type, kept.as_dict())
             return
-        async for live in bus.subscribe(after, heartbeat=15.0):
+        async for live in service.follow_events(after, heartbeat=15.0):
             if live is None:
                 yield ": keep-alive\n\n"
             else:

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from mock_server.errors import NotFound, ServerError
+from mock_server.errors import ServerError
 from mock_server.http import NO_STORE, bearer_token, service_of
 from mock_server.service import AccessContext, AuthService
 
@@ -50,7 +50,7 @@ async def me(request: Request) -> JSONResponse:
             "scope": claims["scope"],
             "token_expires_at": claims["exp"],
             "verify_mode": str(service.settings.verify_mode),
-            "server_time": service.clock.now(),
+            "server_time": service.now(),
         },
         headers=NO_STORE,
     )
@@ -90,10 +90,8 @@ async def list_sessions(request: Request) -> JSONResponse:
 async def delete_session(request: Request, sid: str) -> JSONResponse:
     ctx = access(request)
     service = service_of(request)
-    session = service.store.get_session(sid)
     # Another user's session is reported as missing: its existence is not ours to know.
-    if session is None or session.username != ctx.user.username:
-        raise NotFound(f"no session {sid!r}")
+    service.own_session(ctx.user.username, sid)
     view = service.revoke_session(sid, "logout", by=ctx.claims["sid"])
     return JSONResponse(view, headers=NO_STORE)
 

@@ -8,8 +8,6 @@ styles side by side on the same server.
 
 from __future__ import annotations
 
-import secrets
-
 import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -35,14 +33,8 @@ async def login(request: Request) -> JSONResponse:
     password = require(params, "password", max_len=1024)
     address = request.client.host if request.client else "unknown"
     user = await anyio.to_thread.run_sync(service.check_password, username, password, address)
-    session_id = secrets.token_urlsafe(32)
-    now = service.clock.now()
-    service.store.add_classic_session(
-        session_id, user.username, now, now + service.settings.refresh_ttl
-    )
-    return JSONResponse(
-        {"session_id": session_id, "expires_in": service.settings.refresh_ttl}, headers=NO_STORE
-    )
+    session_id, ttl = service.start_classic_session(user.username)
+    return JSONResponse({"session_id": session_id, "expires_in": ttl}, headers=NO_STORE)
 
 
 @router.get("/me", summary="Who the opaque session belongs to (a store lookup per request)")
@@ -52,7 +44,7 @@ async def me(request: Request) -> JSONResponse:
     if scheme.lower() != "session" or not session_id:
         raise MissingToken("this resource needs 'Authorization: Session <id>'")
     service = service_of(request)
-    found = service.store.get_classic_session(session_id.strip(), service.clock.now())
+    found = service.classic_session_user(session_id.strip())
     if found is None:
         raise InvalidToken("unknown or expired session", reason="unknown_session")
-    return JSONResponse({"user": found, "server_time": service.clock.now()}, headers=NO_STORE)
+    return JSONResponse({"user": found, "server_time": service.now()}, headers=NO_STORE)

@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
+from contract import ALGORITHMS
+from mock_server.grants import GRANTS
 from mock_server.http import service_of
-from mock_server.settings import ALGORITHMS
 
 router = APIRouter(tags=["discovery"])
 
@@ -23,7 +24,7 @@ async def metadata(request: Request) -> dict[str, Any]:
         "revocation_endpoint": f"{issuer}/oauth/revoke",
         "introspection_endpoint": f"{issuer}/oauth/introspect",
         "jwks_uri": f"{issuer}/.well-known/jwks.json",
-        "grant_types_supported": ["password", "refresh_token"],
+        "grant_types_supported": list(GRANTS),
         "response_types_supported": [],
         "token_endpoint_auth_methods_supported": ["none"],
         "revocation_endpoint_auth_methods_supported": ["none"],
@@ -38,9 +39,7 @@ async def metadata(request: Request) -> dict[str, Any]:
 
 @router.get("/.well-known/jwks.json", summary="RFC 7517 public signing keys")
 async def jwks(request: Request) -> JSONResponse:
-    return JSONResponse(
-        service_of(request).keys.jwks(), headers={"Cache-Control": "public, max-age=60"}
-    )
+    return JSONResponse(service_of(request).jwks(), headers={"Cache-Control": "public, max-age=60"})
 
 
 @router.get("/healthz", summary="Liveness", response_class=PlainTextResponse)

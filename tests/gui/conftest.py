@@ -32,7 +32,7 @@ def lab_app(qtbot: QtBot, options: LaunchOptions) -> Iterator[LabApp]:
     app = build(options)
     qtbot.addWidget(app.window)
     app.window.show()
-    qtbot.waitUntil(lambda: bool(app.bridge.last_state), timeout=10_000)
+    qtbot.waitUntil(lambda: bool(app.bridge.server.last_state), timeout=10_000)
     yield app
     app.shutdown()
 
@@ -44,6 +44,6 @@ def sign_in(qtbot: QtBot, app: LabApp, device_id: str) -> None:
     dialog = app.window.dialog
     assert dialog is not None and dialog.password.text().endswith("-pass")
     dialog.accept()
-    device = app.bridge.lab.get(device_id)
+    device = app.bridge.devices.lab.get(device_id)
     qtbot.waitUntil(lambda: device.state == DeviceState.ACTIVE, timeout=10_000)
     qtbot.waitUntil(card.call.isEnabled)  # the card has caught up

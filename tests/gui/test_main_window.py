@@ -30,7 +30,7 @@ def test_launch_shows_two_devices_and_the_server_in_the_status_bar(lab_app: LabA
 
 def test_signing_in_through_the_ui(qtbot: QtBot, lab_app: LabApp) -> None:
     with qtbot.waitSignal(
-        lab_app.bridge.device_event,
+        lab_app.bridge.devices.device_event,
         check_params_cb=lambda e: isinstance(e, StateChanged) and e.new == "active",
         timeout=10_000,
     ):
@@ -60,13 +60,17 @@ def test_dual_login_under_single_signs_the_phone_out(qtbot: QtBot, lab_app: LabA
     window = lab_app.window
     window.console.policy.setCurrentText("single")
     window.console.stateful.click()
-    qtbot.waitUntil(lambda: lab_app.bridge.last_state["settings"]["login_policy"] == "single")
-    qtbot.waitUntil(lambda: lab_app.bridge.last_state["settings"]["verify_mode"] == "stateful")
+    qtbot.waitUntil(
+        lambda: lab_app.bridge.server.last_state["settings"]["login_policy"] == "single"
+    )
+    qtbot.waitUntil(
+        lambda: lab_app.bridge.server.last_state["settings"]["verify_mode"] == "stateful"
+    )
     sign_in(qtbot, lab_app, "phone")
     sign_in(qtbot, lab_app, "pc")
     phone_card = window.cards["phone"]
     phone_card.call.click()
-    phone = lab_app.bridge.lab.get("phone")
+    phone = lab_app.bridge.devices.lab.get("phone")
     qtbot.waitUntil(lambda: phone.state == DeviceState.SIGNED_OUT, timeout=10_000)
     assert phone.reason == "superseded"
     qtbot.waitUntil(lambda: phone_card.reason_box.isVisible())
@@ -77,6 +81,7 @@ def test_dual_login_under_single_signs_the_phone_out(qtbot: QtBot, lab_app: LabA
 
     def table_shows_it() -> None:
         rows = {r["device"]: r for r in window.console.sessions_rows()}
+        assert {"Alice's phone", "Office PC"} <= set(rows)
         assert rows["Alice's phone"]["state"] == "revoked"
         assert rows["Alice's phone"]["reason"] == "superseded"
         assert rows["Office PC"]["state"] == "active"
@@ -87,17 +92,23 @@ def test_dual_login_under_single_signs_the_phone_out(qtbot: QtBot, lab_app: LabA
 def test_changing_the_verify_mode_changes_the_server(qtbot: QtBot, lab_app: LabApp) -> None:
     console = lab_app.window.console
     console.stateful.click()
-    qtbot.waitUntil(lambda: lab_app.bridge.last_state["settings"]["verify_mode"] == "stateful")
+    qtbot.waitUntil(
+        lambda: lab_app.bridge.server.last_state["settings"]["verify_mode"] == "stateful"
+    )
     console.access_ttl.setValue(12)
-    qtbot.waitUntil(lambda: lab_app.bridge.last_state["settings"]["access_ttl"] == 12)
+    qtbot.waitUntil(lambda: lab_app.bridge.server.last_state["settings"]["access_ttl"] == 12)
     console.stateless.click()
-    qtbot.waitUntil(lambda: lab_app.bridge.last_state["settings"]["verify_mode"] == "stateless")
+    qtbot.waitUntil(
+        lambda: lab_app.bridge.server.last_state["settings"]["verify_mode"] == "stateless"
+    )
 
 
 def test_stateless_window_is_drawn_in_the_timeline(qtbot: QtBot, lab_app: LabApp) -> None:
     window = lab_app.window
     window.console.policy.setCurrentText("single")
-    qtbot.waitUntil(lambda: lab_app.bridge.last_state["settings"]["login_policy"] == "single")
+    qtbot.waitUntil(
+        lambda: lab_app.bridge.server.last_state["settings"]["login_policy"] == "single"
+    )
     sign_in(qtbot, lab_app, "phone")
     lab_app.server.clock.advance(5)
     sign_in(qtbot, lab_app, "pc")
@@ -161,13 +172,13 @@ def test_adding_and_removing_a_device(qtbot: QtBot, lab_app: LabApp) -> None:
 
 def test_auto_call_calls_repeatedly(qtbot: QtBot, lab_app: LabApp) -> None:
     sign_in(qtbot, lab_app, "pc")
-    lab_app.bridge.set_auto_call("pc", 0.2)
-    pc = lab_app.bridge.lab.get("pc")
+    lab_app.bridge.devices.set_auto_call("pc", 0.2)
+    pc = lab_app.bridge.devices.lab.get("pc")
     qtbot.waitUntil(lambda: pc.last_call is not None and pc.last_call.ok, timeout=10_000)
     card = lab_app.window.cards["pc"]
     qtbot.waitUntil(lambda: card.auto.text() == "⟳ 0.2 s" and card.auto.isChecked())
-    lab_app.bridge.set_auto_call("pc", 0)
-    assert lab_app.bridge.auto_call_interval("pc") == 0
+    lab_app.bridge.devices.set_auto_call("pc", 0)
+    assert lab_app.bridge.devices.auto_call_interval("pc") == 0
     qtbot.waitUntil(lambda: card.auto.text() == "Auto" and not card.auto.isChecked())
 
 
@@ -175,7 +186,7 @@ def test_the_scenario_player_passes_a_builtin(qtbot: QtBot, lab_app: LabApp) -> 
     window = lab_app.window
     window.scenario_combo.setCurrentText("dual-login")
     window.speed_buttons[10].setChecked(True)
-    with qtbot.waitSignal(lab_app.bridge.scenario_finished, timeout=30_000) as finished:
+    with qtbot.waitSignal(lab_app.bridge.player.finished, timeout=30_000) as finished:
         window.play.click()
     result = finished.args[0]
     assert result.passed, [c for c in result.checks if not c.passed]
@@ -191,7 +202,7 @@ def test_a_failing_command_shows_a_message_not_a_crash(qtbot: QtBot, lab_app: La
     card.sign_in.click()
     dialog = lab_app.window.dialog
     dialog.password.setText("wrong")
-    with qtbot.waitSignal(lab_app.bridge.failed, timeout=10_000) as failed:
+    with qtbot.waitSignal(lab_app.bridge.dispatch.failed, timeout=10_000) as failed:
         dialog.accept()
     assert "wrong username or password" in failed.args[0]
     assert "wrong username or password" in lab_app.window.statusBar().currentMessage()
@@ -232,8 +243,8 @@ def test_an_unreachable_external_server_is_reported(qtbot: QtBot, options: Launc
     app = build(options)
     qtbot.addWidget(app.window)
     try:
-        with qtbot.waitSignal(app.bridge.failed, timeout=15_000) as failed:
-            app.bridge.poll()
+        with qtbot.waitSignal(app.bridge.dispatch.failed, timeout=15_000) as failed:
+            app.bridge.server.refresh()
         assert "cannot reach" in failed.args[0]
         assert not app.bridge.embedded
     finally:
@@ -252,7 +263,7 @@ def test_a_restart_restores_devices_still_signed_in(
     first = build(options)
     qtbot.addWidget(first.window)
     try:
-        qtbot.waitUntil(lambda: bool(first.bridge.last_state), timeout=10_000)
+        qtbot.waitUntil(lambda: bool(first.bridge.server.last_state), timeout=10_000)
         sign_in(qtbot, first, "pc")
     finally:
         first.shutdown()
@@ -260,9 +271,10 @@ def test_a_restart_restores_devices_still_signed_in(
     second = build(options)  # same devices file, token store and server database
     qtbot.addWidget(second.window)
     try:
-        pc = second.bridge.lab.get("pc")
+        pc = second.bridge.devices.lab.get("pc")
         assert pc.state == DeviceState.ACTIVE
-        assert second.bridge.lab.get("phone").state == DeviceState.SIGNED_OUT
+        qtbot.waitUntil(lambda: "pc" in second.window.cards)
+        assert second.bridge.devices.lab.get("phone").state == DeviceState.SIGNED_OUT
         second.window.cards["pc"].call.click()
         qtbot.waitUntil(lambda: pc.last_call is not None, timeout=10_000)
         assert pc.last_call.status == 200

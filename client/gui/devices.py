@@ -1,0 +1,244 @@
+"""``DeviceCommands``: the devices, seen from the GUI thread.
+
+The lab and its devices live on the engine thread. The window asks for a
+``LabView`` (``request_view``) and gets it back as a value on ``view``; it
+never reads a ``Lab`` or ``Device`` itself. Commands (sign in, call, …) are
+submitted to the engine and return at once.
+
+Signals:
+    view(object)          a LabView: every device's snapshot, on the lab clock
+    device_event(object)  a DeviceEvent of the displayed lab
+    devices_changed()     devices were added, removed, restored, or the lab was swapped
+    inspect_ready(object) an Inspection: a device's tokens and the server's keys
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from client.admin import AdminClient
+from client.events import DeviceEvent
+from client.gui.dispatch import Dispatcher
+from client.lab import Lab, open_token_store
+from client.store import MemoryTokenStore, TokenStore
+from client.values import LabView
+
+
+@dataclass(frozen=True, slots=True)
+class Inspection:
+    """What the token inspector shows: values copied on the engine thread."""
+
+    device_id: str
+    device_name: str
+    tokens: dict[str, str]  # "access token" / "refresh token" -> the JWT
+    jwks: dict[str, Any]
+    device_now: float
+
+
+class DeviceCommands(QObject):
+    view = Signal(object)
+    device_event = Signal(object)
+    devices_changed = Signal()
+    inspect_ready = Signal(object)
+
+    def __init__(
+        self,
+        dispatch: Dispatcher,
+        lab: Lab,
+        admin: AdminClient,
+        store_problem: str | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.dispatch = dispatch
+        self.own_lab = lab
+        self.lab = lab  # engine-thread object: only coroutines touch it
+        self.admin = admin
+        self.store_problem = store_problem
+        self.scenario: str | None = None  # the scenario whose lab is shown
+        self.last_view: LabView | None = None
+        self._view_pending = False
+        self._auto: dict[str, QTimer] = {}
+        self._unsubscribe = lab.subscribe(self._forward)
+
+    def _forward(self, event: DeviceEvent) -> None:
+        self.dispatch.to_gui(self.device_event.emit, event)  # runs on the engine thread
+
+    # the view ----------------------------------------------------------------
+
+    def request_view(self) -> None:
+        """Ask the engine for a LabView (skipped while one is on its way)."""
+        if self._view_pending or self.dispatch.closed:
+            return
+        self._view_pending = True
+
+        async def build() -> LabView:
+            return self.lab.view(self.scenario)
+
+        def done(view: LabView) -> None:
+            self._view_pending = False
+            self.last_view = view
+            self.view.emit(view)
+
+        def failed(_: BaseException) -> None:
+            self._view_pending = False
+
+        # Not through the server-ready gate: the devices exist before the server answers.
+        future = self.dispatch.engine.submit(build())
+        future.add_done_callback(
+            lambda f: (
+                self.dispatch.to_gui(done, f.result())
+                if not f.cancelled() and f.exception() is None
+                else self.dispatch.to_gui(failed, None)
+            )
+        )
+
+    def _changed(self, _: object = None) -> None:
+        self.devices_changed.emit()
+        self.request_view()
+
+    # commands ----------------------------------------------------------------
+
+    def add_device(
+        self,
+        device_id: str,
+        device_type: str,
+        *,
+        user: str,
+        name: str,
+        clock_offset: float = 0.0,
+        refresh_margin: float = 5.0,
+    ) -> None:
+        self.dispatch.submit(
+            self.lab.add_device(
+                device_id,
+                device_type,
+                user=user,
+                name=name,
+                clock_offset=clock_offset,
+                refresh_margin=refresh_margin,
+            ),
+            f"Adding {name}",
+            self._changed,
+        )
+
+    def remove_device(self, device_id: str) -> None:
+        self.set_auto_call(device_id, 0)
+        self.dispatch.submit(
+            self.lab.remove_device(device_id), "Removing the device", self._changed
+        )
+
+    def login(self, device_id: str, password: str) -> None:
+        async def login() -> None:
+            await self.lab.get(device_id).login(password)
+
+        self.dispatch.submit(login(), "Signing in")
+
+    def call(self, device_id: str, path: str = "/api/me") -> None:
+        async def call() -> None:
+            if device_id in self.lab.devices:
+                await self.lab.get(device_id).call(path)
+
+        self.dispatch.submit(call(), "Calling the API")
+
+    def logout(self, device_id: str) -> None:
+        self.set_auto_call(device_id, 0)
+
+        async def logout() -> None:
+            await self.lab.get(device_id).logout()
+
+        self.dispatch.submit(logout(), "Signing out")
+
+    def logout_others(self, device_id: str) -> None:
+        async def logout_others() -> None:
+            await self.lab.get(device_id).logout_others()
+
+        self.dispatch.submit(logout_others(), "Signing out the other devices")
+
+    def inspect(self, device_id: str) -> None:
+        """Copy the device's tokens and fetch the server's keys, for the inspector."""
+
+        async def collect() -> Inspection | None:
+            device = self.lab.get(device_id)
+            tokens = device.tokens
+            if tokens is None:
+                return None
+            shown = {"access token": tokens.access_token}
+            if tokens.refresh_token:
+                shown["refresh token"] = tokens.refresh_token
+            jwks = await self.admin.jwks()
+            return Inspection(device_id, device.config.name, shown, jwks, device.clock.now())
+
+        self.dispatch.submit(
+            collect(),
+            "Fetching the server's keys",
+            lambda found: self.inspect_ready.emit(found) if found is not None else None,
+        )
+
+    def set_auto_call(self, device_id: str, seconds: float) -> None:
+        """Call the API every ``seconds`` (real time); 0 stops."""
+        timer = self._auto.pop(device_id, None)
+        if timer is not None:
+            timer.stop()
+            timer.deleteLater()
+        if seconds > 0:
+            timer = QTimer(self)
+            timer.setInterval(int(seconds * 1000))
+            timer.timeout.connect(lambda: self.call(device_id))
+            timer.start()
+            self._auto[device_id] = timer
+
+    def auto_call_interval(self, device_id: str) -> float:
+        timer = self._auto.get(device_id)
+        return timer.interval() / 1000 if timer else 0.0
+
+    def stop_auto_calls(self) -> None:
+        for device_id in list(self._auto):
+            self.set_auto_call(device_id, 0)
+
+    # the token store ---------------------------------------------------------
+
+    def use_memory_store(self) -> None:
+        """The user chose memory-only tokens over an unavailable keyring."""
+
+        async def switch() -> str:
+            return self._use_store(MemoryTokenStore())
+
+        self.dispatch.submit(switch(), "Switching to memory-only tokens", self._store_switched)
+
+    def retry_keyring(self) -> None:
+        """Try the OS keyring again (off the engine loop: D-Bus may block)."""
+
+        async def attempt() -> str:
+            return self._use_store(await asyncio.to_thread(open_token_store))
+
+        self.dispatch.submit(attempt(), "The keyring is still unavailable", self._store_switched)
+
+    def _use_store(self, store: TokenStore) -> str:
+        self.own_lab.use_store(store)  # on the engine thread, where the devices live
+        return store.name
+
+    def _store_switched(self, name: str) -> None:
+        self.store_problem = None
+        self.dispatch.info.emit(f"Tokens are now kept in {name}")
+        self._changed()
+
+    # which lab is shown --------------------------------------------------------
+
+    def show_lab(self, lab: Lab, scenario: str | None) -> None:
+        """Show ``lab``'s devices (on the engine thread, from the scenario player,
+        or on the GUI thread to go back to the user's own)."""
+        self._unsubscribe()
+        self.lab = lab
+        self.scenario = scenario
+        self._unsubscribe = lab.subscribe(self._forward)
+        self.dispatch.to_gui(self._changed, None)
+
+    async def close(self) -> None:
+        await self.own_lab.close()
+        if self.lab is not self.own_lab:
+            await self.lab.close()

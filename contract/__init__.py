@@ -1,0 +1,328 @@
+"""The wire contract of JWT Device Lab, declared once.
+
+Client and server both import this module (and nothing else of each other):
+the server's settings and what may be changed live, the reasons a session
+ends, the reasons a token is refused, the device types, the token ``typ``
+values and the kinds of server events. The server's ``Settings``, its admin
+PATCH model and ``jwt-lab serve``'s flags, the scenario format's server keys,
+the console's widgets and the README's settings table are all derived from
+``SETTINGS``; ``GET /admin/state`` publishes it as ``schema``.
+
+Standard library only: the module must stay importable by anything.
+Adding a setting, a login policy, a reason or a device type starts here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+# Token kinds (RFC 9068 for access tokens; refresh tokens get a typ of their own
+# so that one can never pass for the other).
+ACCESS_TYP = "at+jwt"
+REFRESH_TYP = "rt+jwt"
+
+ALGORITHMS = ("EdDSA", "ES256", "RS256", "HS256")
+VERIFY_MODES = ("stateless", "stateful")
+SESSION_LIFETIMES = ("absolute", "sliding")
+
+# Login policies: what a new login does to the user's other sessions.
+# ``max:N`` stands for max:1 … max:9999.
+LOGIN_POLICIES: dict[str, str] = {
+    "multi": "every login may stay signed in",
+    "single": "a new login signs every other device out (the PC logs the phone out)",
+    "reject": "a new login is refused while another device is signed in",
+    "per_device_type": "one session per device type: a second phone logs the first out",
+    "max:N": "at most N sessions; the oldest is signed out",
+}
+_POLICY = re.compile(r"^(multi|single|reject|per_device_type|max:([1-9][0-9]{0,3}))$")
+
+
+def policy_help(policy: str) -> str:
+    """The one-line meaning of a login policy (``max:3`` included)."""
+    if policy.startswith("max:"):
+        return LOGIN_POLICIES["max:N"].replace("N", policy[4:])
+    return LOGIN_POLICIES.get(policy, "")
+
+
+def parse_login_policy(value: object) -> str:
+    """A valid login policy, or ``ValueError`` naming the valid ones."""
+    if not isinstance(value, str) or not _POLICY.match(value):
+        raise ValueError(
+            f"unknown login policy {value!r}: use multi, single, reject, per_device_type or max:N"
+        )
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One server setting: its type, default, valid values and meaning."""
+
+    name: str
+    kind: type  # int or str
+    default: Any
+    help: str
+    live: bool = True  # may be changed while the server runs (PATCH /admin/settings)
+    minimum: int | None = None
+    maximum: int | None = None
+    choices: tuple[str, ...] = ()
+    unit: str = ""  # "s" for seconds
+
+    @property
+    def flag(self) -> str:
+        """Its ``jwt-lab serve`` / ``python -m mock_server`` option."""
+        return "--" + self.name.replace("_", "-")
+
+    def validate(self, value: Any) -> Any:
+        """``value`` if it is valid for this setting, else ``ValueError``."""
+        if self.kind is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(f"{self.name} must be a whole number, not {value!r}")
+            if (self.minimum is not None and value < self.minimum) or (
+                self.maximum is not None and value > self.maximum
+            ):
+                raise ValueError(
+                    f"{self.name} must be between {self.minimum} and {self.maximum}"
+                    + (" seconds" if self.unit == "s" else "")
+                )
+            return value
+        if self.name == "login_policy":
+            return parse_login_policy(value)
+        if self.choices and value not in self.choices:
+            raise ValueError(f"unknown {self.name} {value!r}: use one of {', '.join(self.choices)}")
+        return value
+
+    def describe(self) -> dict[str, Any]:
+        """The JSON form published in ``GET /admin/state`` (``schema``)."""
+        out: dict[str, Any] = {
+            "name": self.name,
+            "type": "integer" if self.kind is int else "string",
+            "default": self.default,
+            "help": self.help,
+            "live": self.live,
+        }
+        if self.minimum is not None:
+            out["minimum"] = self.minimum
+        if self.maximum is not None:
+            out["maximum"] = self.maximum
+        if self.choices:
+            out["choices"] = list(self.choices)
+        if self.unit:
+            out["unit"] = self.unit
+        return out
+
+
+YEAR = 365 * 24 * 3600
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "login_policy",
+        str,
+        "multi",
+        "what a new login does to the user's other sessions: `multi` allow all; `single` revoke "
+        "every other session (the PC logs the phone out); `reject` refuse while another session "
+        "is active; `per_device_type` one session per device type; `max:N` at most N, the oldest "
+        "logged out",
+        choices=("multi", "single", "reject", "per_device_type", "max:2", "max:3"),
+    ),
+    Setting(
+        "verify_mode",
+        str,
+        "stateless",
+        "`stateless`: signature and claims only — a revoked session's access token keeps "
+        "working until its `exp`; `stateful`: also checks the session, so revocation takes "
+        "effect at once",
+        choices=VERIFY_MODES,
+    ),
+    Setting("access_ttl", int, 30, "access-token lifetime", minimum=1, maximum=YEAR, unit="s"),
+    Setting(
+        "refresh_ttl",
+        int,
+        180,
+        "session / refresh-token lifetime",
+        minimum=1,
+        maximum=YEAR,
+        unit="s",
+    ),
+    Setting(
+        "session_lifetime",
+        str,
+        "absolute",
+        "`absolute`: the session ends `refresh_ttl` after login; `sliding`: each refresh "
+        "extends it",
+        choices=SESSION_LIFETIMES,
+    ),
+    Setting(
+        "algorithm",
+        str,
+        "EdDSA",
+        "the signing algorithm; switching generates a key, old tokens still verify",
+        choices=ALGORITHMS,
+    ),
+    Setting(
+        "leeway",
+        int,
+        5,
+        "clock-skew tolerance for `exp`, `iat`, `nbf`",
+        minimum=0,
+        maximum=3600,
+        unit="s",
+    ),
+    Setting(
+        "reuse_grace",
+        int,
+        2,
+        "how long a rotated refresh token may be retried; 0 makes every replay reuse",
+        minimum=0,
+        maximum=600,
+        unit="s",
+    ),
+    Setting(
+        "login_max_failures",
+        int,
+        5,
+        "failed logins of one user within `login_window` before further attempts get 429",
+        live=False,
+        minimum=1,
+        maximum=10**9,  # a huge value switches throttling off (fuzzing, timing tests)
+    ),
+    Setting(
+        "login_max_failures_per_address",
+        int,
+        20,
+        "failed logins from one address within `login_window` before it gets 429",
+        live=False,
+        minimum=1,
+        maximum=10**9,
+    ),
+    Setting(
+        "login_window",
+        int,
+        60,
+        "the window the failure counts are kept for",
+        live=False,
+        minimum=1,
+        maximum=86400,
+        unit="s",
+    ),
+)
+
+SETTINGS_BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+LIVE_SETTINGS: tuple[str, ...] = tuple(s.name for s in SETTINGS if s.live)
+
+
+def validate_settings(changes: dict[str, Any], *, live_only: bool = False) -> dict[str, Any]:
+    """Validated ``changes``; ``ValueError`` for an unknown, not-live or invalid one."""
+    out = {}
+    for name, value in changes.items():
+        spec = SETTINGS_BY_NAME.get(name)
+        if spec is None:
+            raise ValueError(f"unknown setting {name!r}")
+        if live_only and not spec.live:
+            raise ValueError(f"{name} cannot be changed while the server runs")
+        out[name] = spec.validate(value)
+    return out
+
+
+def schema() -> list[dict[str, Any]]:
+    """Every setting, as JSON (``GET /admin/state`` → ``schema``)."""
+    return [s.describe() for s in SETTINGS]
+
+
+def settings_table() -> list[str]:
+    """The README's settings rows (a test keeps the README equal to these)."""
+    rows = []
+    for s in SETTINGS:
+        live = " *live*" if s.live else ""
+        default = f"`{s.default}`" if s.kind is str else str(s.default)
+        unit = ", seconds" if s.unit == "s" else ""
+        rows.append(f"| `{s.name}`{live} | {default} | {s.help}{unit} |")
+    return rows
+
+
+# Why a session ended, as the server says it (token endpoint, stateful 401s).
+REVOCATION_REASONS: dict[str, str] = {
+    "superseded": "the session was ended by a login on another device",
+    "forced": "an administrator forced the session to expire",
+    "logout": "the session was signed out",
+    "reuse_detected": "a refresh token of this session was used twice; the session was revoked",
+    "refresh_expired": "the session has expired; sign in again",
+}
+
+# Why a token was refused (``reason`` of 401 bodies and ``token_rejected`` events).
+TOKEN_REJECTIONS: dict[str, str] = {
+    "malformed": "the token is not a well-formed JWT of an acceptable size",
+    "wrong_token_type": "a token of the other kind (typ: access for refresh, or back)",
+    "unknown_key": "no key of this server signed the token (kid)",
+    "key_retired": "the key that signed the token has been retired",
+    "invalid_algorithm": "the token's algorithm is not the key's",
+    "invalid_signature": "the token's signature does not verify",
+    "invalid_claims": "issuer, audience or a required claim is wrong",
+    "expired": "the token has expired",
+    "not_yet_valid": "the token is not valid yet (iat or nbf in the future)",
+    "unknown_subject": "the token's user no longer exists",
+    "unknown_session": "the token's session is unknown (stateful)",
+    **{reason: f"{text} (stateful)" for reason, text in REVOCATION_REASONS.items()},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceType:
+    id: str
+    name: str  # a label: "Phone", "PC"
+    word: str  # inside a sentence: "you signed in on phone 'X'"
+    icon: str  # the file in client/assets/icons
+
+
+DEVICE_TYPE_INFO: dict[str, DeviceType] = {
+    t.id: t
+    for t in (
+        DeviceType("mobile", "Phone", "phone", "mobile.svg"),
+        DeviceType("pc", "PC", "PC", "pc.svg"),
+        DeviceType("tablet", "Tablet", "tablet", "tablet.svg"),
+        DeviceType("web", "Browser", "browser", "web.svg"),
+    )
+}
+DEVICE_TYPES: tuple[str, ...] = tuple(DEVICE_TYPE_INFO)
+
+
+def device_word(device_type: str) -> str:
+    """How a sentence names a device type (the id itself for an unknown one)."""
+    info = DEVICE_TYPE_INFO.get(device_type)
+    return info.word if info else device_type
+
+
+# Server events (GET /admin/events): kind → the fields it may carry besides
+# id, type and at. The server refuses to publish anything else.
+EVENT_KINDS: dict[str, tuple[str, ...]] = {
+    "server_started": ("issuer",),
+    "settings_changed": ("changes",),
+    "user_saved": ("user",),
+    "user_deleted": ("user",),
+    "login_failed": ("user",),
+    "login_throttled": ("user", "retry_after"),
+    "login_rejected": ("user", "device_id", "policy"),
+    "login": (
+        "user",
+        "sid",
+        "device_id",
+        "device_type",
+        "device_name",
+        "access_exp",
+        "refresh_exp",
+        "policy",
+        "superseded",
+    ),
+    "refresh": ("user", "sid", "device_id", "access_exp", "refresh_exp", "rotated"),
+    "refresh_retry": ("user", "sid", "device_id"),
+    "reuse_detected": ("user", "sid", "device_id", "rotated_ago"),
+    "session_revoked": ("user", "sid", "device_id", "device_name", "reason", "by"),
+    "force_expire": ("user", "sid", "device_id", "sids"),
+    "token_rejected": ("reason", "sid", "mode"),
+    "revoked_token_accepted": ("sid", "user", "device_id", "reason", "access_exp"),
+    "key_rotated": ("kid", "alg"),
+    "key_retired": ("kid", "alg"),
+    "clock_advanced": ("seconds",),
+    "clock_rate": ("rate",),
+}
