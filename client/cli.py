@@ -22,143 +22,16 @@ from client.paths import default_db_path
 
 
 def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from mock_server.settings import ALGORITHMS, Settings
+    # The server's own command line (mock_server/cli.py, also `python -m mock_server`).
+    from mock_server import cli as server_cli
 
-    d = Settings()
     p = sub.add_parser(
         "serve",
         help="run the mock auth server",
         description="Run the mock OAuth 2.0 / JWT server on a loopback port.",
     )
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (default %(default)s)")
-    p.add_argument(
-        "--port", type=int, default=8765, help="port, 0 for any free one (default %(default)s)"
-    )
-    p.add_argument(
-        "--allow-remote",
-        action="store_true",
-        help="allow binding a non-loopback address (the server has no TLS)",
-    )
-    p.add_argument(
-        "--db", default=None, help=f"SQLite file, or :memory: (default {default_db_path()})"
-    )
-    p.add_argument("--admin-key", default="", help="admin API key (default: random, printed)")
-    p.add_argument("--users", type=Path, help="JSON file of extra users: {name: password}")
-    p.add_argument(
-        "--access-ttl", type=int, default=d.access_ttl, help="seconds (default %(default)s)"
-    )
-    p.add_argument(
-        "--refresh-ttl", type=int, default=d.refresh_ttl, help="seconds (default %(default)s)"
-    )
-    p.add_argument(
-        "--login-policy",
-        default=d.login_policy,
-        help="multi | single | reject | per_device_type | max:N (default %(default)s)",
-    )
-    p.add_argument("--verify-mode", default=str(d.verify_mode), choices=["stateless", "stateful"])
-    p.add_argument("--algorithm", default=d.algorithm, choices=ALGORITHMS)
-    p.add_argument("--leeway", type=int, default=d.leeway, help="clock-skew leeway, seconds")
-    p.add_argument(
-        "--reuse-grace",
-        type=int,
-        default=d.reuse_grace,
-        help="seconds a rotated refresh token may be retried (default %(default)s)",
-    )
-    p.add_argument(
-        "--sliding",
-        action="store_true",
-        help="sessions slide: each refresh extends them by the refresh TTL",
-    )
-    p.add_argument(
-        "--virtual-clock",
-        action="store_true",
-        help="a clock that moves only through POST /admin/clock/advance",
-    )
-    p.add_argument(
-        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
-    )
-    p.set_defaults(func=_serve)
-
-
-def _load_users(path: Path) -> dict[str, tuple[str, str | None]]:
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise SystemExit(f"jwt-lab serve: cannot read users from {path}: {exc}") from exc
-    if not isinstance(raw, dict):
-        raise SystemExit(f"jwt-lab serve: {path} must hold a JSON object {{name: password}}")
-    users: dict[str, tuple[str, str | None]] = {}
-    for name, value in raw.items():
-        if isinstance(value, str):
-            users[name] = (value, None)
-        elif isinstance(value, dict) and isinstance(value.get("password"), str):
-            users[name] = (value["password"], value.get("display_name"))
-        else:
-            raise SystemExit(f"jwt-lab serve: user {name!r} in {path} needs a password")
-    return users
-
-
-def _serve(args: argparse.Namespace) -> int:
-    from mock_server import ServerThread, Settings, Store, SystemClock, VirtualClock
-    from mock_server.clock import Clock
-    from mock_server.errors import ServerError
-    from mock_server.runner import is_loopback
-    from mock_server.settings import SessionLifetime
-
-    if not is_loopback(args.host) and not args.allow_remote:
-        print(
-            f"jwt-lab serve: refusing to bind {args.host}: the mock server has no TLS and is meant "
-            "for loopback. Pass --allow-remote if you really mean it.",
-            file=sys.stderr,
-        )
-        return 2
-    try:
-        settings = Settings(
-            admin_key=args.admin_key,
-            access_ttl=args.access_ttl,
-            refresh_ttl=args.refresh_ttl,
-            login_policy=args.login_policy,
-            verify_mode=args.verify_mode,
-            algorithm=args.algorithm,
-            leeway=args.leeway,
-            reuse_grace=args.reuse_grace,
-            session_lifetime=SessionLifetime.SLIDING if args.sliding else SessionLifetime.ABSOLUTE,
-        )
-    except ValueError as exc:
-        print(f"jwt-lab serve: {exc}", file=sys.stderr)
-        return 2
-    db = args.db or str(default_db_path())
-    clock: Clock = VirtualClock() if args.virtual_clock else SystemClock()
-    users = _load_users(args.users) if args.users else {}
-    try:
-        server = ServerThread(
-            settings,
-            clock=clock,
-            store=Store(db),
-            host=args.host,
-            port=args.port,
-            log_level=args.log_level,
-        )
-    except OSError as exc:
-        print(f"jwt-lab serve: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
-        return 1
-    try:
-        for name, (password, display) in users.items():
-            server.service.put_user(name, password, display)
-    except ServerError as exc:
-        print(f"jwt-lab serve: {exc.description}", file=sys.stderr)
-        return 2
-    print(f"JWT Device Lab mock server on {server.url}", flush=True)
-    print(f"  admin key   {server.admin_key}")
-    print(f"  metadata    {server.url}/.well-known/oauth-authorization-server")
-    print(f"  API docs    {server.url}/docs")
-    print(f"  database    {db}")
-    print(
-        f"  clock       {'virtual (POST /admin/clock/advance)' if args.virtual_clock else 'real'}"
-    )
-    print("  demo users  alice / alice-pass, bob / bob-pass", flush=True)
-    server.run()
-    return 0
+    server_cli.add_arguments(p)
+    p.set_defaults(func=server_cli.serve)
 
 
 def _add_decode(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

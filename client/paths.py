@@ -15,7 +15,7 @@ from pathlib import Path
 
 import platformdirs
 
-APP_NAME = "jwt-device-lab"
+from contract import APP_NAME
 
 
 def default_db_path() -> Path:

@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+APP_NAME = "jwt-device-lab"  # the user directories' name, and the lab's OAuth client id
+
 # Token kinds (RFC 9068 for access tokens; refresh tokens get a typ of their own
 # so that one can never pass for the other).
 ACCESS_TYP = "at+jwt"
@@ -157,7 +159,7 @@ SETTINGS: tuple[Setting, ...] = (
         "algorithm",
         str,
         "EdDSA",
-        "the signing algorithm; switching generates a key, old tokens still verify",
+        "`EdDSA`, `ES256`, `RS256` or `HS256`; switching generates a key, old tokens still verify",
         choices=ALGORITHMS,
     ),
     Setting(

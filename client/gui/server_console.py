@@ -31,18 +31,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-POLICIES = ("multi", "single", "reject", "per_device_type", "max:2", "max:3")
-ALGORITHMS = ("EdDSA", "ES256", "RS256", "HS256")
+from contract import SETTINGS_BY_NAME, policy_help
+
+# The console's widgets come from the contract's settings schema; a server's
+# own schema (GET /admin/state → schema) replaces it when it arrives.
+POLICIES = SETTINGS_BY_NAME["login_policy"].choices
+ALGORITHMS = SETTINGS_BY_NAME["algorithm"].choices
 COLUMNS = ("user", "device", "type", "created", "last refresh", "state", "reason")
 HEADERS = ("user", "device", "type", "created", "refreshed", "state", "reason")
-POLICY_HELP = {
-    "multi": "every login may stay signed in",
-    "single": "a new login signs every other device out (the PC logs the phone out)",
-    "reject": "a new login is refused while another device is signed in",
-    "per_device_type": "one session per device type: a second phone logs the first out",
-    "max:2": "at most two sessions; the oldest is signed out",
-    "max:3": "at most three sessions; the oldest is signed out",
-}
 
 
 def _time(value: float | None) -> str:
@@ -67,7 +63,7 @@ class ServerConsole(QFrame):
         for policy in POLICIES:
             self.policy.addItem(policy)
             self.policy.setItemData(
-                self.policy.count() - 1, POLICY_HELP[policy], Qt.ItemDataRole.ToolTipRole
+                self.policy.count() - 1, policy_help(policy), Qt.ItemDataRole.ToolTipRole
             )
         self.policy.currentTextChanged.connect(lambda v: self._changed(login_policy=v))
 
@@ -92,9 +88,9 @@ class ServerConsole(QFrame):
         modes.addWidget(self.stateful)
         modes.addStretch(1)
 
-        self.access_ttl = self._spin(1, 3600, "access_ttl")
-        self.refresh_ttl = self._spin(1, 86400, "refresh_ttl")
-        self.leeway = self._spin(0, 600, "leeway")
+        self.access_ttl = self._spin("access_ttl")
+        self.refresh_ttl = self._spin("refresh_ttl")
+        self.leeway = self._spin("leeway")
         self.algorithm = QComboBox()
         self.algorithm.addItems(ALGORITHMS)
         self.algorithm.currentTextChanged.connect(lambda v: self._changed(algorithm=v))
@@ -172,10 +168,12 @@ class ServerConsole(QFrame):
         self._sids: list[str] = []
         self._shown_sessions: list[tuple[Any, ...]] = []
 
-    def _spin(self, low: int, high: int, key: str) -> QSpinBox:
+    def _spin(self, key: str) -> QSpinBox:
+        spec = SETTINGS_BY_NAME[key]
         spin = QSpinBox()
-        spin.setRange(low, high)
-        spin.setSuffix(" s")
+        spin.setRange(spec.minimum or 0, spec.maximum or 0)
+        spin.setSuffix(" s" if spec.unit == "s" else "")
+        spin.setToolTip(spec.help.replace("`", ""))
         spin.setKeyboardTracking(False)  # apply on Enter or focus-out, not per keystroke
         spin.valueChanged.connect(lambda v: self._changed(**{key: v}))
         return spin
@@ -200,6 +198,7 @@ class ServerConsole(QFrame):
         """Show the server's state without echoing it back as changes."""
         self._updating = True
         try:
+            self.apply_schema(state.get("schema", []))
             settings = state["settings"]
             if self.policy.findText(settings["login_policy"]) < 0:
                 self.policy.addItem(settings["login_policy"])
@@ -230,6 +229,25 @@ class ServerConsole(QFrame):
             self._fill_sessions(state.get("sessions", []))
         finally:
             self._updating = False
+
+    def apply_schema(self, schema: list[dict[str, Any]]) -> None:
+        """Ranges and choices as the server declares them (it may not be ours)."""
+        spins = {"access_ttl": self.access_ttl, "refresh_ttl": self.refresh_ttl}
+        spins["leeway"] = self.leeway
+        for entry in schema:
+            spin = spins.get(entry.get("name", ""))
+            bounds = (entry.get("minimum"), entry.get("maximum"))
+            if (
+                spin is not None
+                and None not in bounds
+                and (spin.minimum(), spin.maximum()) != bounds
+            ):
+                spin.setRange(int(entry["minimum"]), int(entry["maximum"]))
+            if entry.get("name") == "algorithm" and entry.get("choices"):
+                shown = [self.algorithm.itemText(i) for i in range(self.algorithm.count())]
+                if shown != entry["choices"]:
+                    self.algorithm.clear()
+                    self.algorithm.addItems(entry["choices"])
 
     def _fill_sessions(self, sessions: list[dict[str, Any]]) -> None:
         recent = sorted(sessions, key=lambda s: s["created_at"], reverse=True)[:200]

@@ -85,3 +85,38 @@ def test_serve_rejects_a_bad_policy() -> None:
     )
     assert result.returncode == 2
     assert "unknown login policy" in result.stderr
+
+
+def test_every_setting_of_the_contract_is_a_flag_of_both_commands() -> None:
+    from client.cli import build_parser
+    from contract import SETTINGS
+    from mock_server.cli import build_parser as server_parser
+
+    for parse in (
+        lambda argv: build_parser().parse_args(["serve", *argv]),
+        server_parser().parse_args,
+    ):
+        defaults = parse([])
+        assert {s.name: getattr(defaults, s.name) for s in SETTINGS} == {
+            s.name: s.default for s in SETTINGS
+        }
+        for spec in SETTINGS:
+            value = (
+                spec.choices[-1] if spec.choices else (spec.maximum if spec.kind is int else "x")
+            )
+            assert getattr(parse([spec.flag, str(value)]), spec.name) == value, spec.flag
+    args = server_parser().parse_args(["--access-ttl", "12", "--sliding"])
+    assert (args.access_ttl, args.session_lifetime) == (12, "sliding")
+
+
+@pytest.mark.subprocess
+def test_python_m_mock_server_refuses_an_out_of_range_setting_clearly() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "mock_server", "--access-ttl", "0", "--db", ":memory:"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "access_ttl must be between 1 and 31536000 seconds" in result.stderr
+    assert "Traceback" not in result.stderr

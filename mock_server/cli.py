@@ -1,0 +1,159 @@
+"""The mock server's command line: ``python -m mock_server`` (``jwt-lab serve``
+is the same command). Every server setting of the contract is a flag with the
+contract's type, default, range or choices and help."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from contract import APP_NAME, SETTINGS, Setting
+
+
+def default_db_path() -> Path:
+    """Where the server keeps its SQLite file unless told otherwise."""
+    return Path(platformdirs.user_data_dir(APP_NAME)) / "server.sqlite3"
+
+
+def _flag_help(spec: Setting) -> str:
+    text = spec.help.replace("`", "").replace("%", "%%")
+    unit = " seconds" if spec.unit == "s" else ""
+    bounds = f"{spec.minimum}-{spec.maximum}{unit}, " if spec.kind is int else ""
+    live = "" if spec.live else "; fixed while the server runs"
+    return f"{text} ({bounds}default %(default)s{live})"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The server's options, onto ``p``."""
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default %(default)s)")
+    p.add_argument(
+        "--port", type=int, default=8765, help="port, 0 for any free one (default %(default)s)"
+    )
+    p.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow binding a non-loopback address (the server has no TLS)",
+    )
+    p.add_argument(
+        "--db", default=None, help=f"SQLite file, or :memory: (default {default_db_path()})"
+    )
+    p.add_argument("--admin-key", default="", help="admin API key (default: random, printed)")
+    p.add_argument("--users", type=Path, help="JSON file of extra users: {name: password}")
+    for spec in SETTINGS:
+        choices = None if spec.name == "login_policy" or not spec.choices else list(spec.choices)
+        p.add_argument(
+            spec.flag,
+            dest=spec.name,
+            type=spec.kind,
+            default=spec.default,
+            choices=choices,
+            metavar="N" if spec.kind is int else None,
+            help=_flag_help(spec),
+        )
+    p.add_argument(
+        "--sliding",
+        action="store_const",
+        dest="session_lifetime",
+        const="sliding",
+        help="the same as --session-lifetime sliding",
+    )
+    p.add_argument(
+        "--virtual-clock",
+        action="store_true",
+        help="a clock that moves only through POST /admin/clock/advance",
+    )
+    p.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
+
+
+def _load_users(path: Path) -> dict[str, tuple[str, str | None]]:
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"jwt-lab serve: cannot read users from {path}: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise SystemExit(f"jwt-lab serve: {path} must hold a JSON object {{name: password}}")
+    users: dict[str, tuple[str, str | None]] = {}
+    for name, value in raw.items():
+        if isinstance(value, str):
+            users[name] = (value, None)
+        elif isinstance(value, dict) and isinstance(value.get("password"), str):
+            users[name] = (value["password"], value.get("display_name"))
+        else:
+            raise SystemExit(f"jwt-lab serve: user {name!r} in {path} needs a password")
+    return users
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Run the server in the foreground until interrupted."""
+    from mock_server.clock import Clock, SystemClock, VirtualClock
+    from mock_server.errors import ServerError
+    from mock_server.runner import ServerThread, is_loopback
+    from mock_server.settings import Settings
+    from mock_server.store import Store
+
+    if not is_loopback(args.host) and not args.allow_remote:
+        print(
+            f"jwt-lab serve: refusing to bind {args.host}: the mock server has no TLS and is meant "
+            "for loopback. Pass --allow-remote if you really mean it.",
+            file=sys.stderr,
+        )
+        return 2
+    values: dict[str, Any] = {spec.name: getattr(args, spec.name) for spec in SETTINGS}
+    try:
+        settings = Settings(admin_key=args.admin_key, **values)
+    except ValueError as exc:
+        print(f"jwt-lab serve: {exc}", file=sys.stderr)
+        return 2
+    db = args.db or str(default_db_path())
+    clock: Clock = VirtualClock() if args.virtual_clock else SystemClock()
+    users = _load_users(args.users) if args.users else {}
+    try:
+        server = ServerThread(
+            settings,
+            clock=clock,
+            store=Store(db),
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+        )
+    except OSError as exc:
+        print(f"jwt-lab serve: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    try:
+        for name, (password, display) in users.items():
+            server.service.put_user(name, password, display)
+    except ServerError as exc:
+        print(f"jwt-lab serve: {exc.description}", file=sys.stderr)
+        return 2
+    print(f"JWT Device Lab mock server on {server.url}", flush=True)
+    print(f"  admin key   {server.admin_key}")
+    print(f"  metadata    {server.url}/.well-known/oauth-authorization-server")
+    print(f"  API docs    {server.url}/docs")
+    print(f"  database    {db}")
+    print(
+        f"  clock       {'virtual (POST /admin/clock/advance)' if args.virtual_clock else 'real'}"
+    )
+    print("  demo users  alice / alice-pass, bob / bob-pass", flush=True)
+    server.run()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m mock_server",
+        description="Run the mock OAuth 2.0 / JWT server on a loopback port.",
+    )
+    add_arguments(parser)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return serve(build_parser().parse_args(argv))
