@@ -124,6 +124,20 @@ class Device:
     def store(self) -> TokenStore:
         return self.session.store
 
+    @property
+    def store_key(self) -> StoreKey:
+        """Where the device's tokens are kept in its store."""
+        return self.session.key
+
+    @property
+    def refresh_count(self) -> int:
+        """Refreshes since this device object was created."""
+        return self.session.refresh_count
+
+    def use_store(self, store: TokenStore) -> None:
+        """Keep tokens in ``store`` from now on (memory-only chosen, or the keyring back)."""
+        self.session.store = store
+
     # subscribers -------------------------------------------------------------
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:

@@ -124,7 +124,7 @@ class Lab:
         (the user chose memory-only tokens, or the keyring came back)."""
         self.store = store
         for device in self.devices.values():
-            device.session.store = store
+            device.use_store(store)
 
     async def restart_device(self, device_id: str) -> Device:
         """Drop the device's in-memory state and resume it from the token store,

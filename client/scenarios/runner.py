@@ -314,7 +314,7 @@ class _Play:
                 for device_id in ids:
                     old = self.lab.get(device_id)
                     self.refresh_base[device_id] = (
-                        self.refresh_base.get(device_id, 0) + old.session.refresh_count
+                        self.refresh_base.get(device_id, 0) + old.refresh_count
                     )
                     await self.lab.restart_device(device_id)
                 return _Outcome("restarted from the token store")
@@ -388,7 +388,7 @@ class _Play:
             return outcome.ok
         if key == "refreshes":
             assert device is not None
-            return self.refresh_base.get(device.id, 0) + device.session.refresh_count
+            return self.refresh_base.get(device.id, 0) + device.refresh_count
         if key == "attacker_ok":
             return outcome.attacker_ok if outcome.attacker_ok is not None else self.last_attacker_ok
         if key == "active_sessions":

@@ -86,7 +86,7 @@ async def test_invalid_grant_ends_the_session_with_the_servers_reason(
     assert device.state == DeviceState.SIGNED_OUT
     assert device.reason == reason
     assert device.tokens is None
-    assert device.store.load(device.session.key) is None
+    assert device.store.load(device.store_key) is None
 
 
 async def test_token_endpoint_401_is_never_refreshed(
@@ -317,10 +317,10 @@ async def test_signing_out_forgets_the_tokens_in_memory_and_in_the_store(
     device: Device, clock: VirtualClock, respx_mock: respx.MockRouter
 ) -> None:
     await signed_in(device, respx_mock, clock)
-    assert device.store.load(device.session.key) is not None
+    assert device.store.load(device.store_key) is not None
     await device.session.forget()
     assert device.tokens is None
-    assert device.store.load(device.session.key) is None
+    assert device.store.load(device.store_key) is None
 
 
 class DeleteFails(MemoryTokenStore):

@@ -46,7 +46,7 @@ async def test_proactive_refresh_never_meets_a_401(lab: Lab, clock: VirtualClock
         clock.advance(10)
         assert (await pc.call()).ok
     assert "401" not in [e.kind for e in events]
-    assert pc.session.refresh_count >= 3
+    assert pc.refresh_count >= 3
 
 
 async def test_wrong_password_is_refused_with_a_clear_message(lab: Lab) -> None:
@@ -117,7 +117,7 @@ async def test_logout_revokes_at_the_server(lab: Lab) -> None:
     refresh_token = phone.tokens.refresh_token if phone.tokens else None
     await phone.logout()
     assert (phone.state, phone.reason) == (DeviceState.SIGNED_OUT, "logout")
-    assert lab.store.load(phone.session.key) is None
+    assert lab.store.load(phone.store_key) is None
     replay = await phone.http.post(
         "/oauth/token", data={"grant_type": "refresh_token", "refresh_token": refresh_token}
     )
@@ -256,7 +256,7 @@ async def test_over_loopback_login_refresh_and_dual_login(
     assert phone.reason == "superseded"
     clock.advance(28)
     assert (await pc.call()).ok
-    assert pc.session.refresh_count == 1
+    assert pc.refresh_count == 1
 
 
 @pytest.mark.live
