@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-from httpx_sse import SSEError, aconnect_sse
+from httpx_sse import EventSource, SSEError, aconnect_sse
 
 from client.errors import ClientError, ServerUnreachable
 from client.tls import shared_ssl_context
@@ -104,14 +104,23 @@ class AdminClient:
         )
         return result
 
-    async def events(self, after: int = 0) -> list[dict[str, Any]]:
-        """Kept server events after ``after`` (the SSE history, parsed)."""
-        response = await self.request("GET", f"/admin/events?follow=false&after={after}")
-        if response.status_code != 200:
-            raise AdminError(
-                f"cannot read events: HTTP {response.status_code}", response.status_code
-            )
-        return parse_sse(response.text)
+    async def follow_events(self, after: int = 0) -> AsyncIterator[dict[str, Any]]:
+        """The server's events after ``after`` as they happen (``GET /admin/events``,
+        server-sent events), until the stream ends. ``ServerUnreachable`` when the
+        connection fails, ``AdminError`` when the server refuses."""
+        url = f"/admin/events?after={after}"
+        try:
+            async with aconnect_sse(self.http, "GET", url, timeout=None) as source:
+                if source.response.status_code != 200:
+                    raise AdminError(
+                        f"cannot follow events: HTTP {source.response.status_code}",
+                        source.response.status_code,
+                    )
+                async for sse in source.aiter_sse():
+                    if sse.data:
+                        yield json.loads(sse.data)
+        except (httpx.TransportError, SSEError) as exc:
+            raise ServerUnreachable(f"the event stream of {self.url} broke: {exc}") from exc
 
     async def jwks(self) -> dict[str, Any]:
         result: dict[str, Any] = await self.call("GET", "/.well-known/jwks.json")
@@ -121,31 +130,6 @@ class AdminClient:
         await self.http.aclose()
 
 
-async def follow_events(admin: AdminClient, after: int = 0) -> AsyncIterator[dict[str, Any]]:
-    """The server's events after ``after`` as they happen (``GET /admin/events``,
-    server-sent events), until the stream ends. ``ServerUnreachable`` when the
-    connection fails, ``AdminError`` when the server refuses."""
-    url = f"/admin/events?after={after}"
-    try:
-        async with aconnect_sse(admin.http, "GET", url, timeout=None) as source:
-            if source.response.status_code != 200:
-                raise AdminError(
-                    f"cannot follow events: HTTP {source.response.status_code}",
-                    source.response.status_code,
-                )
-            async for sse in source.aiter_sse():
-                if sse.data:
-                    yield json.loads(sse.data)
-    except (httpx.TransportError, SSEError) as exc:
-        raise ServerUnreachable(f"the event stream of {admin.url} broke: {exc}") from exc
-
-
-def parse_sse(text: str) -> list[dict[str, Any]]:
-    """The ``data:`` JSON objects of a server-sent-events body."""
-    import json
-
-    events = []
-    for line in text.splitlines():
-        if line.startswith("data: "):
-            events.append(json.loads(line[6:]))
-    return events
+def parse_sse(response: httpx.Response) -> list[dict[str, Any]]:
+    """The JSON ``data`` of every event in a whole server-sent-events body."""
+    return [json.loads(sse.data) for sse in EventSource(response).iter_sse() if sse.data]

@@ -18,8 +18,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from client.paths import default_db_path
-
 
 def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     # The server's own command line (mock_server/cli.py, also `python -m mock_server`).
@@ -217,6 +215,8 @@ def add_gui_arguments(p: argparse.ArgumentParser) -> None:
         default=8765,
         help="port of the embedded server (default %(default)s; a free one if taken)",
     )
+    from mock_server.cli import default_db_path  # the embedded server's own default
+
     p.add_argument("--db", help=f"the embedded server's SQLite file (default {default_db_path()})")
     p.add_argument(
         "--memory-tokens",

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from mock_server.cli import default_db_path as default_db_path  # the server's default file
 from mock_server.clock import VirtualClock  # light: the server itself loads lazily
 
 if TYPE_CHECKING:

@@ -18,11 +18,6 @@ import platformdirs
 from contract import APP_NAME
 
 
-def default_db_path() -> Path:
-    """The embedded server's SQLite file."""
-    return Path(platformdirs.user_data_dir(APP_NAME)) / "server.sqlite3"
-
-
 def default_registry_path() -> Path:
     """The device list (no secrets: tokens are in the OS keyring)."""
     return Path(platformdirs.user_config_dir(APP_NAME)) / "devices.json"

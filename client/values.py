@@ -18,9 +18,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from client.state import DeviceState
-from contract import DEVICE_TYPES
+from contract import APP_NAME, DEVICE_TYPES
 
-CLIENT_ID = "jwt-device-lab"
+CLIENT_ID = APP_NAME  # the lab's registered OAuth client
 _ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 

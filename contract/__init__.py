@@ -50,11 +50,8 @@ def policy_help(policy: str) -> str:
 
 def parse_login_policy(value: object) -> str:
     """A valid login policy, or ``ValueError`` naming the valid ones."""
-    if not isinstance(value, str) or not _POLICY.match(value):
-        raise ValueError(
-            f"unknown login policy {value!r}: use multi, single, reject, per_device_type or max:N"
-        )
-    return value
+    policy: str = SETTINGS_BY_NAME["login_policy"].validate(value)
+    return policy
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +65,9 @@ class Setting:
     live: bool = True  # may be changed while the server runs (PATCH /admin/settings)
     minimum: int | None = None
     maximum: int | None = None
-    choices: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()  # the valid values — or, with a pattern, suggestions
+    pattern: str | None = None  # a full-match regular expression for the valid values
+    accepts: str = ""  # the valid values in words, for a pattern's error message
     unit: str = ""  # "s" for seconds
 
     @property
@@ -89,8 +88,11 @@ class Setting:
                     + (" seconds" if self.unit == "s" else "")
                 )
             return value
-        if self.name == "login_policy":
-            return parse_login_policy(value)
+        if self.pattern is not None:
+            if not isinstance(value, str) or not re.fullmatch(self.pattern, value):
+                words = self.name.replace("_", " ")
+                raise ValueError(f"unknown {words} {value!r}: use {self.accepts}")
+            return value
         if self.choices and value not in self.choices:
             raise ValueError(f"unknown {self.name} {value!r}: use one of {', '.join(self.choices)}")
         return value
@@ -110,6 +112,8 @@ class Setting:
             out["maximum"] = self.maximum
         if self.choices:
             out["choices"] = list(self.choices)
+        if self.pattern is not None:
+            out["pattern"] = self.pattern
         if self.unit:
             out["unit"] = self.unit
         return out
@@ -127,6 +131,8 @@ SETTINGS: tuple[Setting, ...] = (
         "is active; `per_device_type` one session per device type; `max:N` at most N, the oldest "
         "logged out",
         choices=("multi", "single", "reject", "per_device_type", "max:2", "max:3"),
+        pattern=_POLICY.pattern,
+        accepts="multi, single, reject, per_device_type or max:N",
     ),
     Setting(
         "verify_mode",
@@ -212,19 +218,6 @@ SETTINGS: tuple[Setting, ...] = (
 
 SETTINGS_BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 LIVE_SETTINGS: tuple[str, ...] = tuple(s.name for s in SETTINGS if s.live)
-
-
-def validate_settings(changes: dict[str, Any], *, live_only: bool = False) -> dict[str, Any]:
-    """Validated ``changes``; ``ValueError`` for an unknown, not-live or invalid one."""
-    out = {}
-    for name, value in changes.items():
-        spec = SETTINGS_BY_NAME.get(name)
-        if spec is None:
-            raise ValueError(f"unknown setting {name!r}")
-        if live_only and not spec.live:
-            raise ValueError(f"{name} cannot be changed while the server runs")
-        out[name] = spec.validate(value)
-    return out
 
 
 def schema() -> list[dict[str, Any]]:

@@ -45,8 +45,6 @@ from mock_server.store import RefreshRecord, SessionRecord, Store, UserRecord
 USERNAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
 DEMO_USERS = {"alice": ("alice-pass", "Alice"), "bob": ("bob-pass", "Bob")}
 
-_REASON_TEXT = REVOCATION_REASONS
-
 
 @dataclass(frozen=True, slots=True)
 class DeviceInfo:
@@ -360,7 +358,7 @@ class AuthService:
             if settings.verify_mode is VerifyMode.STATEFUL:
                 self.bus.publish("token_rejected", reason=ended, sid=claims["sid"], mode="stateful")
                 raise InvalidToken(
-                    _REASON_TEXT.get(ended, "the token's session is not active"),
+                    REVOCATION_REASONS.get(ended, "the token's session is not active"),
                     reason=ended,
                     extra=self._session_details(session),
                 )
@@ -551,7 +549,7 @@ class AuthService:
             "settings": self.settings.public(),
             "schema": schema(),
             "clock": self.clock_view(),
-            "keys": [k.describe() for k in self.keys.all()],
+            "keys": self.keys_view()["keys"],
             "users": [u.username for u in self.store.list_users()],
             "sessions": self.sessions(),
             "last_event_id": self.bus.last_id(),
@@ -687,7 +685,7 @@ class AuthService:
 
     def _session_over(self, session: SessionRecord | None, reason: str) -> InvalidGrant:
         return InvalidGrant(
-            _REASON_TEXT.get(reason, "the session is over"),
+            REVOCATION_REASONS.get(reason, "the session is over"),
             reason=reason,
             extra=self._session_details(session),
         )

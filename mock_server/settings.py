@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from contract import ALGORITHMS, LIVE_SETTINGS, SETTINGS_BY_NAME
+from contract import ALGORITHMS, APP_NAME, LIVE_SETTINGS, SETTINGS_BY_NAME
 
 __all__ = ["ALGORITHMS", "LIVE_SETTINGS", "SessionLifetime", "Settings", "VerifyMode"]
 
@@ -52,7 +52,7 @@ class Settings:
     reuse_grace: int = _D["reuse_grace"]
     session_lifetime: SessionLifetime = SessionLifetime.ABSOLUTE  # the contract default
     admin_key: str = ""
-    clients: tuple[str, ...] = ("jwt-device-lab",)
+    clients: tuple[str, ...] = (APP_NAME,)
     scopes: tuple[str, ...] = ("profile", "messages")
     # Argon2id cost: "default" is RFC 9106's low-memory profile, "fast" the
     # cheapest valid parameters (tests and scenarios hash many times).

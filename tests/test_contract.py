@@ -18,7 +18,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def test_the_readme_settings_table_is_the_contracts() -> None:
-    rows = [line for line in README.read_text(encoding="utf-8").splitlines()]
+    rows = README.read_text(encoding="utf-8").splitlines()
     named = [r for r in rows if re.match(r"^\| `[a-z_]+`", r)]
     assert named == contract.settings_table()
 
@@ -101,3 +101,33 @@ def test_device_types_name_their_icons_and_words() -> None:
         DeviceConfig("d", kind, "D", "alice", "http://x")  # every type is a valid device
     with pytest.raises(ValueError, match="device type"):
         DeviceConfig("d", "toaster", "D", "alice", "http://x")
+
+
+def _server_literals() -> tuple[set[str], set[str]]:
+    """Every event kind the server publishes and every reason it rejects a token with."""
+    import ast
+
+    kinds: set[str] = set()
+    reasons: set[str] = set()
+    for path in (Path(__file__).resolve().parents[1] / "mock_server").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+            first = node.args[0] if node.args else None
+            if name == "publish" and isinstance(first, ast.Constant):
+                kinds.add(first.value)
+            if name == "TokenRejected" and isinstance(first, ast.Constant):
+                reasons.add(first.value)
+            if name == "InvalidToken":
+                for keyword in node.keywords:
+                    if keyword.arg == "reason" and isinstance(keyword.value, ast.Constant):
+                        reasons.add(keyword.value.value)
+    return kinds, reasons
+
+
+def test_every_event_kind_and_token_rejection_the_server_uses_is_declared() -> None:
+    kinds, reasons = _server_literals()
+    assert kinds and reasons
+    assert kinds <= set(contract.EVENT_KINDS)
+    assert reasons <= set(contract.TOKEN_REJECTIONS)

@@ -7,7 +7,11 @@
 #   tests/wheel-smoke.sh            (needs python3 with venv; run by .ci/run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PYTHON=${PYTHON:-python3}
+# Build with the project's venv (make test made it, with pip); the install
+# itself goes into a venv of its own.
+if [ -z "${PYTHON:-}" ]; then
+  if [ -x .venv/bin/python ]; then PYTHON=$PWD/.venv/bin/python; else PYTHON=python3; fi
+fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -23,7 +23,6 @@ from client.gui.bridge import LabBridge
 from client.gui.main_window import MainWindow
 from client.gui.theme import apply_theme
 from client.lab import Lab, open_token_store
-from client.paths import default_db_path
 from client.registry import DeviceRegistry, MemoryRegistry
 from client.store import KeyringTokenStore, MemoryTokenStore, TokenStore
 
@@ -84,7 +83,7 @@ def build(options: LaunchOptions) -> LabApp:
         url, admin_key = options.server.rstrip("/"), options.admin_key
         clock: Clock = ServerClock()
     else:
-        from client.embedded import EmbeddedServer
+        from client.embedded import EmbeddedServer, default_db_path
 
         db = options.db or (":memory:" if options.demo else str(default_db_path()))
         server = EmbeddedServer(

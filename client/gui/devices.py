@@ -87,15 +87,8 @@ class DeviceCommands(QObject):
         def failed(_: BaseException) -> None:
             self._view_pending = False
 
-        # Not through the server-ready gate: the devices exist before the server answers.
-        future = self.dispatch.engine.submit(build())
-        future.add_done_callback(
-            lambda f: (
-                self.dispatch.to_gui(done, f.result())
-                if not f.cancelled() and f.exception() is None
-                else self.dispatch.to_gui(failed, None)
-            )
-        )
+        # The devices exist before the server answers: no need to wait for it.
+        self.dispatch.submit(build(), "Showing the devices", done, failed, wait_for_server=False)
 
     def _changed(self, _: object = None) -> None:
         self.devices_changed.emit()

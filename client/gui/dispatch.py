@@ -53,15 +53,18 @@ class Dispatcher(QObject):
         what: str,
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
+        *,
+        wait_for_server: bool = True,
     ) -> concurrent.futures.Future[Any]:
         """Run ``coro`` on the engine; failure becomes ``failed`` (and ``on_error``),
-        success calls ``on_done`` with the result — both on the GUI thread."""
+        success calls ``on_done`` with the result — both on the GUI thread.
+        Unless told otherwise, it waits until the server answers."""
         if self.closed:
             coro.close()
             cancelled: concurrent.futures.Future[Any] = concurrent.futures.Future()
             cancelled.cancel()
             return cancelled
-        if not self.server_ready.is_set():
+        if wait_for_server and not self.server_ready.is_set():
             coro = self._after_server_ready(coro)
         future = self.engine.submit(coro)
 

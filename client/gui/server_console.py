@@ -253,7 +253,7 @@ class ServerConsole(QFrame):
         recent = sorted(sessions, key=lambda s: s["created_at"], reverse=True)[:200]
         shown = [(s["sid"], s["state"], s["reason"], s["last_refresh_at"]) for s in recent]
         if shown == self._shown_sessions:
-            return  # polled twice a second; most polls change nothing
+            return  # most state reads change no session
         self._shown_sessions = shown
         selected = self._selected_sid()
         self._sids = [s["sid"] for s in recent]

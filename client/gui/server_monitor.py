@@ -22,7 +22,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from client.admin import AdminClient, follow_events
+from client.admin import AdminClient
 from client.clock import Clock
 from client.errors import ClientError
 from client.gui.dispatch import Dispatcher
@@ -106,7 +106,7 @@ class ServerMonitor(QObject):
         while True:
             try:
                 self.dispatch.to_gui(self.connection.emit, "following")
-                async for event in follow_events(self.admin, self._last_event):
+                async for event in self.admin.follow_events(self._last_event):
                     self._last_event = max(self._last_event, int(event.get("id", 0)))
                     delay = 0.5
                     self.dispatch.to_gui(self.server_events.emit, [event])

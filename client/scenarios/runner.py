@@ -404,7 +404,7 @@ class _Play:
         response = await self.env.admin(
             "GET", f"/admin/events?follow=false&after={self.first_event}"
         )
-        return stale_windows(parse_sse(response.text), self.start)
+        return stale_windows(parse_sse(response), self.start)
 
 
 def _error(response: httpx.Response) -> str:

@@ -27,7 +27,8 @@ def _patch_field(spec: Setting) -> tuple[Any, Any]:
     """A PATCH field of the contract's setting: its type, range or choices, help."""
     if spec.kind is int:
         return int | None, Field(None, ge=spec.minimum, le=spec.maximum, description=spec.help)
-    if spec.name == "login_policy":
+    if spec.pattern is not None:
+        # Checked by the contract, whose message names the valid values in words.
         return str | None, Field(None, max_length=16, description=spec.help)
     return Literal[spec.choices] | None, Field(None, description=spec.help)
 

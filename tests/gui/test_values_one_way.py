@@ -118,9 +118,5 @@ def test_the_window_follows_the_event_stream_not_the_history(
     qtbot.wait(1200)
     assert reads == []
     # A server event (a key rotation through the API) brings the state along.
-    lab_app.engine.run(_rotate_key(admin))
+    lab_app.engine.run(admin.rotate_key())
     qtbot.waitUntil(lambda: "/admin/state" in reads, timeout=10_000)
-
-
-async def _rotate_key(admin) -> None:  # type: ignore[no-untyped-def]
-    await admin.request("POST", "/admin/keys/rotate")
