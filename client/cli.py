@@ -140,6 +140,7 @@ def _scenario_run(args: argparse.Namespace) -> int:
         load_scenario,
         resolve,
     )
+    from client.scenarios.environment import external_environment, in_process_environment
     from client.scenarios.report import (
         format_step,
         format_summary,
@@ -147,7 +148,6 @@ def _scenario_run(args: argparse.Namespace) -> int:
         write_json,
         write_junit,
     )
-    from client.scenarios.runner import external_environment, in_process_environment
 
     if not args.scenarios and not args.all:
         print("jwt-lab scenario run: name scenarios or files, or give --all", file=sys.stderr)

@@ -18,8 +18,9 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def test_the_readme_settings_table_is_the_contracts() -> None:
-    rows = README.read_text(encoding="utf-8").splitlines()
-    named = [r for r in rows if re.match(r"^\| `[a-z_]+`", r)]
+    text = README.read_text(encoding="utf-8")
+    section = text.split("### Settings", 1)[1].split("\n## ", 1)[0]
+    named = [r for r in section.splitlines() if re.match(r"^\| `[a-z_]+`", r)]
     assert named == contract.settings_table()
 
 

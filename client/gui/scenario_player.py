@@ -22,7 +22,7 @@ from client.gui.devices import DeviceCommands
 from client.gui.dispatch import Dispatcher
 from client.lab import Lab
 from client.scenarios import ScenarioError, ScenarioRunner, load_scenario
-from client.scenarios.runner import external_environment
+from client.scenarios.environment import external_environment
 
 
 class ScenarioPlayer(QObject):

@@ -15,13 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from client.paths import builtin_scenario_dir
-from contract import DEVICE_TYPES, LIVE_SETTINGS, SETTINGS_BY_NAME
+from client.scenarios.actions import ACTIONS, EXPECTATIONS, SERVER_KEYS, Kind
+from contract import DEVICE_TYPES
 
-# The server settings a scenario may set: the contract's live ones.
-SERVER_KEYS: dict[str, type | tuple[type, ...]] = {
-    name: SETTINGS_BY_NAME[name].kind for name in LIVE_SETTINGS
-}
-DEVICE_KEYS: dict[str, type | tuple[type, ...]] = {
+DEVICE_KEYS: dict[str, Kind] = {
     "id": str,
     "type": str,
     "user": str,
@@ -30,34 +27,6 @@ DEVICE_KEYS: dict[str, type | tuple[type, ...]] = {
     "refresh_margin": (int, float),
 }
 
-# action -> (needs a device?, its parameters and their types)
-ACTIONS: dict[str, tuple[bool, dict[str, type | tuple[type, ...]]]] = {
-    "login": (True, {"password": str}),
-    "call": (True, {"path": str, "n": int}),
-    "logout": (True, {}),
-    "logout_others": (True, {}),
-    "restart": (False, {}),
-    "steal_refresh": (True, {"as": str}),
-    "replay_refresh": (False, {"as": str}),
-    "force_expire": (False, {"user": str}),  # or the step's `device`
-    "set_server": (False, dict(SERVER_KEYS)),
-    "rotate_key": (False, {}),
-    "retire_key": (False, {}),
-    "set_clock_offset": (True, {"seconds": (int, float)}),
-    "server_down": (False, {}),
-    "server_up": (False, {}),
-}
-EXPECT_KEYS: dict[str, type | tuple[type, ...]] = {
-    "state": str,
-    "reason": str,
-    "status": int,
-    "ok": bool,
-    "refreshes": int,
-    "active_sessions": int,
-    "attacker_ok": bool,
-}
-DEVICE_EXPECTATIONS = ("state", "reason", "status", "ok", "refreshes")
-STATES = ("signed_out", "signing_in", "active", "refreshing", "offline")
 STEP_KEYS = {"at", "device", "action", "expect"}
 
 
@@ -103,22 +72,20 @@ class Scenario:
         return next(d for d in self.devices if d.id == device_id)
 
 
-def _type_name(expected: type | tuple[type, ...]) -> str:
+def _type_name(expected: Kind) -> str:
     types = expected if isinstance(expected, tuple) else (expected,)
     names = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
     return " or ".join(dict.fromkeys(names.get(t, t.__name__) for t in types))
 
 
-def _check_type(value: object, expected: type | tuple[type, ...]) -> bool:
+def _check_type(value: object, expected: Kind) -> bool:
     types = expected if isinstance(expected, tuple) else (expected,)
     if isinstance(value, bool) and bool not in types:
         return False
     return isinstance(value, types)
 
 
-def _check_table(
-    table: object, allowed: dict[str, type | tuple[type, ...]], where: str
-) -> dict[str, Any]:
+def _check_table(table: object, allowed: dict[str, Kind], where: str) -> dict[str, Any]:
     if not isinstance(table, dict):
         raise ScenarioError(f"{where} must be a table")
     for key, value in table.items():
@@ -206,11 +173,11 @@ def parse_scenario(data: dict[str, Any], source: str, path: Path | None = None) 
                 f"{where}: steps must be in time order (the previous one is at {previous_at:g} s)"
             )
         previous_at = at
-        needs_device, param_types = ACTIONS[action]
+        spec = ACTIONS[action]
         device = raw.get("device")
         if device is not None and not isinstance(device, str):
             raise fail(f"{where}: 'device' must be a string")
-        if needs_device and device is None:
+        if spec.device == "required" and device is None:
             raise fail(f"{where}: this action needs a 'device'")
         if device is not None and device not in device_ids:
             raise fail(
@@ -218,29 +185,26 @@ def parse_scenario(data: dict[str, Any], source: str, path: Path | None = None) 
             )
         params = {k: v for k, v in raw.items() if k not in STEP_KEYS}
         try:
-            params = _check_table(params, param_types, where)
+            params = _check_table(params, spec.kinds(), where)
         except ScenarioError as exc:
             raise fail(str(exc)) from None
-        if action in ("steal_refresh", "replay_refresh") and "as" not in params:
-            raise fail(f"{where}: 'as' (the attacker's name) is required")
-        if action == "force_expire" and ("user" in params) == (device is not None):
-            raise fail(f"{where}: give exactly one of 'user' or 'device'")
-        if action == "set_server" and not params:
-            raise fail(f"{where}: name at least one setting to change")
-        if action == "set_clock_offset" and "seconds" not in params:
-            raise fail(f"{where}: 'seconds' is required")
-        if action == "call" and params.get("n", 1) < 1:
-            raise fail(f"{where}: 'n' must be at least 1")
+        for key, param in spec.params.items():
+            if param.required and key not in params:
+                raise fail(f"{where}: {param.describe()} is required")
+        problem = spec.check(device, params) if spec.check else None
+        if problem:
+            raise fail(f"{where}: {problem}")
+        expect_kinds = {name: e.kind for name, e in EXPECTATIONS.items()}
         try:
-            expect = _check_table(raw.get("expect", {}), EXPECT_KEYS, f"{where}: expect")
+            expect = _check_table(raw.get("expect", {}), expect_kinds, f"{where}: expect")
         except ScenarioError as exc:
             raise fail(str(exc)) from None
-        if "state" in expect and expect["state"] not in STATES:
-            raise fail(
-                f"{where}: expect.state {expect['state']!r} is not one of {', '.join(STATES)}"
-            )
-        if device is None and any(k in expect for k in DEVICE_EXPECTATIONS):
-            raise fail(f"{where}: expectations about a device need the step's 'device'")
+        for key, value in expect.items():
+            choices = EXPECTATIONS[key].choices
+            if choices and value not in choices:
+                raise fail(f"{where}: expect.{key} {value!r} is not one of {', '.join(choices)}")
+            if device is None and EXPECTATIONS[key].needs_device:
+                raise fail(f"{where}: expectations about a device need the step's 'device'")
         steps.append(Step(i, at, action, device, params, expect))
     return Scenario(
         name=data["name"],

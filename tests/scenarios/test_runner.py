@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from client.scenarios import ScenarioError, ScenarioRunner, load_scenario, resolve
-from client.scenarios.runner import external_environment
+from client.scenarios.environment import external_environment
 from mock_server import ServerThread, Settings, VirtualClock
 
 GOOD = """

@@ -1,0 +1,96 @@
+"""Where a scenario's server is: a fresh in-process one, or an external one.
+
+The server is steered through its admin API only (settings, virtual clock,
+force-expire, events), so the same play runs against ``jwt-lab serve
+--virtual-clock`` on another machine. ``NetworkSwitch`` is how a scenario
+takes the network down under the devices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import httpx
+
+from client.admin import AdminClient
+from client.errors import ServerUnreachable
+from client.scenarios.model import ScenarioError
+
+
+class ServerEnvironment(Protocol):
+    """Where the scenario's server is, and how to reach and steer it."""
+
+    url: str
+
+    def transport(self) -> httpx.AsyncBaseTransport: ...
+    async def admin(self, method: str, path: str, json: Any = None) -> httpx.Response: ...
+    async def advance(self, seconds: float) -> None: ...
+    async def now(self) -> float: ...
+    async def close(self) -> None: ...
+
+
+class NetworkSwitch(httpx.AsyncBaseTransport):
+    """A transport that fails like a dead network while ``up`` is False."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.up = True
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not self.up:
+            raise httpx.ConnectError("the server is down (scenario)", request=request)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+class HttpEnvironment:
+    """A server reached over a transport, steered through its admin API."""
+
+    def __init__(self, url: str, admin_key: str, transport: Callable[[], httpx.AsyncBaseTransport]):
+        self.url = url.rstrip("/")
+        self._transport = transport
+        self._admin = AdminClient(self.url, admin_key, transport(), timeout=30)
+
+    def transport(self) -> httpx.AsyncBaseTransport:
+        return self._transport()
+
+    async def admin(self, method: str, path: str, json: Any = None) -> httpx.Response:
+        try:
+            response = await self._admin.request(method, path, json)
+        except ServerUnreachable as exc:
+            raise ScenarioError(str(exc)) from exc
+        if response.status_code == 401:
+            raise ScenarioError(f"the server at {self.url} refused the admin key")
+        return response
+
+    async def now(self) -> float:
+        clock = (await self.admin("GET", "/admin/clock")).json()
+        if not clock.get("virtual"):
+            raise ScenarioError(
+                f"the server at {self.url} runs on the real clock; start it with "
+                "`jwt-lab serve --virtual-clock` to play scenarios against it"
+            )
+        return float(clock["now"])
+
+    async def advance(self, seconds: float) -> None:
+        response = await self.admin("POST", "/admin/clock/advance", {"seconds": seconds})
+        if response.status_code != 200:
+            raise ScenarioError(f"the server would not advance its clock: {response.text}")
+
+    async def close(self) -> None:
+        await self._admin.aclose()
+
+
+def in_process_environment() -> HttpEnvironment:
+    """A fresh in-process mock server (ASGI transport, virtual clock)."""
+    from client.embedded import InProcessServer
+
+    server = InProcessServer()
+    return HttpEnvironment(server.url, server.admin_key, server.transport)
+
+
+def external_environment(url: str, admin_key: str) -> Callable[[], HttpEnvironment]:
+    return lambda: HttpEnvironment(url, admin_key, httpx.AsyncHTTPTransport)

@@ -1,0 +1,174 @@
+"""One scenario being played: its lab, its clock, and the state its steps share.
+
+``Play`` sets the server up, moves the scenario's time (the server's virtual
+clock and the devices' clock together), and performs each step through the
+registry in ``actions.py``, then reads the step's expectations the same way.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from client.admin import parse_sse
+from client.clock import ManualClock
+from client.device import Device
+from client.errors import ClientError
+from client.lab import Lab
+from client.registry import MemoryRegistry
+from client.scenarios.actions import (
+    ACTIONS,
+    EXPECTATIONS,
+    Outcome,
+    error_text,
+    read_expectation,
+    run_action,
+)
+from client.scenarios.environment import NetworkSwitch, ServerEnvironment
+from client.scenarios.model import Scenario, ScenarioError, Step
+from client.scenarios.results import Check, StepResult, stale_windows
+from client.store import MemoryTokenStore
+
+if TYPE_CHECKING:
+    from client.scenarios.runner import ScenarioRunner
+
+# A scenario's server unless its [server] table says otherwise: short lifetimes,
+# so that expiry happens within a few steps.
+DEFAULT_SERVER: dict[str, Any] = {
+    "login_policy": "multi",
+    "verify_mode": "stateless",
+    "access_ttl": 30,
+    "refresh_ttl": 180,
+    "algorithm": "EdDSA",
+    "leeway": 5,
+    "reuse_grace": 2,
+    "session_lifetime": "absolute",
+}
+
+
+class Play:
+    """The state of one scenario being played."""
+
+    def __init__(self, scenario: Scenario, env: ServerEnvironment, runner: ScenarioRunner) -> None:
+        self.scenario = scenario
+        self.env = env
+        self.runner = runner
+        self.switches: list[NetworkSwitch] = []
+        self.attackers: dict[str, str | None] = {}
+        self.last_attacker_ok: bool | None = None
+        self.refresh_base: dict[str, int] = {}
+        self.elapsed = 0.0
+        self.clock = ManualClock(0)
+        self.lab = Lab(
+            env.url,
+            store=MemoryTokenStore(),
+            clock=self.clock,
+            registry=MemoryRegistry(),
+            transport_factory=self.transport,
+            auto_reconnect=False,
+        )
+
+    # --- what steps use ---------------------------------------------------------------
+
+    def transport(self) -> httpx.AsyncBaseTransport:
+        """A transport to the server that ``server_down`` can cut."""
+        switch = NetworkSwitch(self.env.transport())
+        switch.up = all(s.up for s in self.switches)
+        self.switches.append(switch)
+        return switch
+
+    def set_network(self, *, up: bool) -> None:
+        for switch in self.switches:
+            switch.up = up
+
+    async def restart(self, device_id: str) -> None:
+        """Restart a device's app; its refresh count carries over for ``refreshes``."""
+        old = self.lab.get(device_id)
+        self.refresh_base[device_id] = self.refresh_base.get(device_id, 0) + old.refresh_count
+        await self.lab.restart_device(device_id)
+
+    def refreshes(self, device: Device) -> int:
+        return self.refresh_base.get(device.id, 0) + device.refresh_count
+
+    def attacker_result(self, outcome: Outcome, *, got_tokens: bool) -> Outcome:
+        """Record whether an attacker's replay got tokens (``attacker_ok``)."""
+        outcome.attacker_ok = self.last_attacker_ok = got_tokens
+        return outcome
+
+    # --- the play ---------------------------------------------------------------------
+
+    async def setup(self) -> None:
+        self.clock = ManualClock(await self.env.now())
+        self.lab.clock = self.clock
+        settings = {**DEFAULT_SERVER, **self.scenario.server}
+        response = await self.env.admin("PATCH", "/admin/settings", settings)
+        if response.status_code != 200:
+            raise ScenarioError(f"the server refused the [server] settings: {error_text(response)}")
+        for user in sorted({d.user for d in self.scenario.devices}):
+            # A shared external server may still hold sessions of an earlier run.
+            await self.env.admin("POST", "/admin/force-expire", {"user": user})
+        self.start = self.clock.now()
+        self.first_event = await self._last_event_id()
+        for spec in self.scenario.devices:
+            await self.lab.add_device(
+                spec.id,
+                spec.type,
+                user=spec.user,
+                name=spec.name,
+                clock_offset=spec.clock_offset,
+                refresh_margin=spec.refresh_margin,
+            )
+        if self.runner.on_lab:
+            self.runner.on_lab(self.lab)
+
+    async def _last_event_id(self) -> int:
+        response = await self.env.admin("GET", "/admin/state")
+        return int(response.json().get("last_event_id", 0)) if response.status_code == 200 else 0
+
+    async def advance_to(self, at: float) -> None:
+        """Move scenario time to ``at``: at once, or — in real time — in small
+        ticks, so a watching GUI sees the clock flow rather than jump."""
+        runner = self.runner
+        while self.elapsed < at:
+            delta = at - self.elapsed
+            if runner.realtime:
+                delta = min(delta, runner.tick * runner.speed)
+                await runner.sleep(delta / runner.speed)
+            await self.env.advance(delta)
+            self.clock.advance(delta)
+            self.elapsed = at if at - self.elapsed - delta < 1e-9 else self.elapsed + delta
+
+    async def perform(self, step: Step) -> StepResult:
+        device = self.lab.get(step.device) if step.device else None
+        try:
+            outcome = await run_action(ACTIONS[step.action], self, step, device)
+        except ClientError as exc:
+            outcome = Outcome(f"error: {exc}", ok=False)
+        device = self.lab.get(step.device) if step.device else None  # restart replaces it
+        checks = tuple(
+            [
+                Check(
+                    key,
+                    expected,
+                    await read_expectation(EXPECTATIONS[key], self, step, device, outcome),
+                )
+                for key, expected in step.expect.items()
+            ]
+        )
+        return StepResult(
+            step=step,
+            outcome=outcome.text,
+            ok=outcome.ok,
+            state=str(device.state) if device else None,
+            reason=device.reason if device else None,
+            checks=checks,
+            elapsed=self.elapsed,
+        )
+
+    async def stale_windows(self) -> list[dict[str, Any]]:
+        """How long each revoked session's access token was still accepted (stateless)."""
+        response = await self.env.admin(
+            "GET", f"/admin/events?follow=false&after={self.first_event}"
+        )
+        return stale_windows(parse_sse(response), self.start)
