@@ -14,7 +14,7 @@ import httpx
 from httpx_sse import EventSource, SSEError, aconnect_sse
 
 from client.errors import ClientError, ServerUnreachable
-from client.tls import shared_ssl_context
+from client.http import http_client
 
 
 class AdminError(ClientError):
@@ -37,20 +37,13 @@ class AdminClient:
         timeout: float = 10.0,
     ) -> None:
         self.url = url.rstrip("/")
-        self.http = httpx.AsyncClient(
-            base_url=self.url,
-            transport=transport,
-            headers={"X-Admin-Key": admin_key},
-            timeout=timeout,
-            verify=shared_ssl_context(),
+        self.http = http_client(
+            self.url, transport=transport, headers={"X-Admin-Key": admin_key}, timeout=timeout
         )
 
     async def request(self, method: str, path: str, json: Any = None) -> httpx.Response:
         """The raw response (no status check); ``ServerUnreachable`` on network errors."""
-        try:
-            return await self.http.request(method, path, json=json)
-        except httpx.TransportError as exc:
-            raise ServerUnreachable(f"cannot reach the server at {self.url}: {exc}") from exc
+        return await self.http.request(method, path, json=json)
 
     async def call(self, method: str, path: str, json: Any = None) -> Any:
         """The JSON answer of a successful request, else ``AdminError``."""
@@ -119,7 +112,7 @@ class AdminClient:
                 async for sse in source.aiter_sse():
                     if sse.data:
                         yield json.loads(sse.data)
-        except (httpx.TransportError, SSEError) as exc:
+        except SSEError as exc:  # network failures arrive as ServerUnreachable already
             raise ServerUnreachable(f"the event stream of {self.url} broke: {exc}") from exc
 
     async def jwks(self) -> dict[str, Any]:

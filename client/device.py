@@ -1,7 +1,8 @@
 """``Device``: one simulated phone, PC, tablet or browser, a real OAuth 2.0 client.
 
-A device has its own ``httpx.AsyncClient`` (with ``DeviceAuth``), its own token
-store entry, its own clock (the shared clock plus an optional skew) and a
+A device sends its requests over its lab's ``httpx.AsyncClient`` (or one of its
+own when it stands alone), passing its ``DeviceAuth`` with each API call; it
+has its own token store entry, its own clock (the shared clock plus an optional skew) and a
 state: ``signed_out → signing_in → active ⇄ refreshing``, ``offline`` while
 the server cannot be reached, ending in ``signed_out`` with a reason.
 Everything it does is reported as a ``DeviceEvent`` to its subscribers.
@@ -47,11 +48,11 @@ from client.events import (
     Unauthorized,
     sign_out_message,
 )
-from client.oauth import DeviceIdentity, Endpoints, OAuthClient
+from client.http import http_client
+from client.oauth import DeviceIdentity, Discovery, OAuthClient
 from client.session import TokenSession
 from client.state import DeviceState, transition
 from client.store import StoreKey, TokenStore
-from client.tls import shared_ssl_context
 from client.tokens import TokenSet, fingerprint, refresh_expired
 from client.values import (
     CallResult,
@@ -74,7 +75,8 @@ class Device:
         store: TokenStore,
         clock: Clock | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
-        endpoints: Endpoints | None = None,
+        http: httpx.AsyncClient | None = None,
+        discovery: Discovery | None = None,
         fallback_store: TokenStore | None = None,
         timeout: float = 10.0,
         auto_reconnect: bool = True,
@@ -83,15 +85,12 @@ class Device:
         self.config = config
         self.base_clock = clock or WallClock()
         self.clock = SkewedClock(self.base_clock, config.clock_offset)
-        self.http = httpx.AsyncClient(
-            base_url=config.server,
-            transport=transport,
-            timeout=httpx.Timeout(timeout),
-            verify=shared_ssl_context(),
-        )
-        self.oauth = OAuthClient(
-            self.http, endpoints or Endpoints.default(config.server), config.client_id
-        )
+        # The lab's client is the lab's to close; a device alone owns its own.
+        self._owns_http = http is None
+        self.http = http or http_client(config.server, transport=transport, timeout=timeout)
+        if discovery is None:
+            discovery = Discovery(self.http, config.server, on_warning=self._discovery_warning)
+        self.oauth = OAuthClient(self.http, discovery, config.client_id)
         self.session = TokenSession(
             self.oauth,
             store,
@@ -196,15 +195,12 @@ class Device:
             result = CallResult(method, path, None, False, error="not_signed_in", at=self._at())
         except SessionEnded as exc:
             result = CallResult(method, path, None, False, error=exc.reason, at=self._at())
-        except ServerUnreachable:
+        except ServerUnreachable as exc:
             self._go_offline()
-            result = CallResult(method, path, None, False, error="unreachable", at=self._at())
+            error = "timeout" if exc.kind == "timeout" else "unreachable"
+            result = CallResult(method, path, None, False, error=error, at=self._at())
         except ServerFailure:
             result = CallResult(method, path, None, False, error="server_error", at=self._at())
-        except httpx.TransportError as exc:
-            self._go_offline()
-            error = "timeout" if isinstance(exc, httpx.TimeoutException) else "unreachable"
-            result = CallResult(method, path, None, False, error=error, at=self._at())
         else:
             # Only a successful call proves the way back: a 401 may just mean
             # the refresh that should follow it could not get through.
@@ -263,7 +259,11 @@ class Device:
 
     async def close(self) -> None:
         self._cancel_reconnect()
-        await self.http.aclose()
+        if self._owns_http:
+            await self.http.aclose()
+
+    def _discovery_warning(self, message: str) -> None:
+        self._emit(Notice(self.id, self._at(), "warning", message))
 
     def snapshot(self) -> DeviceSnapshot:
         tokens = self.session.tokens
@@ -370,8 +370,8 @@ class Device:
             if self.state != DeviceState.OFFLINE:
                 return
             try:
-                await self.http.get(self.oauth.endpoints.token_endpoint)
-            except httpx.TransportError:
+                await self.http.get(self.oauth.discovery.probe_url)
+            except ServerUnreachable:
                 delay = min(30.0, delay * 2)
                 continue
             self._set_state(DeviceState.ACTIVE)

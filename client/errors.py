@@ -11,9 +11,9 @@
         ├── KeyringUnavailable    no keyring, a locked one, or one that errors
         └── TokenStoreCorrupted   an entry exists but is not what we wrote
 
-Library errors (httpx, keyring, PyJWT) are turned into these at the boundary
-and chained (``raise … from exc``). Messages never contain a token: at most
-its fingerprint.
+Library errors (httpx in ``client/http.py``, keyring, PyJWT) are turned into
+these at the boundary and chained (``raise … from exc``). Messages never
+contain a token: at most its fingerprint.
 """
 
 from __future__ import annotations
@@ -56,7 +56,14 @@ class NotSignedIn(ClientError):
 
 
 class ServerUnreachable(ClientError):
-    """The server could not be reached (connection refused, timeout, reset)."""
+    """The server could not be reached; ``kind`` is ``refused``, ``timeout`` or ``network``.
+
+    Raised by the clients of ``client.http`` for every network failure.
+    """
+
+    def __init__(self, message: str, kind: str = "network") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 class ServerFailure(ClientError):

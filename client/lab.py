@@ -18,6 +18,8 @@ import httpx
 from client.clock import Clock, WallClock
 from client.device import Device
 from client.events import DeviceEvent, EventHub, Listener, Notice
+from client.http import http_client
+from client.oauth import Discovery
 from client.registry import DeviceRegistry, RegistryError
 from client.store import KeyringTokenStore, MemoryTokenStore, TokenStore
 from client.values import DeviceConfig, DeviceSnapshot, LabView
@@ -44,7 +46,7 @@ class Lab:
         store: TokenStore | None = None,
         clock: Clock | None = None,
         registry: DeviceRegistry | None = None,
-        transport_factory: Callable[[], httpx.AsyncBaseTransport] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
         fallback_store: TokenStore | None = None,
         auto_reconnect: bool = True,
     ) -> None:
@@ -53,7 +55,11 @@ class Lab:
         self.clock = clock or WallClock()
         self.registry = registry if registry is not None else DeviceRegistry()
         self.devices: dict[str, Device] = {}
-        self._transport_factory = transport_factory
+        # One HTTP client and one metadata discovery for every device of the lab.
+        self.http = http_client(self.server, transport=transport)
+        self.discovery = Discovery(
+            self.http, self.server, on_warning=lambda message: self.notice("warning", message)
+        )
         self._fallback_store = fallback_store
         self._auto_reconnect = auto_reconnect
         self._events = EventHub()
@@ -103,7 +109,8 @@ class Lab:
             config,
             store=self.store,
             clock=self.clock,
-            transport=self._transport_factory() if self._transport_factory else None,
+            http=self.http,
+            discovery=self.discovery,
             fallback_store=self._fallback_store,
             auto_reconnect=self._auto_reconnect,
         )
@@ -175,3 +182,4 @@ class Lab:
 
     async def close(self) -> None:
         await asyncio.gather(*(d.close() for d in self.devices.values()), return_exceptions=True)
+        await self.http.aclose()

@@ -3,15 +3,19 @@
 ``classify_token_error`` is the pure heart: from a status, body and headers it
 decides what a failed token request means — the session is over, the login
 was refused, the server is struggling — so the rules are tested without a
-network. ``OAuthClient`` does the requests and turns transport failures into
-``ServerUnreachable``.
+network. ``Discovery`` finds the server's endpoints in its RFC 8414 metadata
+(once per lab). ``OAuthClient`` does the requests; network failures arrive
+as ``ServerUnreachable`` from ``client.http``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -20,7 +24,6 @@ from client.errors import (
     LoginRefused,
     RateLimited,
     ServerFailure,
-    ServerUnreachable,
     SessionEnded,
 )
 from client.events import sign_out_message
@@ -50,6 +53,87 @@ class Endpoints:
             token_endpoint=token if isinstance(token, str) else fallback.token_endpoint,
             revocation_endpoint=revoke if isinstance(revoke, str) else None,
         )
+
+
+def metadata_urls(server: str) -> list[str]:
+    """Where a server's metadata may be: RFC 8414 §3.1 (the well-known path goes
+    before the issuer's own path), then OpenID Connect Discovery §4 (after it)."""
+    parts = urlsplit(server.rstrip("/"))
+    origin, path = f"{parts.scheme}://{parts.netloc}", parts.path
+    return [
+        f"{origin}/.well-known/oauth-authorization-server{path}",
+        f"{origin}{path}/.well-known/openid-configuration",
+    ]
+
+
+class Discovery:
+    """A server's endpoints, read once from its metadata and shared by a lab's devices.
+
+    Metadata whose ``issuer`` is not the server's URL is not used (RFC 8414
+    §3.3); neither is none at all. Either way the devices fall back to the
+    conventional paths (``/oauth/token``, ``/oauth/revoke``) and ``on_warning``
+    says why. A network failure or a 5xx is raised and not remembered: the
+    next request tries again.
+    """
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        server: str,
+        *,
+        on_warning: Callable[[str], None] | None = None,
+    ) -> None:
+        self.http = http
+        self.server = server.rstrip("/")
+        self.on_warning = on_warning
+        self.found: Endpoints | None = None
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    def fixed(cls, http: httpx.AsyncClient, endpoints: Endpoints) -> Discovery:
+        """Known endpoints: no metadata request."""
+        discovery = cls(http, endpoints.issuer)
+        discovery.found = endpoints
+        return discovery
+
+    @property
+    def probe_url(self) -> str:
+        """A URL whose answer, whatever it is, shows the server can be reached."""
+        return metadata_urls(self.server)[0]
+
+    async def endpoints(self) -> Endpoints:
+        if self.found is None:
+            async with self._lock:  # concurrent first requests share one discovery
+                if self.found is None:
+                    self.found = await self._discover()
+        return self.found
+
+    async def _discover(self) -> Endpoints:
+        why = f"{self.server} publishes no metadata"
+        for url in metadata_urls(self.server):
+            response = await self.http.get(url)
+            if response.status_code >= 500:
+                raise ServerFailure(
+                    f"the server's metadata failed ({response.status_code})", response.status_code
+                )
+            metadata = _json(response) if response.status_code == 200 else None
+            if metadata is None:
+                continue
+            issuer = str(metadata.get("issuer") or "").rstrip("/")
+            if issuer == self.server:
+                return Endpoints.from_metadata(self.server, metadata)
+            why = (
+                f"the metadata at {url} names the issuer {issuer or '(none)'!r}, "
+                f"not {self.server!r} (RFC 8414 §3.3)"
+            )
+            break
+        fallback = Endpoints.default(self.server)
+        self._warn(f"{why}; using the conventional endpoints ({fallback.token_endpoint})")
+        return fallback
+
+    def _warn(self, message: str) -> None:
+        if self.on_warning is not None:
+            self.on_warning(message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,11 +197,11 @@ def _retry_after(headers: httpx.Headers, body: dict[str, Any] | None) -> float:
 
 
 class OAuthClient:
-    """Token requests for one device, over the device's own HTTP client."""
+    """Token requests for one device, over the lab's HTTP client (no ``DeviceAuth``)."""
 
-    def __init__(self, http: httpx.AsyncClient, endpoints: Endpoints, client_id: str) -> None:
+    def __init__(self, http: httpx.AsyncClient, discovery: Discovery, client_id: str) -> None:
         self.http = http
-        self.endpoints = endpoints
+        self.discovery = discovery
         self.client_id = client_id
 
     async def password_grant(
@@ -146,26 +230,21 @@ class OAuthClient:
 
     async def revoke(self, token: str) -> None:
         """RFC 7009; best effort: the answer is 200 whatever the token."""
-        if self.endpoints.revocation_endpoint is None:
+        endpoint = (await self.discovery.endpoints()).revocation_endpoint
+        if endpoint is None:
             return
-        try:
-            response = await self.http.post(
-                self.endpoints.revocation_endpoint,
-                data={"token": token, "client_id": self.client_id},
-            )
-        except httpx.TransportError as exc:
-            raise ServerUnreachable(f"could not reach the server: {_describe(exc)}") from exc
+        response = await self.http.post(
+            endpoint, data={"token": token, "client_id": self.client_id}
+        )
         if response.status_code >= 500:
             raise ServerFailure(f"revocation failed ({response.status_code})", response.status_code)
 
     async def _token_request(
         self, data: dict[str, str], now: float, previous: TokenSet | None
     ) -> TokenSet:
-        try:
-            # No DeviceAuth here: the token endpoint is never "refreshed" on a 401.
-            response = await self.http.post(self.endpoints.token_endpoint, data=data)
-        except httpx.TransportError as exc:
-            raise ServerUnreachable(f"could not reach the server: {_describe(exc)}") from exc
+        endpoint = (await self.discovery.endpoints()).token_endpoint
+        # No DeviceAuth here: the token endpoint is never "refreshed" on a 401.
+        response = await self.http.post(endpoint, data=data)
         body = _json(response)
         if response.status_code != 200:
             raise classify_token_error(
@@ -177,11 +256,3 @@ class OAuthClient:
             return TokenSet.from_response(body, now, previous)
         except ValueError as exc:
             raise ServerFailure(f"the token response is unusable: {exc}", 200) from exc
-
-
-def _describe(exc: httpx.TransportError) -> str:
-    if isinstance(exc, httpx.TimeoutException):
-        return "timed out"
-    if isinstance(exc, httpx.ConnectError):
-        return "connection refused"
-    return type(exc).__name__

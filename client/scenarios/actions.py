@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import httpx
 
 from client.device import Device
-from client.errors import LoginRefused
+from client.errors import LoginRefused, ServerUnreachable
+from client.http import http_client
 from contract import LIVE_SETTINGS, SETTINGS_BY_NAME
 
 if TYPE_CHECKING:
@@ -288,12 +289,13 @@ async def replay_refresh(play: Play, *, as_: Attacker) -> Outcome:
         return play.attacker_result(
             Outcome(f"{as_} has no token to replay", ok=False), got_tokens=False
         )
-    async with httpx.AsyncClient(base_url=play.env.url, transport=play.transport()) as http:
+    # The attacker's own client: not the lab's, which belongs to the devices.
+    async with http_client(play.env.url, transport=play.transport()) as http:
         try:
             response = await http.post(
                 "/oauth/token", data={"grant_type": "refresh_token", "refresh_token": stolen}
             )
-        except httpx.TransportError:
+        except ServerUnreachable:
             return play.attacker_result(
                 Outcome(f"{as_}: server unreachable", ok=False), got_tokens=False
             )

@@ -65,7 +65,7 @@ class Play:
             store=MemoryTokenStore(),
             clock=self.clock,
             registry=MemoryRegistry(),
-            transport_factory=self.transport,
+            transport=self.transport(),
             auto_reconnect=False,
         )
 

@@ -10,12 +10,29 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+import respx
 from fastapi import FastAPI
 
 from client import DeviceRegistry, Lab, MemoryTokenStore, TokenStore
 from mock_server import VirtualClock
 
 SERVER = "http://lab.test"
+
+
+METADATA = {
+    "issuer": SERVER,
+    "token_endpoint": f"{SERVER}/oauth/token",
+    "revocation_endpoint": f"{SERVER}/oauth/revoke",
+}
+
+
+@pytest.fixture
+def respx_mock(respx_mock: respx.MockRouter) -> respx.MockRouter:
+    """respx's router, with the scripted server's RFC 8414 metadata already answered."""
+    respx_mock.get(f"{SERVER}/.well-known/oauth-authorization-server", name="metadata").respond(
+        json=METADATA
+    )
+    return respx_mock
 
 
 @pytest.fixture
@@ -45,7 +62,7 @@ def asgi_lab(app: FastAPI, clock: VirtualClock, store: TokenStore, registry: Dev
         store=store,
         clock=clock,
         registry=registry,
-        transport_factory=lambda: httpx.ASGITransport(app=app),
+        transport=httpx.ASGITransport(app=app),
         auto_reconnect=False,
     )
 

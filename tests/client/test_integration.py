@@ -210,7 +210,7 @@ async def test_restore_after_the_session_expired_signs_out(
         store=store,
         clock=clock,
         registry=registry,
-        transport_factory=lambda: httpx.ASGITransport(app=app),
+        transport=httpx.ASGITransport(app=app),
     )
     phone = await lab.add_device("phone", "mobile", user="alice")
     await phone.login("alice-pass")

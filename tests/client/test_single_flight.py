@@ -69,7 +69,7 @@ async def test_single_flight_over_a_real_loopback_socket(
         store=MemoryTokenStore(),
         clock=clock,
         registry=DeviceRegistry(tmp_path / "devices.json"),
-        transport_factory=transport,
+        transport=transport(),
         auto_reconnect=False,
     )
     try:
@@ -97,7 +97,7 @@ async def _sixty_calls_on_an_expired_token(
     # One refresh request: no second rotation, and no retry inside the grace either.
     assert kinds.count("refresh") == 1, kinds
     assert "refresh_retry" not in kinds
-    assert phone.session.refresh_count == 1
+    assert phone.refresh_count == 1
     if trigger == "401":
         assert kinds.count("token_rejected") >= 1  # the calls really met the 401
     else:

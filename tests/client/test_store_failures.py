@@ -29,7 +29,7 @@ def make_lab(app: FastAPI, clock: VirtualClock, tmp_path: Path, store, **kwargs)
         store=store,
         clock=clock,
         registry=DeviceRegistry(tmp_path / "devices.json"),
-        transport_factory=lambda: httpx.ASGITransport(app=app),
+        transport=httpx.ASGITransport(app=app),
         auto_reconnect=False,
         **kwargs,
     )

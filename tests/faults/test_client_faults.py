@@ -197,7 +197,7 @@ async def test_a_server_that_never_answers_cannot_hang_a_device(
     config = DeviceConfig("phone", "mobile", "Phone", "alice", silent_server)
     phone = Device(config, store=MemoryTokenStore(), clock=clock, timeout=0.3, auto_reconnect=False)
     started = time.monotonic()
-    with pytest.raises(Exception, match="could not reach the server: timed out"):
+    with pytest.raises(Exception, match=r"cannot reach the server at .*: timed out"):
         await asyncio.wait_for(phone.login("alice-pass"), 5)
     assert time.monotonic() - started < 3  # bounded by the device's timeout
     assert phone.state == DeviceState.SIGNED_OUT
