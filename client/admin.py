@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 from httpx_sse import EventSource, SSEError, aconnect_sse
 
+from client import messages as say
 from client.errors import ClientError, ServerUnreachable
 from client.http import http_client
 
@@ -49,7 +50,7 @@ class AdminClient:
         """The JSON answer of a successful request, else ``AdminError``."""
         response = await self.request(method, path, json)
         if response.status_code == 401:
-            raise AdminError("the server refused the admin key", 401, "admin_key_required")
+            raise AdminError(say.ADMIN_KEY_REFUSED, 401, "admin_key_required")
         try:
             body = response.json()
         except ValueError:
@@ -57,7 +58,8 @@ class AdminClient:
         if response.status_code >= 400:
             error = body.get("error") if isinstance(body, dict) else None
             text = body.get("error_description") if isinstance(body, dict) else None
-            raise AdminError(text or f"HTTP {response.status_code}", response.status_code, error)
+            status = response.status_code
+            raise AdminError(say.admin_refused(status, text), status, error)
         return body
 
     async def state(self) -> dict[str, Any]:
@@ -105,15 +107,13 @@ class AdminClient:
         try:
             async with aconnect_sse(self.http, "GET", url, timeout=None) as source:
                 if source.response.status_code != 200:
-                    raise AdminError(
-                        f"cannot follow events: HTTP {source.response.status_code}",
-                        source.response.status_code,
-                    )
+                    status = source.response.status_code
+                    raise AdminError(say.cannot_follow_events(status), status)
                 async for sse in source.aiter_sse():
                     if sse.data:
                         yield json.loads(sse.data)
         except SSEError as exc:  # network failures arrive as ServerUnreachable already
-            raise ServerUnreachable(f"the event stream of {self.url} broke: {exc}") from exc
+            raise ServerUnreachable(say.event_stream_broke(self.url, exc)) from exc
 
     async def jwks(self) -> dict[str, Any]:
         result: dict[str, Any] = await self.call("GET", "/.well-known/jwks.json")

@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 
+from client import messages as say
 from client.auth import RETRIED, DeviceAuth
 from client.clock import Clock, SkewedClock, WallClock
 from client.errors import (
@@ -46,7 +47,6 @@ from client.events import (
     StateChanged,
     TokensIssued,
     Unauthorized,
-    sign_out_message,
 )
 from client.http import http_client
 from client.oauth import DeviceIdentity, Discovery, OAuthClient
@@ -179,7 +179,7 @@ class Device:
         reason = exc.reason if isinstance(exc, LoginRefused) and exc.reason == "rejected" else None
         if isinstance(exc, TokenStoreError):
             reason = "keyring_error"
-        message = f"Sign-in failed: {exc}"
+        message = say.sign_in_failed(exc)
         self._emit(Notice(self.id, self._at(), "error", message))
         if self.session.tokens is not None and previous != DeviceState.SIGNED_OUT:
             self._set_state(previous)
@@ -226,11 +226,11 @@ class Device:
             try:
                 await self.oauth.revoke(tokens.refresh_token or tokens.access_token)
             except ClientError as exc:
-                message = f"Could not tell the server about the sign-out: {exc}"
+                message = say.sign_out_not_told(exc)
                 self._emit(Notice(self.id, self._at(), "warning", message))
         await self._forget_quietly()
         self._cancel_reconnect()
-        self._signed_out("logout", "Signed out")
+        self._signed_out("logout", say.SIGNED_OUT)
 
     async def logout_others(self) -> CallResult:
         """Sign out every other device of this user."""
@@ -241,7 +241,7 @@ class Device:
         try:
             tokens = await self.session.restore()
         except TokenStoreError as exc:
-            message = f"Signed out: {exc}"
+            message = say.signed_out_because(exc)
             self._emit(Notice(self.id, self._at(), "error", message))
             self._signed_out("keyring_error", message)
             return
@@ -249,7 +249,7 @@ class Device:
             return
         if refresh_expired(tokens, self.clock.now()):
             await self._forget_quietly()
-            self._signed_out("refresh_expired", sign_out_message("refresh_expired"))
+            self._signed_out("refresh_expired", say.sign_out_message("refresh_expired"))
             return
         self._set_state(DeviceState.ACTIVE)
         self.on_tokens(tokens, "restored")
@@ -327,14 +327,7 @@ class Device:
         self._go_offline()
 
     def on_store_fallback(self, error: TokenStoreError) -> None:
-        self._emit(
-            Notice(
-                self.id,
-                self._at(),
-                "warning",
-                f"{error} — tokens are now kept in memory only and will not survive a restart",
-            )
-        )
+        self._emit(Notice(self.id, self._at(), "warning", say.memory_fallback(error)))
 
     # internals ---------------------------------------------------------------------
 
@@ -346,9 +339,7 @@ class Device:
         try:
             await self.session.forget()
         except TokenStoreError as exc:
-            self._emit(
-                Notice(self.id, self._at(), "warning", f"Could not clear stored tokens: {exc}")
-            )
+            self._emit(Notice(self.id, self._at(), "warning", say.tokens_not_cleared(exc)))
 
     def _go_offline(self) -> None:
         if self.session.tokens is None or self.state == DeviceState.SIGNED_OUT:

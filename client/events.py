@@ -11,10 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, ClassVar
-
-from contract import device_word
 
 log = logging.getLogger(__name__)
 
@@ -124,41 +121,3 @@ class EventHub:
                 listener(event)
             except Exception:
                 log.exception("an event listener failed")
-
-
-def sign_out_message(reason: str, detail: dict[str, Any] | None = None) -> str:
-    """A sentence a user understands, from the server's reason and details.
-
-    >>> sign_out_message("superseded", {"revoked_by": {"device_type": "pc",
-    ...     "device_name": "Office PC"}, "revoked_at": 0})
-    "Signed out: you signed in on PC 'Office PC' at 00:00:00"
-    """
-    detail = detail or {}
-    when = detail.get("revoked_at")
-    at = (
-        f" at {datetime.fromtimestamp(when).strftime('%H:%M:%S')}"
-        if isinstance(when, int | float)
-        else ""
-    )
-    by = detail.get("revoked_by") if isinstance(detail.get("revoked_by"), dict) else None
-    if reason == "superseded":
-        if by:
-            kind = device_word(str(by.get("device_type")))
-            return f"Signed out: you signed in on {kind} '{by.get('device_name')}'{at}"
-        return f"Signed out: your account signed in on another device{at}"
-    if reason == "logout":
-        if by:
-            return f"Signed out from '{by.get('device_name')}'{at}"
-        return f"Signed out{at}"
-    texts = {
-        "forced": f"Signed out: an administrator ended this session{at}",
-        "reuse_detected": (
-            "Signed out: a refresh token of this session was used twice — it may have "
-            f"been stolen, so the server revoked the session{at}"
-        ),
-        "refresh_expired": "Signed out: the session expired; sign in again",
-        "rejected": "Sign-in refused: the account is already signed in on another device",
-        "keyring_error": "Signed out: the tokens could not be kept in the keyring",
-        "key_retired": "Signed out: the server retired the key that signed this session",
-    }
-    return texts.get(reason, f"Signed out ({reason}){at}")

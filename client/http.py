@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from client import messages as say
 from client.errors import ServerUnreachable
 from client.tls import shared_ssl_context
 
@@ -29,7 +30,7 @@ def unreachable(exc: httpx.TransportError, server: str) -> ServerUnreachable:
         kind, what = "refused", "connection refused"
     else:
         kind, what = "network", f"the connection failed ({type(exc).__name__})"
-    return ServerUnreachable(f"cannot reach the server at {server}: {what}", kind)
+    return ServerUnreachable(say.unreachable(server, what), kind)
 
 
 class _Body(httpx.AsyncByteStream):

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 import httpx
 
+from client import messages as say
 from client.clock import Clock, WallClock
 from client.device import Device
 from client.events import DeviceEvent, EventHub, Listener, Notice
@@ -162,7 +163,7 @@ class Lab:
         try:
             self.registry.save([d.config for d in self.devices.values()])
         except OSError as exc:
-            self.notice("warning", f"could not save the device list: {exc}")
+            self.notice("warning", say.device_list_not_saved(exc))
 
     # queries ------------------------------------------------------------------
 

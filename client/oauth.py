@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from client import messages as say
 from client.errors import (
     ClientError,
     LoginRefused,
@@ -26,7 +27,6 @@ from client.errors import (
     ServerFailure,
     SessionEnded,
 )
-from client.events import sign_out_message
 from client.tokens import TokenSet
 
 
@@ -109,26 +109,22 @@ class Discovery:
         return self.found
 
     async def _discover(self) -> Endpoints:
-        why = f"{self.server} publishes no metadata"
+        why = say.no_metadata(self.server)
         for url in metadata_urls(self.server):
             response = await self.http.get(url)
             if response.status_code >= 500:
-                raise ServerFailure(
-                    f"the server's metadata failed ({response.status_code})", response.status_code
-                )
+                status = response.status_code
+                raise ServerFailure(say.metadata_failed(status), status)
             metadata = _json(response) if response.status_code == 200 else None
             if metadata is None:
                 continue
             issuer = str(metadata.get("issuer") or "").rstrip("/")
             if issuer == self.server:
                 return Endpoints.from_metadata(self.server, metadata)
-            why = (
-                f"the metadata at {url} names the issuer {issuer or '(none)'!r}, "
-                f"not {self.server!r} (RFC 8414 §3.3)"
-            )
+            why = say.metadata_of_another_issuer(url, issuer, self.server)
             break
         fallback = Endpoints.default(self.server)
-        self._warn(f"{why}; using the conventional endpoints ({fallback.token_endpoint})")
+        self._warn(say.conventional_endpoints(why, fallback.token_endpoint))
         return fallback
 
     def _warn(self, message: str) -> None:
@@ -162,14 +158,12 @@ def classify_token_error(
     session on a refresh, and refuses the login on a password grant.
     """
     if status >= 500:
-        return ServerFailure(f"the server failed ({status}); will retry later", status)
+        return ServerFailure(say.server_failed(status), status)
     if status == 429:
         retry_after = _retry_after(headers, body)
-        return RateLimited(
-            retry_after, f"too many failed sign-ins; try again in {retry_after:.0f} s"
-        )
+        return RateLimited(retry_after, say.too_many_sign_ins(retry_after))
     if body is None or not isinstance(body.get("error"), str):
-        return ServerFailure(f"the token endpoint answered {status} without an OAuth error", status)
+        return ServerFailure(say.no_oauth_error(status), status)
     error = body["error"]
     description = str(body.get("error_description") or error)
     reason = body.get("reason") if isinstance(body.get("reason"), str) else None
@@ -177,12 +171,12 @@ def classify_token_error(
     if grant == "refresh_token":
         if error == "invalid_grant":
             reason = reason or "refresh_expired"
-            return SessionEnded(reason, sign_out_message(reason, detail), detail)
-        return ServerFailure(f"the token endpoint refused the refresh: {description}", status)
+            return SessionEnded(reason, say.sign_out_message(reason, detail), detail)
+        return ServerFailure(say.refresh_refused(description), status)
     if error == "invalid_grant":
         reason = reason or "invalid_credentials"
         if reason == "invalid_credentials":
-            return LoginRefused(reason, "wrong username or password", detail)
+            return LoginRefused(reason, say.WRONG_PASSWORD, detail)
         return LoginRefused(reason, description, detail)
     return LoginRefused(error, description, detail)
 
@@ -220,7 +214,7 @@ class OAuthClient:
 
     async def refresh_grant(self, tokens: TokenSet, now: float) -> TokenSet:
         if tokens.refresh_token is None:
-            raise SessionEnded("refresh_expired", "there is no refresh token; sign in again")
+            raise SessionEnded("refresh_expired", say.NO_REFRESH_TOKEN)
         data = {
             "grant_type": "refresh_token",
             "refresh_token": tokens.refresh_token,
@@ -237,7 +231,7 @@ class OAuthClient:
             endpoint, data={"token": token, "client_id": self.client_id}
         )
         if response.status_code >= 500:
-            raise ServerFailure(f"revocation failed ({response.status_code})", response.status_code)
+            raise ServerFailure(say.revocation_failed(response.status_code), response.status_code)
 
     async def _token_request(
         self, data: dict[str, str], now: float, previous: TokenSet | None
@@ -251,8 +245,8 @@ class OAuthClient:
                 response.status_code, body, response.headers, grant=data["grant_type"]
             )
         if body is None:
-            raise ServerFailure("the token response is not JSON", response.status_code)
+            raise ServerFailure(say.TOKEN_RESPONSE_NOT_JSON, response.status_code)
         try:
             return TokenSet.from_response(body, now, previous)
         except ValueError as exc:
-            raise ServerFailure(f"the token response is unusable: {exc}", 200) from exc
+            raise ServerFailure(say.token_response_unusable(exc), 200) from exc

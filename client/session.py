@@ -22,6 +22,7 @@ import contextlib
 from collections.abc import Callable
 from typing import ParamSpec, Protocol, TypeVar
 
+from client import messages as say
 from client.clock import Clock
 from client.errors import (
     KeyringUnavailable,
@@ -83,7 +84,7 @@ class TokenSession:
 
     def require_tokens(self) -> TokenSet:
         if self.tokens is None:
-            raise NotSignedIn("the device is not signed in")
+            raise NotSignedIn(say.NOT_SIGNED_IN)
         return self.tokens
 
     def unauthorized(self, path: str, reason: str | None) -> None:
@@ -115,9 +116,7 @@ class TokenSession:
                 return current  # another request refreshed while we waited
             now = self.now()
             if now < self._not_before:
-                raise ServerFailure(
-                    f"the server was failing; next refresh in {self._not_before - now:.0f} s"
-                )
+                raise ServerFailure(say.refresh_backed_off(self._not_before - now))
             self.listener.on_refreshing()
             self.refresh_count += 1
             try:
@@ -136,7 +135,7 @@ class TokenSession:
             try:
                 await self._store_save(renewed)
             except TokenStoreError as exc:
-                ended = SessionEnded("keyring_error", f"Signed out: {exc}")
+                ended = SessionEnded("keyring_error", say.signed_out_because(exc))
                 await self._end(ended)
                 raise ended from exc
             self.tokens = renewed

@@ -28,6 +28,7 @@ import keyring
 import keyring.backend
 import keyring.errors
 
+from client import messages as say
 from client.errors import KeyringUnavailable, TokenStoreCorrupted
 from client.tokens import TokenSet, fingerprint
 
@@ -74,7 +75,7 @@ class TokenStore(ABC):
 class MemoryTokenStore(TokenStore):
     """Tokens in this process only: gone when it exits."""
 
-    name = "memory only (tokens are lost when the app exits)"
+    name = say.MEMORY_STORE
 
     def __init__(self) -> None:
         self._tokens: dict[StoreKey, TokenSet] = {}
@@ -118,16 +119,13 @@ class KeyringTokenStore(TokenStore):
 
     @property
     def name(self) -> str:  # type: ignore[override]
-        return f"OS keyring ({keyring_backend_name(self.backend)})"
+        return say.keyring_name(keyring_backend_name(self.backend))
 
     def check(self) -> None:
         """Raise ``KeyringUnavailable`` unless a usable keyring is there."""
         backend = self.backend
         if _is_fail_backend(backend):
-            raise KeyringUnavailable(
-                "no OS keyring is available (on Linux, install and unlock gnome-keyring or "
-                "KWallet; or continue with memory-only tokens)"
-            )
+            raise KeyringUnavailable(say.NO_KEYRING_HINT)
         self._get(StoreKey("probe", "probe").entry("meta"))
 
     def load(self, key: StoreKey) -> TokenSet | None:
@@ -175,10 +173,10 @@ class KeyringTokenStore(TokenStore):
         count, digest = int(match.group(1)), match.group(2)
         parts = [self._get(f"{entry} #{i}") for i in range(count)]
         if any(p is None for p in parts):
-            raise TokenStoreCorrupted(f"keyring entry {entry!r} is missing some of its chunks")
+            raise TokenStoreCorrupted(say.entry_incomplete(entry))
         value = "".join(p for p in parts if p is not None)
         if _digest(value) != digest:
-            raise TokenStoreCorrupted(f"keyring entry {entry!r} does not match its checksum")
+            raise TokenStoreCorrupted(say.entry_checksum(entry))
         return value
 
     def _write(self, entry: str, value: str) -> None:
@@ -213,7 +211,7 @@ class KeyringTokenStore(TokenStore):
         except Exception as exc:  # every backend fails in its own way
             raise _unavailable(exc) from exc
         if value is not None and not isinstance(value, str):
-            raise TokenStoreCorrupted(f"keyring entry {entry!r} is not text")
+            raise TokenStoreCorrupted(say.entry_not_text(entry))
         return value
 
     def _set(self, entry: str, value: str) -> None:
@@ -242,31 +240,30 @@ def _is_fail_backend(backend: Any) -> bool:
 
 def _unavailable(exc: Exception) -> KeyringUnavailable:
     if isinstance(exc, keyring.errors.KeyringLocked):
-        return KeyringUnavailable("the OS keyring is locked; unlock it and try again")
+        return KeyringUnavailable(say.KEYRING_LOCKED)
     if isinstance(exc, keyring.errors.NoKeyringError):
-        return KeyringUnavailable("no OS keyring is available")
+        return KeyringUnavailable(say.NO_KEYRING)
     detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-    return KeyringUnavailable(f"the OS keyring failed: {detail}")
+    return KeyringUnavailable(say.keyring_failed(detail))
 
 
 def _decode(key: StoreKey, values: dict[str, str | None]) -> TokenSet:
-    where = f"the stored tokens of {key.device_id!r}"
     access, refresh, meta_raw = values["access"], values["refresh"], values["meta"]
     if access is None or meta_raw is None:
-        raise TokenStoreCorrupted(f"{where} are incomplete")
+        raise TokenStoreCorrupted(say.stored_tokens(key.device_id, "incomplete"))
     for token in (access, refresh):
         if token is not None and not _TOKEN.match(token):
-            raise TokenStoreCorrupted(f"{where} hold something that is not a token")
+            raise TokenStoreCorrupted(say.stored_tokens(key.device_id, "not_a_token"))
     try:
         meta = json.loads(meta_raw)
     except ValueError as exc:
-        raise TokenStoreCorrupted(f"{where} have an unreadable meta entry") from exc
+        raise TokenStoreCorrupted(say.stored_tokens(key.device_id, "unreadable")) from exc
     if not isinstance(meta, dict):
-        raise TokenStoreCorrupted(f"{where} have an unreadable meta entry")
+        raise TokenStoreCorrupted(say.stored_tokens(key.device_id, "unreadable"))
     if meta.get("access_fp") != fingerprint(access) or meta.get("refresh_fp") != fingerprint(
         refresh
     ):
-        raise TokenStoreCorrupted(f"{where} do not belong together (a torn or foreign write)")
+        raise TokenStoreCorrupted(say.stored_tokens(key.device_id, "torn"))
     try:
         return TokenSet(
             access_token=access,
@@ -281,4 +278,4 @@ def _decode(key: StoreKey, values: dict[str, str | None]) -> TokenSet:
             ),
         )
     except (KeyError, TypeError, ValueError) as exc:
-        raise TokenStoreCorrupted(f"{where} have an unreadable meta entry") from exc
+        raise TokenStoreCorrupted(say.stored_tokens(key.device_id, "unreadable")) from exc

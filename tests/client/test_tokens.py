@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from client.events import sign_out_message
+from client.messages import sign_out_message
 from client.tokens import TokenSet, fingerprint, needs_refresh, refresh_expired
 from tests.client.conftest import make_jwt, token_body
 
