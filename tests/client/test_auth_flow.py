@@ -14,7 +14,7 @@ import pytest
 import respx
 
 from client import Device, DeviceConfig, DeviceState, KeyringUnavailable, MemoryTokenStore, StoreKey
-from client.auth import DeviceAuth, is_invalid_token, rejection_reason
+from client.auth import is_invalid_token, rejection_reason
 from client.errors import LoginRefused
 from client.events import DeviceEvent
 from mock_server import VirtualClock
@@ -245,7 +245,7 @@ async def test_the_flow_can_be_driven_step_by_step(
 ) -> None:
     token = await signed_in(device, respx_mock, clock)
     token.side_effect = lambda request: httpx.Response(200, json=token_body(clock.now()))
-    flow = DeviceAuth(device.session).async_auth_flow(httpx.Request("GET", f"{SERVER}/api/me"))
+    flow = device.auth.async_auth_flow(httpx.Request("GET", f"{SERVER}/api/me"))
     first = (await flow.__anext__()).headers["authorization"]
     assert first.startswith("Bearer ")
     retry = await flow.asend(unauthorized())
@@ -307,7 +307,7 @@ async def test_the_401_event_names_the_servers_reason(
 
 def test_the_flow_refuses_a_synchronous_client(device: Device) -> None:
     with (
-        httpx.Client(auth=DeviceAuth(device.session)) as sync,
+        httpx.Client(auth=device.auth) as sync,
         pytest.raises(RuntimeError, match=r"^DeviceAuth works with httpx\.AsyncClient only$"),
     ):
         sync.get(f"{SERVER}/api/me")

@@ -93,7 +93,7 @@ async def test_a_restart_after_a_refresh_finds_the_rotated_pair_in_the_keyring(
     assert (await phone.call()).retried
     rotated = phone.tokens
     await first.close()
-    assert secret_service.load(phone.session.key) == rotated
+    assert secret_service.load(phone.store_key) == rotated
 
     second = new_lab()
     await second.restore()
@@ -103,7 +103,7 @@ async def test_a_restart_after_a_refresh_finds_the_rotated_pair_in_the_keyring(
     assert second.devices["kr-phone"].state == DeviceState.ACTIVE
     await second.devices["kr-phone"].logout()
     await second.close()
-    assert secret_service.load(phone.session.key) is None
+    assert secret_service.load(phone.store_key) is None
 
 
 def readme_script() -> str:

@@ -45,7 +45,7 @@ async def test_a_hundred_calls_on_an_expired_token_make_one_refresh(
     assert sum(r.ok for r in results) == 100
     assert token.call_count == 1
     assert "grant_type=refresh_token" in token.calls[0].request.content.decode()
-    assert device.session.refresh_count == 1
+    assert device.refresh_count == 1
     await device.close()
 
 
