@@ -41,7 +41,8 @@ from client.gui.dialogs import AddDeviceDialog, LoginDialog, TokenInspector
 from client.gui.event_log import EventLog
 from client.gui.server_console import ServerConsole
 from client.gui.timeline import TimelineModel, TimelineView
-from client.scenarios.model import ScenarioError, builtin_scenarios, load_scenario
+from client.scenarios.errors import ScenarioError
+from client.scenarios.model import builtin_scenarios, load_scenario
 from client.values import LabView
 
 TICK_MS = 100

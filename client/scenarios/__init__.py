@@ -7,9 +7,9 @@ assert result.passed
 
 from __future__ import annotations
 
+from client.scenarios.errors import ScenarioError
 from client.scenarios.model import (
     Scenario,
-    ScenarioError,
     Step,
     builtin_scenarios,
     load_scenario,

@@ -33,6 +33,7 @@ import httpx
 from client.device import Device
 from client.errors import LoginRefused, ServerUnreachable
 from client.http import http_client
+from client.scenarios.errors import ScenarioError
 from contract import LIVE_SETTINGS, SETTINGS_BY_NAME
 
 if TYPE_CHECKING:
@@ -333,8 +334,6 @@ async def set_server(play: Play, step: Step, **settings: Any) -> Outcome:
     """Change live server settings (any `[server]` key)."""
     response = await play.env.admin("PATCH", "/admin/settings", settings)
     if response.status_code != 200:
-        from client.scenarios.model import ScenarioError
-
         raise ScenarioError(f"{step.describe()}: the server refused: {error_text(response)}")
     return Outcome(", ".join(f"{k}={v}" for k, v in settings.items()))
 

@@ -15,7 +15,7 @@ import httpx
 
 from client.admin import AdminClient
 from client.errors import ServerUnreachable
-from client.scenarios.model import ScenarioError
+from client.scenarios.errors import ScenarioError
 
 
 class ServerEnvironment(Protocol):

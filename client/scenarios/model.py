@@ -16,6 +16,7 @@ from typing import Any
 
 from client.paths import builtin_scenario_dir
 from client.scenarios.actions import ACTIONS, EXPECTATIONS, SERVER_KEYS, Kind
+from client.scenarios.errors import ScenarioError
 from contract import DEVICE_TYPES
 
 DEVICE_KEYS: dict[str, Kind] = {
@@ -28,10 +29,6 @@ DEVICE_KEYS: dict[str, Kind] = {
 }
 
 STEP_KEYS = {"at", "device", "action", "expect"}
-
-
-class ScenarioError(Exception):
-    """A scenario file that cannot be played, with a message a user can act on."""
 
 
 @dataclass(frozen=True, slots=True)

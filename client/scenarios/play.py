@@ -26,7 +26,8 @@ from client.scenarios.actions import (
     run_action,
 )
 from client.scenarios.environment import NetworkSwitch, ServerEnvironment
-from client.scenarios.model import Scenario, ScenarioError, Step
+from client.scenarios.errors import ScenarioError
+from client.scenarios.model import Scenario, Step
 from client.scenarios.results import Check, StepResult, stale_windows
 from client.store import MemoryTokenStore
 

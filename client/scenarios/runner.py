@@ -19,7 +19,8 @@ from collections.abc import Awaitable, Callable
 
 from client.lab import Lab
 from client.scenarios.environment import ServerEnvironment, in_process_environment
-from client.scenarios.model import Scenario, ScenarioError
+from client.scenarios.errors import ScenarioError
+from client.scenarios.model import Scenario
 from client.scenarios.play import Play
 from client.scenarios.results import ScenarioResult, StepResult
 
