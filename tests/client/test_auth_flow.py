@@ -16,7 +16,7 @@ import respx
 from client import Device, DeviceConfig, DeviceState, KeyringUnavailable, MemoryTokenStore, StoreKey
 from client.auth import is_invalid_token, rejection_reason
 from client.errors import LoginRefused
-from client.events import DeviceEvent
+from client.events import DeviceEvent, TokensIssued
 from mock_server import VirtualClock
 from tests.client.conftest import SERVER, token_body
 
@@ -360,3 +360,34 @@ async def test_an_expired_token_is_not_sent_when_the_proactive_refresh_cannot_re
     assert (result.status, result.error) == (None, "unreachable")
     assert api.call_count == 1
     await device.close()
+
+
+async def test_the_refresh_backoff_doubles_to_its_cap_and_starts_over_after_a_success(
+    device: Device, clock: VirtualClock, respx_mock: respx.MockRouter, events: list[DeviceEvent]
+) -> None:
+    token = await signed_in(device, respx_mock, clock)
+    failing = httpx.Response(503, text="maintenance")
+    token.return_value = failing
+    respx_mock.get(f"{SERVER}/api/me").return_value = unauthorized()
+
+    async def attempts_after(wait: float) -> int:
+        before = token.call_count
+        clock.advance(wait)
+        await device.call()
+        return token.call_count - before
+
+    assert await attempts_after(0) == 1  # 1st failure: wait 1 s
+    expected_waits = [1, 2, 4, 8, 16, 30, 30]  # doubling, capped at 30 s
+    for wait in expected_waits:
+        assert await attempts_after(wait - 0.01) == 0, f"refreshed before {wait} s"
+        assert await attempts_after(0.01) == 1, f"no refresh after {wait} s"
+    # A success starts the backoff over: the next failure waits 1 s again.
+    token.side_effect = lambda request: httpx.Response(200, json=token_body(clock.now()))
+    assert await attempts_after(30) == 1
+    assert [e.how for e in events if isinstance(e, TokensIssued)] == ["login", "refresh"]
+    token.side_effect = None
+    token.return_value = failing
+    clock.advance(31)  # the new token has expired too
+    assert await attempts_after(0) == 1
+    assert await attempts_after(0.99) == 0
+    assert await attempts_after(0.02) == 1

@@ -318,3 +318,49 @@ def test_a_backend_that_answers_bytes_is_refused_as_corrupted() -> None:
     store.save(KEY, tokens())
     with pytest.raises(TokenStoreCorrupted, match="not text"):
         store.load(KEY)
+
+
+class CountingKeyring(DictKeyring):
+    """Counts the calls that cost a D-Bus round trip each on a real keyring."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.deleted: list[str] = []
+        self.read: list[str] = []
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self.read.append(username)
+        return super().get_password(service, username)
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.deleted.append(username)
+        super().delete_password(service, username)
+
+
+def test_unchunked_entries_cost_no_calls_for_chunks_that_never_existed() -> None:
+    backend = CountingKeyring()
+    store = KeyringTokenStore(backend)
+    store.save(KEY, tokens())
+    store.save(KEY, tokens())
+    store.load(KEY)
+    store.delete(KEY)
+    assert sorted(backend.deleted) == sorted(KEY.entry(k) for k in ("access", "refresh", "meta"))
+    assert [entry for entry in backend.read if " #" in entry] == []
+
+
+def test_a_backend_from_a_top_level_module_is_named_too() -> None:
+    backend_class = type("Vault", (DictKeyring,), {"__module__": "vault"})
+    assert KeyringTokenStore(backend_class()).name == "OS keyring (vault.Vault)"
+
+
+def test_an_empty_scope_comes_back_empty() -> None:
+    backend = DictKeyring()
+    store = KeyringTokenStore(backend)
+    body = token_body(NOW)
+    body["scope"] = ""
+    saved = TokenSet.from_response(body, NOW)
+    # token_body's access token carries no scope claim: nothing to fall back to.
+    assert saved.scope == ""
+    store.save(KEY, saved)
+    loaded = store.load(KEY)
+    assert loaded is not None and loaded.scope == ""

@@ -100,3 +100,15 @@ def test_times_are_rounded_to_milliseconds() -> None:
     assert window["window"] == 25.0  # 24.99989
     (later,) = stale_windows([revoked("a", 5.0), accepted("a", 8.0, 30.0006)], 0.0)
     assert later["token_exp"] == 30.001
+
+
+def test_times_are_kept_to_the_millisecond() -> None:
+    (window,) = stale_windows([revoked("a", 5.1234), accepted("a", 8.0006, 30.2004)], 0.0)
+    assert window == {
+        "device": "phone",
+        "reason": "superseded",
+        "revoked_at": 5.123,
+        "token_exp": 30.2,
+        "last_accepted_at": 8.001,
+        "window": 25.077,
+    }
