@@ -48,15 +48,21 @@ def _add_decode(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 
 def _fetch_jwks(args: argparse.Namespace) -> dict[str, Any] | None:
+    # A one-shot command: plain synchronous httpx, not the engine's LabClient.
     import httpx
+
+    from client.oauth import metadata_urls
 
     url = args.jwks
     try:
         if args.server:
             base = args.server.rstrip("/")
-            meta = httpx.get(f"{base}/.well-known/oauth-authorization-server", timeout=10)
-            meta.raise_for_status()
-            url = meta.json().get("jwks_uri") or f"{base}/.well-known/jwks.json"
+            url = f"{base}/.well-known/jwks.json"
+            for place in metadata_urls(base):  # RFC 8414, then OpenID Connect
+                meta = httpx.get(place, timeout=10)
+                if meta.status_code == 200 and isinstance(meta.json(), dict):
+                    url = meta.json().get("jwks_uri") or url
+                    break
         if url is None:
             return None
         response = httpx.get(url, timeout=10)

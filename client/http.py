@@ -1,16 +1,19 @@
 """The lab's HTTP: how its clients are built, and the one place network failures are named.
 
-Every ``httpx.AsyncClient`` of the client package comes from ``http_client``.
-Its transport is wrapped so that a network failure — while connecting,
-sending, or reading the body, streamed or not — surfaces as
-``ServerUnreachable`` (with ``kind``: ``timeout``, ``refused`` or ``network``)
-and never as an ``httpx`` exception: the rest of the client catches
-``ClientError`` subclasses only.
+Every ``httpx.AsyncClient`` of the engine is a ``LabClient`` from
+``http_client``. Whatever fails on the network — connecting, sending, or
+reading the body, streamed or not — surfaces as ``ServerUnreachable`` (with
+``kind``: ``timeout``, ``connect`` or ``network``) and never as an ``httpx``
+exception: the rest of the client catches ``ClientError`` subclasses only.
+
+A lab's devices share one client (one connection pool). It keeps no cookies,
+so devices cannot share state through it: each sends its own token.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
 import httpx
@@ -24,17 +27,20 @@ DEFAULT_TIMEOUT = 10.0
 
 def unreachable(exc: httpx.TransportError, server: str) -> ServerUnreachable:
     """The client's error for a network failure on the way to ``server``."""
+    detail = str(exc).strip()
     if isinstance(exc, httpx.TimeoutException):
         kind, what = "timeout", "timed out"
     elif isinstance(exc, httpx.ConnectError):
-        kind, what = "refused", "connection refused"
+        # Refused, no such host, a TLS certificate that does not verify: the cause says which.
+        kind, what = "connect", f"could not connect ({detail})" if detail else "could not connect"
     else:
-        kind, what = "network", f"the connection failed ({type(exc).__name__})"
+        name = type(exc).__name__
+        kind, what = "network", f"the connection failed ({name}: {detail})" if detail else name
     return ServerUnreachable(say.unreachable(server, what), kind)
 
 
 class _Body(httpx.AsyncByteStream):
-    """A response body whose read errors are translated as well."""
+    """A streamed response body whose read errors are translated as well."""
 
     def __init__(self, inner: httpx.AsyncByteStream, server: str) -> None:
         self._inner = inner
@@ -51,42 +57,44 @@ class _Body(httpx.AsyncByteStream):
         await self._inner.aclose()
 
 
-class TranslatingTransport(httpx.AsyncBaseTransport):
-    """Wraps a transport: ``httpx.TransportError`` in, ``ServerUnreachable`` out."""
+class LabClient(httpx.AsyncClient):
+    """An ``AsyncClient`` that raises ``ServerUnreachable`` instead of transport errors.
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, server: str) -> None:
-        self.inner = inner
+    Every request goes through ``send`` (``get``, ``post``, ``stream`` and auth
+    flows included), so this is the one place they are translated.
+    """
+
+    def __init__(self, server: str, **options: Any) -> None:
+        super().__init__(base_url=server, **options)
         self.server = server
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
         try:
-            response = await self.inner.handle_async_request(request)
+            response = await super().send(request, **kwargs)
         except httpx.TransportError as exc:
             raise unreachable(exc, self.server) from exc
-        stream = response.stream
-        if isinstance(stream, httpx.AsyncByteStream):
-            response.stream = _Body(stream, self.server)
+        if kwargs.get("stream") and isinstance(response.stream, httpx.AsyncByteStream):
+            response.stream = _Body(response.stream, self.server)
         return response
 
-    async def aclose(self) -> None:
-        await self.inner.aclose()
+
+def _no_cookies() -> CookieJar:
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
 
 
 def http_client(
-    base_url: str,
+    server: str,
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     headers: dict[str, str] | None = None,
-    **options: Any,
-) -> httpx.AsyncClient:
-    """An ``AsyncClient`` for ``base_url`` whose network failures are ``ServerUnreachable``."""
-    base_url = base_url.rstrip("/")
-    inner = transport or httpx.AsyncHTTPTransport(verify=shared_ssl_context())
-    return httpx.AsyncClient(
-        base_url=base_url,
-        transport=TranslatingTransport(inner, base_url),
+) -> LabClient:
+    """A client for ``server`` (proxies from the environment apply, as in any httpx client)."""
+    return LabClient(
+        server.rstrip("/"),
+        transport=transport,
         timeout=httpx.Timeout(timeout),
         headers=headers,
-        **options,
+        cookies=_no_cookies(),
+        verify=shared_ssl_context(),
     )

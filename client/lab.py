@@ -105,7 +105,7 @@ class Lab:
 
     def _create(self, config: DeviceConfig) -> Device:
         if config.id in self.devices:
-            raise ValueError(f"there is already a device {config.id!r}")
+            raise ValueError(say.duplicate_device(config.id))
         device = Device(
             config,
             store=self.store,
@@ -171,7 +171,7 @@ class Lab:
         try:
             return self.devices[device_id]
         except KeyError:
-            raise ValueError(f"no device {device_id!r}") from None
+            raise ValueError(say.no_such_device(device_id)) from None
 
     def snapshots(self) -> list[DeviceSnapshot]:
         """Every device now. On the loop's thread only: devices change there."""

@@ -122,17 +122,25 @@ def metadata_failed(status: int) -> str:
     return f"the server's metadata failed ({status})"
 
 
-def no_metadata(server: str) -> str:
-    return f"{server} publishes no metadata"
+def no_metadata_at(url: str, status: int) -> str:
+    answer = "not JSON metadata" if status == 200 else f"HTTP {status}"
+    return f"{url}: {answer}"
 
 
 def metadata_of_another_issuer(url: str, issuer: str, server: str) -> str:
     named = repr(issuer) if issuer else "no issuer"
-    return f"the metadata at {url} names {named}, not {server!r} (RFC 8414 §3.3)"
+    return f"{url} names {named}, not {server!r} (RFC 8414 §3.3)"
 
 
-def conventional_endpoints(why: str, token_endpoint: str) -> str:
-    return f"{why}; using the conventional endpoints ({token_endpoint})"
+def metadata_without_token_endpoint(url: str) -> str:
+    return f"{url} names no token_endpoint"
+
+
+def conventional_endpoints(server: str, problems: list[str], token_endpoint: str) -> str:
+    return (
+        f"{server} publishes no usable metadata ({'; '.join(problems)}); "
+        f"using the conventional endpoints ({token_endpoint})"
+    )
 
 
 # --- the token store and the lab's files ------------------------------------------------------
@@ -200,3 +208,55 @@ def cannot_follow_events(status: int) -> str:
 
 def event_stream_broke(server: str, error: object) -> str:
     return f"the event stream of {server} broke: {error}"
+
+
+# --- devices and their list -------------------------------------------------------------------
+
+
+def bad_device_id(device_id: str) -> str:
+    return f"device id {device_id!r}: use 1-64 letters, digits and . _ : -"
+
+
+def bad_device_type(device_type: str, known: tuple[str, ...]) -> str:
+    return f"device type {device_type!r}: use one of {', '.join(known)}"
+
+
+NO_USER = "a device needs a user"
+NEGATIVE_MARGIN = "refresh_margin cannot be negative"
+
+
+def bad_server_url(server: str) -> str:
+    return f"server {server!r} must be an http(s) URL"
+
+
+def incomplete_device(problem: object) -> str:
+    return f"incomplete device: {problem}"
+
+
+def duplicate_device(device_id: str) -> str:
+    return f"there is already a device {device_id!r}"
+
+
+def no_such_device(device_id: str) -> str:
+    return f"no device {device_id!r}"
+
+
+def registry_unreadable(path: object, error: object) -> str:
+    return f"cannot read {path}: {error}"
+
+
+REGISTRY_SHAPE = "expected {'devices': [...]}"
+
+
+def registry_damaged(path: object, problem: object, moved_to: str) -> str:
+    return f"{path} was damaged ({problem}); it was moved to {moved_to}"
+
+
+# --- token responses --------------------------------------------------------------------------
+
+NO_ACCESS_TOKEN = "the token response has no access_token"
+REFRESH_TOKEN_NOT_TEXT = "refresh_token must be a string"
+
+
+def unsupported_token_type(token_type: object) -> str:
+    return f"unsupported token_type {token_type!r}"

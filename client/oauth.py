@@ -69,11 +69,13 @@ def metadata_urls(server: str) -> list[str]:
 class Discovery:
     """A server's endpoints, read once from its metadata and shared by a lab's devices.
 
-    Metadata whose ``issuer`` is not the server's URL is not used (RFC 8414
-    §3.3); neither is none at all. Either way the devices fall back to the
-    conventional paths (``/oauth/token``, ``/oauth/revoke``) and ``on_warning``
-    says why. A network failure or a 5xx is raised and not remembered: the
-    next request tries again.
+    The first usable document wins: RFC 8414's, else OpenID Connect's. A
+    document is not used when its ``issuer`` is not the server's URL (RFC 8414
+    §3.3; a trailing slash aside) or it names no ``token_endpoint``. When
+    neither place has a usable document, the devices use the conventional paths
+    (``/oauth/token``, ``/oauth/revoke``) and ``on_warning`` says why; that
+    answer is kept. A network failure, a 5xx or a 429 is raised and not kept:
+    the next request tries again. Concurrent first requests share one attempt.
     """
 
     def __init__(
@@ -87,14 +89,7 @@ class Discovery:
         self.server = server.rstrip("/")
         self.on_warning = on_warning
         self.found: Endpoints | None = None
-        self._lock = asyncio.Lock()
-
-    @classmethod
-    def fixed(cls, http: httpx.AsyncClient, endpoints: Endpoints) -> Discovery:
-        """Known endpoints: no metadata request."""
-        discovery = cls(http, endpoints.issuer)
-        discovery.found = endpoints
-        return discovery
+        self._pending: asyncio.Future[Endpoints] | None = None
 
     @property
     def probe_url(self) -> str:
@@ -102,29 +97,42 @@ class Discovery:
         return metadata_urls(self.server)[0]
 
     async def endpoints(self) -> Endpoints:
-        if self.found is None:
-            async with self._lock:  # concurrent first requests share one discovery
-                if self.found is None:
-                    self.found = await self._discover()
-        return self.found
+        if self.found is not None:
+            return self.found
+        if self._pending is None:
+            self._pending = asyncio.ensure_future(self._discover())
+            self._pending.add_done_callback(self._settled)
+        # Shielded: a caller that gives up does not cancel the others' attempt.
+        return await asyncio.shield(self._pending)
+
+    def _settled(self, attempt: asyncio.Future[Endpoints]) -> None:
+        self._pending = None
+        if not attempt.cancelled() and attempt.exception() is None:
+            self.found = attempt.result()
 
     async def _discover(self) -> Endpoints:
-        why = say.no_metadata(self.server)
+        unusable: list[str] = []
+        struggling: ServerFailure | None = None
         for url in metadata_urls(self.server):
-            response = await self.http.get(url)
-            if response.status_code >= 500:
-                status = response.status_code
-                raise ServerFailure(say.metadata_failed(status), status)
-            metadata = _json(response) if response.status_code == 200 else None
-            if metadata is None:
+            response = await self.http.get(url)  # ServerUnreachable: nothing will answer
+            status = response.status_code
+            if status >= 500 or status == 429:
+                struggling = ServerFailure(say.metadata_failed(status), status)
                 continue
-            issuer = str(metadata.get("issuer") or "").rstrip("/")
-            if issuer == self.server:
+            metadata = _json(response) if status == 200 else None
+            issuer = str(metadata.get("issuer") or "") if metadata else ""
+            if metadata is None:
+                unusable.append(say.no_metadata_at(url, status))
+            elif issuer.rstrip("/") != self.server:
+                unusable.append(say.metadata_of_another_issuer(url, issuer, self.server))
+            elif not isinstance(metadata.get("token_endpoint"), str):
+                unusable.append(say.metadata_without_token_endpoint(url))
+            else:
                 return Endpoints.from_metadata(self.server, metadata)
-            why = say.metadata_of_another_issuer(url, issuer, self.server)
-            break
+        if struggling is not None:
+            raise struggling
         fallback = Endpoints.default(self.server)
-        self._warn(say.conventional_endpoints(why, fallback.token_endpoint))
+        self._warn(say.conventional_endpoints(self.server, unusable, fallback.token_endpoint))
         return fallback
 
     def _warn(self, message: str) -> None:

@@ -12,6 +12,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from client import messages as say
 from client.paths import default_registry_path
 from client.values import DeviceConfig
 
@@ -39,18 +40,16 @@ class DeviceRegistry:
         except FileNotFoundError:
             return []
         except OSError as exc:
-            raise RegistryError(f"cannot read {self.path}: {exc}") from exc
+            raise RegistryError(say.registry_unreadable(self.path, exc)) from exc
         try:
             data = json.loads(raw)
             if not isinstance(data, dict) or not isinstance(data.get("devices"), list):
-                raise ValueError("expected {'devices': [...]}")
+                raise ValueError(say.REGISTRY_SHAPE)
             return [DeviceConfig.from_dict(d) for d in data["devices"]]
         except (ValueError, TypeError, AttributeError) as exc:
             broken = self.path.with_name(self.path.name + ".broken")
             os.replace(self.path, broken)
-            raise RegistryError(
-                f"{self.path} was damaged ({exc}); it was moved to {broken.name}", broken
-            ) from exc
+            raise RegistryError(say.registry_damaged(self.path, exc, broken.name), broken) from exc
 
     def save(self, devices: list[DeviceConfig]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,8 @@ from typing import Any
 
 import jwt
 
+from client import messages as say
+
 
 def fingerprint(token: str | None) -> str:
     """A short stand-in for a token in logs, events and messages."""
@@ -66,13 +68,13 @@ class TokenSet:
         """
         access = body.get("access_token")
         if not isinstance(access, str) or not access:
-            raise ValueError("the token response has no access_token")
+            raise ValueError(say.NO_ACCESS_TOKEN)
         token_type = body.get("token_type", "Bearer")
         if not isinstance(token_type, str) or token_type.lower() != "bearer":
-            raise ValueError(f"unsupported token_type {token_type!r}")
+            raise ValueError(say.unsupported_token_type(token_type))
         refresh = body.get("refresh_token")
         if refresh is not None and not isinstance(refresh, str):
-            raise ValueError("refresh_token must be a string")
+            raise ValueError(say.REFRESH_TOKEN_NOT_TEXT)
         refresh_exp: float | None
         if refresh:
             refresh_exp = _expiry(refresh, body.get("refresh_expires_in"), now)

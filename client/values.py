@@ -17,6 +17,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from client import messages as say
 from client.state import DeviceState
 from contract import APP_NAME, DEVICE_TYPES
 
@@ -39,15 +40,15 @@ class DeviceConfig:
 
     def __post_init__(self) -> None:
         if not _ID.match(self.id):
-            raise ValueError(f"device id {self.id!r}: use 1-64 letters, digits and . _ : -")
+            raise ValueError(say.bad_device_id(self.id))
         if self.type not in DEVICE_TYPES:
-            raise ValueError(f"device type {self.type!r}: use one of {', '.join(DEVICE_TYPES)}")
+            raise ValueError(say.bad_device_type(self.type, DEVICE_TYPES))
         if not self.user:
-            raise ValueError("a device needs a user")
+            raise ValueError(say.NO_USER)
         if not self.server.startswith(("http://", "https://")):
-            raise ValueError(f"server {self.server!r} must be an http(s) URL")
+            raise ValueError(say.bad_server_url(self.server))
         if self.refresh_margin < 0:
-            raise ValueError("refresh_margin cannot be negative")
+            raise ValueError(say.NEGATIVE_MARGIN)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -58,7 +59,7 @@ class DeviceConfig:
         try:
             return cls(**known)
         except TypeError as exc:
-            raise ValueError(f"incomplete device: {exc}") from exc
+            raise ValueError(say.incomplete_device(exc)) from exc
 
 
 @dataclass(frozen=True, slots=True)

@@ -226,7 +226,7 @@ async def read_expectation(
 async def login(device: Device, *, password: str | None = None) -> Outcome:
     """Sign in with the password grant (`password`: the user's own by default)."""
     try:
-        await device.login(password or f"{device.config.user}-pass")
+        await device.login(f"{device.config.user}-pass" if password is None else password)
     except LoginRefused as exc:
         return Outcome(f"refused ({exc.reason})", ok=False)
     return Outcome("signed in")
@@ -293,8 +293,9 @@ async def replay_refresh(play: Play, *, as_: Attacker) -> Outcome:
     # The attacker's own client: not the lab's, which belongs to the devices.
     async with http_client(play.env.url, transport=play.transport()) as http:
         try:
+            endpoint = (await play.lab.discovery.endpoints()).token_endpoint
             response = await http.post(
-                "/oauth/token", data={"grant_type": "refresh_token", "refresh_token": stolen}
+                endpoint, data={"grant_type": "refresh_token", "refresh_token": stolen}
             )
         except ServerUnreachable:
             return play.attacker_result(

@@ -57,8 +57,8 @@ class ScenarioRunner:
         env = self._environment()
         try:
             play = Play(scenario, env, self)
-            await play.setup()
             try:
+                await play.setup()
                 for step in scenario.steps:
                     await play.advance_to(step.at)
                     step_result = await play.perform(step)

@@ -13,7 +13,7 @@ import respx
 from fastapi import FastAPI
 
 from client import Device, DeviceConfig, DeviceRegistry, Lab, MemoryTokenStore
-from client.errors import ServerUnreachable
+from client.errors import ServerFailure, ServerUnreachable
 from client.events import DeviceEvent, Notice
 from client.http import http_client
 from client.oauth import metadata_urls
@@ -110,7 +110,7 @@ async def test_no_metadata_means_the_conventional_paths_and_a_warning(
     phone = await lab.add_device("phone", "mobile", user="alice")
     await phone.login("alice-pass")
     assert token.call_count == 1
-    assert any("publishes no metadata" in m and "/oauth/token" in m for m in seen), seen
+    assert any("publishes no usable metadata" in m and "/oauth/token" in m for m in seen), seen
 
 
 async def test_metadata_of_another_issuer_is_not_used(
@@ -120,11 +120,32 @@ async def test_metadata_of_another_issuer_is_not_used(
     router.get(WELL_KNOWN).respond(
         json={"issuer": "https://evil.example", "token_endpoint": "https://evil.example/token"}
     )
+    router.get(OIDC).respond(404)
     token = router.post(f"{SERVER}/oauth/token").respond(json=token_body(clock.now()))
     phone = await lab.add_device("phone", "mobile", user="alice")
     await phone.login("alice-pass")
     assert token.call_count == 1  # never the other issuer's endpoint
     assert any("'https://evil.example'" in m and "RFC 8414" in m for m in seen), seen
+
+
+async def test_a_place_that_fails_or_misleads_does_not_hide_the_other(
+    router: respx.MockRouter, lab: Lab, clock: VirtualClock
+) -> None:
+    good = {"issuer": SERVER, "token_endpoint": f"{SERVER}/oidc/token"}
+    rfc8414 = router.get(WELL_KNOWN)
+    rfc8414.side_effect = [
+        httpx.Response(502),
+        httpx.Response(200, json={"issuer": "https://elsewhere.example"}),
+        httpx.Response(200, json={"issuer": SERVER}),  # no token_endpoint: not usable
+    ]
+    router.get(OIDC).respond(json=good)
+    token = router.post(f"{SERVER}/oidc/token").respond(json=token_body(clock.now()))
+    for _ in range(3):
+        lab.discovery.found = None  # a new lab each time, on the same server
+        phone = await lab.add_device("phone", "mobile", user="alice")
+        await phone.login("alice-pass")
+        await lab.remove_device("phone")
+    assert token.call_count == 3
 
 
 async def test_a_failed_discovery_is_not_remembered(
@@ -134,16 +155,51 @@ async def test_a_failed_discovery_is_not_remembered(
     metadata.side_effect = [
         httpx.ConnectError("down"),
         httpx.Response(503),
+        httpx.Response(429, headers={"Retry-After": "1"}),
         httpx.Response(200, json={"issuer": SERVER, "token_endpoint": f"{SERVER}/t"}),
     ]
+    oidc = router.get(OIDC).respond(404)
     token = router.post(f"{SERVER}/t").respond(json=token_body(clock.now()))
     phone = await lab.add_device("phone", "mobile", user="alice")
     with pytest.raises(ServerUnreachable):
         await phone.login("alice-pass")
-    with pytest.raises(Exception, match="metadata failed"):
-        await phone.login("alice-pass")
+    for status in (503, 429):
+        with pytest.raises(ServerFailure, match=f"metadata failed \\({status}\\)"):
+            await phone.login("alice-pass")
     await phone.login("alice-pass")
-    assert (metadata.call_count, token.call_count) == (3, 1)
+    await phone.login("alice-pass")  # found: not asked again
+    assert (metadata.call_count, oidc.call_count, token.call_count) == (4, 2, 2)
+
+
+async def test_devices_that_meet_a_failing_discovery_together_share_one_attempt(
+    router: respx.MockRouter, lab: Lab, clock: VirtualClock
+) -> None:
+    metadata = router.get(WELL_KNOWN)
+    metadata.side_effect = httpx.ConnectTimeout("slow")
+    devices = [await lab.add_device(f"d{i}", "pc", user="alice") for i in range(6)]
+    outcomes = await asyncio.gather(
+        *(d.login("alice-pass") for d in devices), return_exceptions=True
+    )
+    assert all(isinstance(o, ServerUnreachable) and o.kind == "timeout" for o in outcomes)
+    assert metadata.call_count == 1
+
+
+async def test_restarting_or_removing_a_device_leaves_the_labs_client_working(
+    router: respx.MockRouter, lab: Lab, clock: VirtualClock
+) -> None:
+    router.get(WELL_KNOWN).respond(json={"issuer": SERVER, "token_endpoint": f"{SERVER}/t"})
+    router.post(f"{SERVER}/t").mock(
+        side_effect=lambda request: httpx.Response(200, json=token_body(clock.now()))
+    )
+    api = router.get(f"{SERVER}/api/me").respond(json={"user": "alice"})
+    phone = await lab.add_device("phone", "mobile", user="alice")
+    pc = await lab.add_device("pc", "pc", user="alice")
+    await phone.login("alice-pass")
+    await pc.login("alice-pass")
+    await lab.remove_device("pc")
+    phone = await lab.restart_device("phone")
+    assert (await phone.call()).ok
+    assert api.call_count == 1 and not lab.http.is_closed
 
 
 async def test_the_real_server_publishes_what_devices_need(
@@ -176,15 +232,15 @@ class _BreaksMidBody(httpx.AsyncByteStream):
 
 
 @pytest.mark.parametrize(
-    ("failure", "kind", "error"),
+    ("failure", "kind", "detail"),
     [
-        (httpx.ConnectError("refused"), "refused", "unreachable"),
-        (httpx.ReadTimeout("slow"), "timeout", "timeout"),
-        (httpx.RemoteProtocolError("garbage"), "network", "unreachable"),
+        (httpx.ConnectError("[Errno -2] Name or service not known"), "connect", "not known"),
+        (httpx.ReadTimeout("slow"), "timeout", "timed out"),
+        (httpx.RemoteProtocolError("garbage"), "network", "RemoteProtocolError: garbage"),
     ],
 )
 async def test_network_failures_become_server_unreachable_with_their_kind(
-    failure: httpx.TransportError, kind: str, error: str, clock: VirtualClock
+    failure: httpx.TransportError, kind: str, detail: str
 ) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         raise failure
@@ -193,7 +249,7 @@ async def test_network_failures_become_server_unreachable_with_their_kind(
         with pytest.raises(ServerUnreachable) as caught:
             await http.get("/api/me")
     assert caught.value.kind == kind
-    assert SERVER in str(caught.value)
+    assert SERVER in str(caught.value) and detail in str(caught.value)
     assert isinstance(caught.value.__cause__, httpx.TransportError)
 
 
@@ -204,12 +260,19 @@ async def test_a_body_that_breaks_midway_is_server_unreachable_too() -> None:
     async with http_client(SERVER, transport=httpx.MockTransport(handler)) as http:
         with pytest.raises(ServerUnreachable, match="ReadError"):
             await http.get("/api/me")
+        # Streamed (as the admin event stream is): the break comes while reading.
+        async with http.stream("GET", "/admin/events") as response:
+            with pytest.raises(ServerUnreachable, match="reset mid-body"):
+                async for _ in response.aiter_bytes():
+                    pass
 
 
 async def test_a_call_whose_answer_breaks_midway_marks_the_device_offline(
     router: respx.MockRouter, clock: VirtualClock
 ) -> None:
-    router.get(WELL_KNOWN).respond(json={"issuer": SERVER})
+    router.get(WELL_KNOWN).respond(
+        json={"issuer": SERVER, "token_endpoint": f"{SERVER}/oauth/token"}
+    )
     router.post(f"{SERVER}/oauth/token").respond(json=token_body(clock.now()))
     router.get(f"{SERVER}/api/me").mock(
         side_effect=lambda request: httpx.Response(200, stream=_BreaksMidBody())

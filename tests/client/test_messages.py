@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 
 CLIENT = Path(__file__).resolve().parents[2] / "client"
-CORE = sorted(p for p in CLIENT.glob("*.py") if p.name != "messages.py")
+# inspect.py is a report: its words are its job, like a widget's labels.
+CORE = sorted(p for p in CLIENT.glob("*.py") if p.name not in ("messages.py", "inspect.py"))
+# Errors no user meets: a programming mistake, said to the programmer.
+FOR_PROGRAMMERS = {"a clock only advances forwards"}
 # What carries a sentence to a user: the client's errors and notices.
 CARRIERS = {
     "ClientError",
@@ -23,6 +26,8 @@ CARRIERS = {
     "TokenStoreCorrupted",
     "AdminError",
     "Notice",
+    "ValueError",
+    "RegistryError",
     "notice",
     "_signed_out",
 }
@@ -32,8 +37,9 @@ def _sentences(node: ast.AST) -> list[str]:
     """String literals that read as words (codes like ``refresh_expired`` have no space)."""
     found = []
     for part in ast.walk(node):
-        if isinstance(part, ast.Constant) and isinstance(part.value, str) and " " in part.value:
-            found.append(part.value)
+        text = part.value if isinstance(part, ast.Constant) else None
+        if isinstance(text, str) and " " in text and text not in FOR_PROGRAMMERS:
+            found.append(text)
     return found
 
 
@@ -41,6 +47,11 @@ def _sentences(node: ast.AST) -> list[str]:
 def test_errors_and_notices_take_their_words_from_messages(path: Path) -> None:
     inline = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Assign):
+            # ``message = f"..."`` handed to a notice or an error a line later.
+            names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+            if any("message" in n or n == "text" for n in names):
+                inline += [f"line {node.lineno}: {s!r}" for s in _sentences(node.value)]
         if not isinstance(node, ast.Call):
             continue
         func = node.func
