@@ -81,7 +81,9 @@ def ticking(seconds: float) -> dict[str, float]:
 
     async def populate() -> None:
         for i in range(DEVICES - len(bridge.devices.lab.devices)):
-            await bridge.devices.lab.add_device(f"d{i}", ("mobile", "pc", "tablet")[i % 3], user="alice")
+            await bridge.devices.lab.add_device(
+                f"d{i}", ("mobile", "pc", "tablet")[i % 3], user="alice"
+            )
         for device in bridge.devices.lab.devices.values():
             await device.login("alice-pass")
 

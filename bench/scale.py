@@ -19,6 +19,8 @@ import httpx
 from common import banner, percentile, quick_mode, record
 
 from client import Device, DeviceConfig, MemoryTokenStore
+from client.http import http_client
+from client.oauth import Discovery
 from mock_server import Settings, VirtualClock, create_app
 
 URL = "http://bench.lab"
@@ -67,12 +69,16 @@ async def run(n: int) -> dict[str, float | int]:
     gc.collect()
     before = rss_mb()
     store = MemoryTokenStore()
+    # As in a Lab: one HTTP client and one endpoint discovery shared by every device.
+    http = http_client(URL, transport=transport)
+    discovery = Discovery(http, URL)
     devices = [
         Device(
             DeviceConfig(f"d{i}", ("mobile", "pc", "tablet")[i % 3], f"Device {i}", "alice", URL),
             store=store,
             clock=clock,
-            transport=transport,
+            http=http,
+            discovery=discovery,
             auto_reconnect=False,
         )
         for i in range(n)
@@ -102,6 +108,7 @@ async def run(n: int) -> dict[str, float | int]:
     call_seconds = time.perf_counter() - start
     for device in devices:
         await device.close()
+    await http.aclose()
     return {
         "devices": n,
         "errors": errors,
