@@ -92,6 +92,8 @@ def main() -> int:
                 counts["equivalent"] += 1
             elif code in KILLED:
                 counts["killed"] += 1
+                if KILLED[code] == "killed by mypy":
+                    counts["by mypy"] += 1
             elif code in SURVIVED:
                 counts["survived"] += 1
                 survivors.append((name, SURVIVED[code]))
@@ -107,6 +109,9 @@ def main() -> int:
     scored = totals["killed"] + totals["survived"] + totals["not run"]
     score = 100.0 * totals["killed"] / scored if scored else 0.0
     incomplete = totals["not checked"]
+    by_tests = totals["killed"] - totals["by mypy"]
+    tests_scored = scored - totals["by mypy"]
+    tests_score = 100.0 * by_tests / tests_scored if tests_scored else 0.0
 
     out = [
         "# Mutation score",
@@ -114,7 +119,9 @@ def main() -> int:
         f"`make mutation` on {datetime.now(UTC):%Y-%m-%d}: **{score:.1f} %** of "
         f"{scored} mutants killed (target {args.target:g} %); "
         f"{totals['equivalent']} equivalent mutants are left out of the score "
-        "(listed with their reasons in `equivalent.toml`).",
+        "(listed with their reasons in `equivalent.toml`). "
+        f"Strict mypy (part of `make test`) refuses {totals['by mypy']} of them; of the "
+        f"{tests_scored} that type-check, the tests kill {by_tests} (**{tests_score:.1f} %**).",
         *(
             [
                 "",
@@ -129,19 +136,20 @@ def main() -> int:
         "and the tests that run against them). *Killed* includes mutants strict mypy "
         "refuses (mypy is part of `make test`) and mutants that hang the tests.",
         "",
-        "| module | mutants | killed | survived | equivalent | not checked | score |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| module | mutants | killed | of those by mypy | survived | equivalent | not checked "
+        "| score |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for module, total, counts, module_score in rows:
         out.append(
-            f"| `{module}` | {total} | {counts['killed']} | "
+            f"| `{module}` | {total} | {counts['killed']} | {counts['by mypy']} | "
             f"{counts['survived'] + counts['not run']} | {counts['equivalent']} | "
             f"{counts['not checked']} | "
             + ("–" if module_score != module_score else f"{module_score:.1f} %")
             + " |"
         )
     out.append(
-        f"| **all** | {sum(r[1] for r in rows)} | {totals['killed']} | "
+        f"| **all** | {sum(r[1] for r in rows)} | {totals['killed']} | {totals['by mypy']} | "
         f"{totals['survived'] + totals['not run']} | {totals['equivalent']} | "
         f"{totals['not checked']} | **{score:.1f} %** |"
     )
