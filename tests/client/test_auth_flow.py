@@ -15,7 +15,7 @@ import respx
 
 from client import Device, DeviceConfig, DeviceState, KeyringUnavailable, MemoryTokenStore, StoreKey
 from client.auth import is_invalid_token, rejection_reason
-from client.errors import LoginRefused
+from client.errors import LoginRefused, ServerFailure
 from client.events import DeviceEvent, TokensIssued
 from mock_server import VirtualClock
 from tests.client.conftest import SERVER, token_body
@@ -377,6 +377,9 @@ async def test_the_refresh_backoff_doubles_to_its_cap_and_starts_over_after_a_su
         return token.call_count - before
 
     assert await attempts_after(0) == 1  # 1st failure: wait 1 s
+    assert device.tokens is not None
+    with pytest.raises(ServerFailure, match=r"next refresh in 1 s$"):
+        await device.session.refresh(failed=device.tokens)  # the session's own answer
     expected_waits = [1, 2, 4, 8, 16, 30, 30]  # doubling, capped at 30 s
     for wait in expected_waits:
         assert await attempts_after(wait - 0.01) == 0, f"refreshed before {wait} s"

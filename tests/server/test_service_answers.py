@@ -14,7 +14,14 @@ from fastapi import FastAPI
 
 import contract
 from mock_server import Settings, VirtualClock, create_app
-from mock_server.errors import Conflict, InvalidGrant, InvalidScope, InvalidToken
+from mock_server.errors import (
+    Conflict,
+    InvalidGrant,
+    InvalidRequest,
+    InvalidScope,
+    InvalidToken,
+    RateLimited,
+)
 from mock_server.service import AuthService, DeviceInfo, TokenResponse
 from mock_server.tokens import TokenRejected, VerifiedCache, VerifiedToken, encode
 
@@ -134,7 +141,9 @@ def test_a_clock_that_does_not_say_it_is_virtual_cannot_be_moved() -> None:
         with pytest.raises(Conflict) as refused:
             command()
         assert refused.value.reason == "clock_not_virtual"
-        assert "--virtual-clock" in refused.value.description
+        assert refused.value.description == (
+            "the server runs on the real clock (start it with --virtual-clock)"
+        )
 
 
 def test_clock_commands_are_published_with_their_values(app: FastAPI) -> None:
@@ -188,3 +197,77 @@ def test_the_verified_cache_keeps_exactly_its_size() -> None:
 
 def test_a_rejection_reads_as_its_description() -> None:
     assert str(TokenRejected("expired", "the token has expired")) == "the token has expired"
+
+
+def test_a_token_response_read_after_expiry_says_zero_not_negative(app: FastAPI) -> None:
+    issued = sign_in(service_of(app), "phone")
+    late = issued.as_json(now=issued.refresh_exp + 100)
+    assert (late["expires_in"], late["refresh_expires_in"]) == (0, 0)
+
+
+def test_users_and_their_refusals(app: FastAPI) -> None:
+    service = service_of(app)
+    names = {u["username"]: u["display_name"] for u in service.users()}
+    assert (names["alice"], names["bob"]) == ("Alice", "Bob")  # the demo users
+    with pytest.raises(InvalidRequest) as bad_name:
+        service.put_user("no spaces allowed", "pw")
+    assert bad_name.value.description == "a username holds 1-64 letters, digits and . _ @ -"
+    with pytest.raises(InvalidRequest) as no_password:
+        service.put_user("carol", "")
+    assert no_password.value.description == "a password cannot be empty"
+    with pytest.raises(InvalidGrant) as wrong:
+        service.check_password("alice", "nope", "127.0.0.1")
+    assert (wrong.value.reason, wrong.value.description) == (
+        "invalid_credentials",
+        "the username or password is wrong",
+    )
+
+
+def test_a_throttled_login_reports_its_wait_to_a_tenth_of_a_second(
+    app: FastAPI, clock: VirtualClock
+) -> None:
+    service = service_of(app)
+    for _ in range(service.settings.login_max_failures):
+        with pytest.raises(InvalidGrant):
+            service.check_password("alice", "nope", "127.0.0.1")
+    clock.advance(0.123)
+    start = service.bus.last_id()
+    with pytest.raises(RateLimited) as throttled:
+        service.check_password("alice", "alice-pass", "127.0.0.1")
+    (event,) = [e for e in service.events_since(start) if e.type == "login_throttled"]
+    wait = event.data["retry_after"]  # 0.123 s into the wait: not a whole number
+    assert wait == round(wait, 1) and wait != round(wait)
+    assert 0 < throttled.value.retry_after - wait < 1  # the answer rounds up to whole seconds
+
+
+def test_the_reject_policy_names_every_device_in_the_way(app: FastAPI) -> None:
+    service = service_of(app)
+    sign_in(service, "phone")
+    sign_in(service, "office-pc", "pc")
+    service.update_settings(login_policy="reject")
+    with pytest.raises(InvalidGrant) as refused:
+        sign_in(service, "tablet", "tablet")
+    assert refused.value.description == (
+        "alice is already signed in on 'phone', 'office-pc'; "
+        "the login policy 'reject' refuses a second session"
+    )
+
+
+def test_a_token_of_a_deleted_user_is_refused_with_an_event(app: FastAPI) -> None:
+    service = service_of(app)
+    issued = sign_in(service, "phone")
+    assert service.verify_access(issued.access_token).session.sid == issued.sid
+    service.delete_user("alice")
+    start = service.bus.last_id()
+    with pytest.raises(InvalidToken, match="no longer exists"):
+        service.verify_access(issued.access_token)
+    rejected = [e.data for e in service.events_since(start) if e.type == "token_rejected"]
+    assert rejected == [{"reason": "unknown_subject", "sid": issued.sid}]
+
+
+def test_every_scope_that_is_not_granted_is_named(app: FastAPI) -> None:
+    service = service_of(app)
+    issued = sign_in(service, "phone")
+    with pytest.raises(InvalidScope) as refused:
+        service.refresh(issued.refresh_token, None, "profile admin root")
+    assert refused.value.description == "unknown or not granted scope: admin root"

@@ -177,6 +177,13 @@ CASES: list[tuple[str, Make, str, str, str]] = [
         "claim 'iat' must be a number",
     ),
     (
+        "nbf text",
+        lambda k: encode(access_claims(nbf="soon"), key_of(k), ACCESS_TYP),
+        ACCESS_TYP,
+        "invalid_claims",
+        "claim 'nbf' must be a number",
+    ),
+    (
         "expired",
         lambda k: encode(access_claims(exp=NOW - 6), key_of(k), ACCESS_TYP),
         ACCESS_TYP,
