@@ -271,3 +271,17 @@ def test_every_scope_that_is_not_granted_is_named(app: FastAPI) -> None:
     with pytest.raises(InvalidScope) as refused:
         service.refresh(issued.refresh_token, None, "profile admin root")
     assert refused.value.description == "unknown or not granted scope: admin root"
+
+
+def test_the_resource_api_verifies_a_token_once(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = service_of(app)
+    issued = sign_in(service, "phone")
+    service.verify_access(issued.access_token)
+
+    def no_second_check(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the signature was checked again")
+
+    monkeypatch.setattr(jwt, "decode", no_second_check)
+    assert service.verify_access(issued.access_token).claims["sid"] == issued.sid

@@ -261,3 +261,17 @@ def test_the_leeway_edges_are_inclusive() -> None:
         check_times(claims, NOW + 5.001, 5)
     with pytest.raises(TokenRejected, match="not valid yet"):
         check_times({**claims, "nbf": NOW + 5.001}, NOW, 5)
+
+
+def test_a_verified_token_skips_the_signature_check_next_time(
+    keys: KeyManager, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = encode(access_claims(), key_of(keys), ACCESS_TYP)
+    cache = VerifiedCache()
+    check(keys, token, cache=cache)
+
+    def no_second_check(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the signature was checked again")
+
+    monkeypatch.setattr(jwt, "decode", no_second_check)
+    assert check(keys, token, cache=cache).claims["jti"] == "j1"
