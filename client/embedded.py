@@ -12,10 +12,13 @@ import secrets
 import socket
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import filelock
 import httpx
 
+from client import messages as say
 from mock_server.cli import default_db_path as default_db_path  # the server's default file
 from mock_server.clock import VirtualClock  # light: the server itself loads lazily
 
@@ -64,6 +67,25 @@ def reserve_socket(port: int) -> socket.socket:
     raise OSError("no loopback port is free")
 
 
+class LabBusy(Exception):
+    """Another lab runs the bundled server on this database; the message says what to do."""
+
+
+def hold_database(db: str) -> filelock.BaseFileLock | None:
+    """Keep a second lab's bundled server off the database file ``db`` until this
+    process exits (``LabBusy`` if another process has it). None for ``:memory:``."""
+    if db == ":memory:":
+        return None
+    path = Path(db)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = filelock.FileLock(str(path.with_name(path.name + ".lock")), timeout=0)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        raise LabBusy(say.lab_busy(path)) from None
+    return lock
+
+
 class EmbeddedServer:
     """The bundled server on loopback, started in the background.
 
@@ -80,6 +102,8 @@ class EmbeddedServer:
         rate: float = 1.0,
         settings: dict[str, Any] | None = None,
     ) -> None:
+        # First the database: a second lab on the same file gets LabBusy, not a random port.
+        self._db_lock = hold_database(db)
         self._socket = reserve_socket(port)
         self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}"
         self.admin_key = secrets.token_urlsafe(24)
@@ -126,6 +150,8 @@ class EmbeddedServer:
             self._thread.stop()
         else:
             self._socket.close()
+        if self._db_lock is not None:
+            self._db_lock.release()
 
 
 def start_embedded_server(**options: Any) -> EmbeddedServer:

@@ -161,7 +161,7 @@ class Lab:
 
     def _save(self) -> None:
         try:
-            self.registry.save([d.config for d in self.devices.values()])
+            self.registry.save(self.server, [d.config for d in self.devices.values()])
         except OSError as exc:
             self.notice("warning", say.device_list_not_saved(exc))
 

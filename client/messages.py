@@ -245,6 +245,14 @@ def registry_unreadable(path: object, error: object) -> str:
     return f"cannot read {path}: {error}"
 
 
+def lab_busy(db: object) -> str:
+    return (
+        f"Another JWT Device Lab already runs its bundled server on {db}. "
+        "Close that window first, or give this one a database of its own (--db FILE), "
+        "or open it against a running server (--server URL --admin-key KEY)."
+    )
+
+
 REGISTRY_SHAPE = "expected {'devices': [...]}"
 
 

@@ -1,8 +1,12 @@
 """The devices of the lab, persisted (no secrets) in a small JSON file.
 
 A restart reads the file, recreates every device and resumes each session
-from the token store. A damaged file is set aside (``devices.json.broken``)
-rather than overwritten silently, and the lab starts empty with a message.
+from the token store. The file holds the devices of every server the user
+has opened a lab against: a lab saves its own server's devices and leaves the
+others' alone, reading and writing under a file lock so two processes cannot
+lose each other's changes; every write is atomic. A damaged file is set aside
+(``devices.json.broken``) rather than overwritten silently, and the lab starts
+empty with a message.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ import json
 import os
 import tempfile
 from pathlib import Path
+
+import filelock
 
 from client import messages as say
 from client.paths import default_registry_path
@@ -51,8 +57,21 @@ class DeviceRegistry:
             os.replace(self.path, broken)
             raise RegistryError(say.registry_damaged(self.path, exc, broken.name), broken) from exc
 
-    def save(self, devices: list[DeviceConfig]) -> None:
+    def save(self, server: str, devices: list[DeviceConfig]) -> None:
+        """Make ``devices`` the saved devices of ``server``; other servers' stay as they are."""
+        server = server.rstrip("/")
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        with filelock.FileLock(self._lock_path()):
+            try:
+                others = [d for d in self.load() if d.server.rstrip("/") != server]
+            except RegistryError:
+                others = []  # the damaged file was set aside; the message went with the error
+            self._write([*others, *devices])
+
+    def _lock_path(self) -> str:
+        return str(self.path.with_name(self.path.name + ".lock"))
+
+    def _write(self, devices: list[DeviceConfig]) -> None:
         payload = json.dumps(
             {"version": self.VERSION, "devices": [d.to_dict() for d in devices]}, indent=2
         )
@@ -60,6 +79,8 @@ class DeviceRegistry:
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 f.write(payload + "\n")
+                f.flush()
+                os.fsync(f.fileno())
             os.replace(tmp, self.path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -76,5 +97,7 @@ class MemoryRegistry(DeviceRegistry):
     def load(self) -> list[DeviceConfig]:
         return list(self._devices)
 
-    def save(self, devices: list[DeviceConfig]) -> None:
-        self._devices = list(devices)
+    def save(self, server: str, devices: list[DeviceConfig]) -> None:
+        server = server.rstrip("/")
+        kept = [d for d in self._devices if d.server.rstrip("/") != server]
+        self._devices = [*kept, *devices]

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from client.admin import AdminClient
 from client.clock import Clock, ServerClock
@@ -202,7 +202,16 @@ def main(options: LaunchOptions) -> int:
     assert isinstance(qapp, QApplication)
     qapp.setApplicationName("JWT Device Lab")
     apply_theme(qapp)
-    app = build(options)
+    from client.embedded import LabBusy
+
+    try:
+        app = build(options)
+    except LabBusy as exc:
+        # Said where a desktop user looks (a dialog) and where a terminal user looks.
+        print(f"jwt-lab gui: {exc}", file=sys.stderr)
+        if options.screenshot is None:
+            QMessageBox.critical(None, "JWT Device Lab is already open", str(exc))
+        return 2
     try:
         if options.screenshot is not None:
             return take_screenshot(app, options.screenshot, qapp)

@@ -12,7 +12,8 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from client import DeviceRegistry, MemoryTokenStore
-from client.gui.app import LaunchOptions, build
+from client.embedded import hold_database
+from client.gui.app import LaunchOptions, build, main
 from mock_server import ServerThread
 from tests.gui.conftest import sign_in
 
@@ -57,3 +58,24 @@ def test_screenshot_command_writes_a_png_of_the_window(tmp_path: Path) -> None:
     assert width >= 1280 and height >= 800
     assert len(data) > 20_000  # a real picture, not an empty canvas
     assert not (tmp_path / "jwt-device-lab" / "devices.json").exists()  # the demo persists nothing
+
+
+def test_a_second_lab_on_the_same_database_says_so_and_exits_2(
+    qtbot: QtBot, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "lab.sqlite")
+    lock = hold_database(db)  # the first lab
+    try:
+        options = LaunchOptions(
+            port=0,
+            db=db,
+            registry=DeviceRegistry(tmp_path / "d.json"),
+            store=MemoryTokenStore(),
+            screenshot=tmp_path / "never.png",
+        )
+        assert main(options) == 2
+    finally:
+        assert lock is not None
+        lock.release()
+    assert "already runs its bundled server" in capsys.readouterr().err
+    assert not (tmp_path / "never.png").exists()
