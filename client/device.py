@@ -170,7 +170,12 @@ class Device:
             tokens = await self.oauth.password_grant(
                 self.config.user, password, identity, self.clock.now()
             )
-            await self.session.adopt(tokens, "login")
+            try:
+                await self.session.adopt(tokens, "login")
+            except TokenStoreError:
+                # Tokens no store holds would leave a session nobody can end: end it now.
+                await self.session.revoke_unkept(tokens)
+                raise
         except ClientError as exc:
             self._login_failed(previous, exc)
             raise
@@ -325,6 +330,9 @@ class Device:
     def on_unreachable(self, error: ServerUnreachable) -> None:
         self._emit(RefreshFailed(self.id, self._at(), "ServerUnreachable", str(error)))
         self._go_offline()
+
+    def on_revoke_failed(self, error: ClientError) -> None:
+        self._emit(Notice(self.id, self._at(), "warning", say.session_left_open(error)))
 
     def on_store_fallback(self, error: TokenStoreError) -> None:
         self._emit(Notice(self.id, self._at(), "warning", say.memory_fallback(error)))

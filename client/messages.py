@@ -73,6 +73,13 @@ def sign_out_not_told(error: object) -> str:
     return f"Could not tell the server about the sign-out: {error}"
 
 
+def session_left_open(error: object) -> str:
+    return (
+        f"The tokens could not be kept, and the server could not be told to end "
+        f"the session ({error}): it stays active there until it expires"
+    )
+
+
 def tokens_not_cleared(error: object) -> str:
     return f"Could not clear stored tokens: {error}"
 

@@ -25,6 +25,7 @@ from typing import ParamSpec, Protocol, TypeVar
 from client import messages as say
 from client.clock import Clock
 from client.errors import (
+    ClientError,
     KeyringUnavailable,
     NotSignedIn,
     ServerFailure,
@@ -51,6 +52,7 @@ class SessionListener(Protocol):
     def on_session_ended(self, error: SessionEnded) -> None: ...
     def on_unreachable(self, error: ServerUnreachable) -> None: ...
     def on_store_fallback(self, error: TokenStoreError) -> None: ...
+    def on_revoke_failed(self, error: ClientError) -> None: ...
 
 
 class TokenSession:
@@ -135,6 +137,7 @@ class TokenSession:
             try:
                 await self._store_save(renewed)
             except TokenStoreError as exc:
+                await self.revoke_unkept(renewed)
                 ended = SessionEnded("keyring_error", say.signed_out_because(exc))
                 await self._end(ended)
                 raise ended from exc
@@ -143,6 +146,14 @@ class TokenSession:
             self._not_before = 0.0
             self.listener.on_tokens(renewed, "refresh")
             return renewed
+
+    async def revoke_unkept(self, tokens: TokenSet) -> None:
+        """End the server's session of tokens that could not be stored (best effort):
+        kept nowhere, they would leave an active session no device can sign out."""
+        try:
+            await self.oauth.revoke(tokens.refresh_token or tokens.access_token)
+        except ClientError as exc:
+            self.listener.on_revoke_failed(exc)
 
     async def _end(self, error: SessionEnded) -> None:
         self.tokens = None

@@ -16,7 +16,8 @@ import respx
 from client import Device, DeviceConfig, DeviceState, KeyringUnavailable, MemoryTokenStore, StoreKey
 from client.auth import is_invalid_token, rejection_reason
 from client.errors import LoginRefused, ServerFailure
-from client.events import DeviceEvent, TokensIssued
+from client.events import DeviceEvent, Notice, TokensIssued
+from client.tokens import TokenSet
 from mock_server import VirtualClock
 from tests.client.conftest import SERVER, token_body
 
@@ -394,3 +395,29 @@ async def test_the_refresh_backoff_doubles_to_its_cap_and_starts_over_after_a_su
     assert await attempts_after(0) == 1
     assert await attempts_after(0.99) == 0
     assert await attempts_after(0.02) == 1
+
+
+class SaveFails(MemoryTokenStore):
+    def save(self, key: StoreKey, tokens: TokenSet) -> None:
+        raise KeyringUnavailable("the OS keyring is locked; unlock it and try again")
+
+
+async def test_unkept_tokens_are_revoked_and_a_failed_revocation_is_said(
+    clock: VirtualClock, respx_mock: respx.MockRouter
+) -> None:
+    config = DeviceConfig("phone", "mobile", "Phone", "alice", SERVER)
+    device = Device(config, store=SaveFails(), clock=clock, auto_reconnect=False)
+    seen: list[DeviceEvent] = []
+    device.subscribe(seen.append)
+    respx_mock.post(f"{SERVER}/oauth/token").respond(json=token_body(clock.now()))
+    revoke = respx_mock.post(f"{SERVER}/oauth/revoke")
+    revoke.return_value = httpx.Response(503)
+    try:
+        with pytest.raises(KeyringUnavailable):
+            await device.login("alice-pass")
+    finally:
+        await device.close()
+    assert revoke.call_count == 1
+    assert revoke.calls[0].request.content.decode().startswith("token=")
+    warnings = [e.message for e in seen if isinstance(e, Notice) and e.level == "warning"]
+    assert any("stays active there until it expires" in m for m in warnings), warnings
