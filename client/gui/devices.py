@@ -21,9 +21,10 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from client.admin import AdminClient
-from client.events import DeviceEvent
+from client.events import DeviceEvent, StateChanged
 from client.gui.dispatch import Dispatcher
 from client.lab import Lab, open_token_store
+from client.state import DeviceState
 from client.store import MemoryTokenStore, TokenStore
 from client.values import LabView
 
@@ -64,6 +65,7 @@ class DeviceCommands(QObject):
         self._view_pending = False
         self._auto: dict[str, QTimer] = {}
         self._unsubscribe = lab.subscribe(self._forward)
+        self.device_event.connect(self._stop_auto_call_when_signed_out)
 
     def _forward(self, event: DeviceEvent) -> None:
         self.dispatch.to_gui(self.device_event.emit, event)  # runs on the engine thread
@@ -172,13 +174,24 @@ class DeviceCommands(QObject):
             lambda found: self.inspect_ready.emit(found) if found is not None else None,
         )
 
+    def _stop_auto_call_when_signed_out(self, event: DeviceEvent) -> None:
+        # However the session ended (the user, the server, the keyring): no more
+        # calls that can only answer "not signed in".
+        if isinstance(event, StateChanged) and event.new == str(DeviceState.SIGNED_OUT):
+            self.set_auto_call(event.device_id, 0)
+
+    def _signed_out(self, device_id: str) -> bool:
+        shown = self.last_view.get(device_id) if self.last_view else None
+        return shown is not None and shown.state == DeviceState.SIGNED_OUT
+
     def set_auto_call(self, device_id: str, seconds: float) -> None:
-        """Call the API every ``seconds`` (real time); 0 stops."""
+        """Call the API every ``seconds`` (real time); 0 stops. A signed-out device
+        does not start calling (its card shows "Auto" again on the next view)."""
         timer = self._auto.pop(device_id, None)
         if timer is not None:
             timer.stop()
             timer.deleteLater()
-        if seconds > 0:
+        if seconds > 0 and not self._signed_out(device_id):
             timer = QTimer(self)
             timer.setInterval(int(seconds * 1000))
             timer.timeout.connect(lambda: self.call(device_id))
@@ -229,6 +242,7 @@ class DeviceCommands(QObject):
         self.lab = lab
         self.scenario = scenario
         self._unsubscribe = lab.subscribe(self._forward)
+        self.device_event.connect(self._stop_auto_call_when_signed_out)
         self.dispatch.to_gui(self._changed, None)
 
     async def close(self) -> None:

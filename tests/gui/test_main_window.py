@@ -288,3 +288,22 @@ def test_palettes_follow_the_colour_scheme() -> None:
     light, dark = _palette(False), _palette(True)
     assert light.window().color().lightness() > 200
     assert dark.window().color().lightness() < 60
+
+
+def test_auto_call_stops_when_the_server_ends_the_session(qtbot: QtBot, lab_app: LabApp) -> None:
+    sign_in(qtbot, lab_app, "pc")
+    lab_app.engine.run(lab_app.bridge.admin.update_settings(verify_mode="stateful"))
+    devices = lab_app.bridge.devices
+    devices.set_auto_call("pc", 0.2)
+    assert devices.auto_call_interval("pc") == 0.2
+    lab_app.engine.run(lab_app.bridge.admin.force_expire(user="alice"))
+    pc = devices.lab.get("pc")
+    # The next automatic call meets the revoked session and the device is signed out...
+    qtbot.waitUntil(lambda: pc.state == DeviceState.SIGNED_OUT, timeout=10_000)
+    assert pc.reason == "forced"
+    # ...and the calls stop with it, instead of "not signed in" every 0.2 s.
+    qtbot.waitUntil(lambda: devices.auto_call_interval("pc") == 0, timeout=5_000)
+    card = lab_app.window.cards["pc"]
+    qtbot.waitUntil(lambda: card.auto.text() == "Auto" and not card.auto.isChecked())
+    devices.set_auto_call("pc", 0.2)  # a signed-out device does not start calling
+    assert devices.auto_call_interval("pc") == 0
