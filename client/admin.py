@@ -7,7 +7,7 @@ message a user can read.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
@@ -99,16 +99,22 @@ class AdminClient:
         )
         return result
 
-    async def follow_events(self, after: int = 0) -> AsyncIterator[dict[str, Any]]:
+    async def follow_events(
+        self, after: int = 0, on_open: Callable[[], None] | None = None
+    ) -> AsyncIterator[dict[str, Any]]:
         """The server's events after ``after`` as they happen (``GET /admin/events``,
         server-sent events), until the stream ends. ``ServerUnreachable`` when the
         connection fails, ``AdminError`` when the server refuses."""
         url = f"/admin/events?after={after}"
         try:
             async with aconnect_sse(self.http, "GET", url, timeout=None) as source:
+                if source.response.status_code == 401:
+                    raise AdminError(say.ADMIN_KEY_REFUSED, 401, "admin_key_required")
                 if source.response.status_code != 200:
                     status = source.response.status_code
                     raise AdminError(say.cannot_follow_events(status), status)
+                if on_open is not None:
+                    on_open()
                 async for sse in source.aiter_sse():
                     if sse.data:
                         yield json.loads(sse.data)

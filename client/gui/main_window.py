@@ -74,6 +74,7 @@ class MainWindow(QMainWindow):
         root.setSpacing(8)
         root.addWidget(self._toolbar())
         root.addWidget(self._keyring_banner())
+        root.addWidget(self._server_banner())
         root.addWidget(self._scenario_banner())
 
         self.card_grid = QGridLayout()
@@ -127,6 +128,7 @@ class MainWindow(QMainWindow):
         devices.inspect_ready.connect(self.on_inspect_ready)
         server.server_events.connect(self.on_server_events)
         server.server_state.connect(self.on_server_state)
+        server.connection.connect(self.on_connection)
         bridge.dispatch.failed.connect(self.on_failed)
         bridge.dispatch.info.connect(lambda text: self.statusBar().showMessage(text, 6000))
         player.step.connect(self.on_scenario_step)
@@ -220,6 +222,28 @@ class MainWindow(QMainWindow):
             "Devices cannot keep tokens until you choose."
         )
         return self.keyring_banner
+
+    def _server_banner(self) -> QWidget:
+        """One persistent line while the server cannot be followed (not a row per retry)."""
+        self.server_banner = QFrame()
+        self.server_banner.setObjectName("serverBanner")
+        layout = QHBoxLayout(self.server_banner)
+        layout.setContentsMargins(10, 6, 10, 6)
+        self.server_text = QLabel()
+        self.server_text.setWordWrap(True)
+        layout.addWidget(self.server_text, 1)
+        self.server_banner.hide()
+        return self.server_banner
+
+    def on_connection(self, status: str) -> None:
+        if status == "following":
+            self.server_banner.hide()
+            return
+        self.server_text.setText(
+            f"<b>The server cannot be followed.</b> {status}. "
+            "Retrying with a growing pause; the settings shown are the last ones read."
+        )
+        self.server_banner.show()
 
     def _scenario_banner(self) -> QWidget:
         self.scenario_banner = QFrame()

@@ -167,6 +167,41 @@ class ServerConsole(QFrame):
         layout.addWidget(self.table, 1)
         self._sids: list[str] = []
         self._shown_sessions: list[tuple[Any, ...]] = []
+        self._show_unread()
+
+    def _controls(self) -> tuple[QWidget, ...]:
+        return (
+            self.policy,
+            self.stateless,
+            self.stateful,
+            self.access_ttl,
+            self.refresh_ttl,
+            self.leeway,
+            self.algorithm,
+            self.rotate,
+            self.retire,
+            self.user,
+            self.force,
+        )
+
+    def _show_unread(self) -> None:
+        """Nothing read from the server yet: show no values rather than made-up ones."""
+        self._updating = True
+        try:
+            for spin in (self.access_ttl, self.refresh_ttl, self.leeway):
+                spin.setSpecialValueText("—")  # shown at the minimum: no number at all
+                spin.setValue(spin.minimum())
+            self.policy.setCurrentIndex(-1)
+            self.algorithm.setCurrentIndex(-1)
+            self.mode_group.setExclusive(False)
+            self.stateless.setChecked(False)
+            self.stateful.setChecked(False)
+            self.mode_group.setExclusive(True)
+            self.keys.setText("Settings not read from the server yet")
+            for control in self._controls():
+                control.setEnabled(False)
+        finally:
+            self._updating = False
 
     def _spin(self, key: str) -> QSpinBox:
         spec = SETTINGS_BY_NAME[key]
@@ -198,6 +233,10 @@ class ServerConsole(QFrame):
         """Show the server's state without echoing it back as changes."""
         self._updating = True
         try:
+            for spin in (self.access_ttl, self.refresh_ttl, self.leeway):
+                spin.setSpecialValueText("")  # a real value at the minimum is a number
+            for control in self._controls():
+                control.setEnabled(True)
             self.apply_schema(state.get("schema", []))
             settings = state["settings"]
             if self.policy.findText(settings["login_policy"]) < 0:

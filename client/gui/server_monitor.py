@@ -105,8 +105,8 @@ class ServerMonitor(QObject):
         delay = 0.5
         while True:
             try:
-                self.dispatch.to_gui(self.connection.emit, "following")
-                async for event in self.admin.follow_events(self._last_event):
+                opened = lambda: self.dispatch.to_gui(self.connection.emit, "following")  # noqa: E731
+                async for event in self.admin.follow_events(self._last_event, opened):
                     self._last_event = max(self._last_event, int(event.get("id", 0)))
                     delay = 0.5
                     self.dispatch.to_gui(self.server_events.emit, [event])

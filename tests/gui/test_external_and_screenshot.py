@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from client import DeviceRegistry, MemoryTokenStore
 from client.embedded import hold_database
-from client.gui.app import LaunchOptions, build, main
+from client.gui.app import LabApp, LaunchOptions, build, main
 from mock_server import ServerThread
 from tests.gui.conftest import sign_in
 
@@ -79,3 +79,47 @@ def test_a_second_lab_on_the_same_database_says_so_and_exits_2(
         lock.release()
     assert "already runs its bundled server" in capsys.readouterr().err
     assert not (tmp_path / "never.png").exists()
+
+
+def test_a_wrong_admin_key_is_one_banner_and_no_invented_settings(
+    qtbot: QtBot, live_server: ServerThread, tmp_path: Path
+) -> None:
+    app = build(
+        LaunchOptions(
+            server=live_server.url,
+            admin_key="not-the-key",
+            store=MemoryTokenStore(),
+            registry=DeviceRegistry(tmp_path / "d.json"),
+        )
+    )
+    qtbot.addWidget(app.window)
+    window, console = app.window, app.window.console
+    try:
+        window.show()
+        qtbot.waitUntil(window.server_banner.isVisible, timeout=10_000)
+        assert "refused the admin key" in window.server_text.text()
+        # Nothing shown that the server did not say: no TTLs, no policy, no mode.
+        assert [s.text() for s in (console.access_ttl, console.refresh_ttl, console.leeway)] == [
+            "—",
+            "—",
+            "—",
+        ]
+        assert console.policy.currentText() == "" and console.algorithm.currentText() == ""
+        assert not console.stateless.isChecked() and not console.stateful.isChecked()
+        assert not console.access_ttl.isEnabled() and not console.force.isEnabled()
+        assert app.bridge.server.last_state == {}
+    finally:
+        app.shutdown()
+
+
+def test_the_banner_goes_once_the_server_is_followed(qtbot: QtBot, lab_app: LabApp) -> None:
+    window, console = lab_app.window, lab_app.window.console
+    qtbot.waitUntil(lambda: console.access_ttl.isEnabled(), timeout=10_000)
+    assert not window.server_banner.isVisible()
+    settings = lab_app.bridge.server.last_state["settings"]
+    assert console.access_ttl.value() == settings["access_ttl"]
+    assert console.policy.currentText() == settings["login_policy"]
+    window.on_connection("the event stream of http://x broke: reset")
+    assert window.server_banner.isVisible()
+    window.on_connection("following")
+    assert not window.server_banner.isVisible()
