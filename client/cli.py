@@ -261,11 +261,21 @@ def _gui(args: argparse.Namespace) -> int:
     )
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("jwt-device-lab")
+    except PackageNotFoundError:  # a source checkout that was never installed
+        return "(not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jwt-lab",
         description="JWT Device Lab: devices, a mock auth server, JWT trade-offs made visible.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_serve(sub)
     _add_decode(sub)

@@ -72,8 +72,14 @@ def relative(seconds: float) -> str:
 
 
 def inspect_token(token: str, now: float, jwks: dict[str, Any] | None = None) -> TokenReport:
-    """Decode ``token``; ``ValueError`` if it is not a JWT at all."""
+    """Decode ``token``; ``ValueError`` if it is not a JWT at all. A pasted
+    ``Authorization`` value (``Bearer eyJ…``) is read as the token it carries."""
     token = token.strip()
+    scheme, _, rest = token.partition(" ")
+    if rest and scheme.lower() in ("bearer", "dpop", "authorization:"):
+        token = rest.strip()
+        if token.lower().startswith(("bearer ", "dpop ")):  # "Authorization: Bearer eyJ…"
+            token = token.partition(" ")[2].strip()
     try:
         header = jwt.get_unverified_header(token)
         claims = jwt.decode(token, options={"verify_signature": False})

@@ -17,7 +17,7 @@ from typing import Any
 from client.paths import builtin_scenario_dir
 from client.scenarios.actions import ACTIONS, EXPECTATIONS, SERVER_KEYS, Kind
 from client.scenarios.errors import ScenarioError
-from contract import DEVICE_TYPES
+from contract import DEVICE_TYPES, SETTINGS_BY_NAME
 
 DEVICE_KEYS: dict[str, Kind] = {
     "id": str,
@@ -97,6 +97,16 @@ def _check_table(table: object, allowed: dict[str, Kind], where: str) -> dict[st
     return dict(table)
 
 
+def _check_settings(values: dict[str, Any], where: str) -> None:
+    """Ranges and choices as the contract declares them: a bad value is the file's
+    fault (exit 2), found before any server is asked."""
+    for name, value in values.items():
+        try:
+            SETTINGS_BY_NAME[name].validate(value)
+        except ValueError as exc:
+            raise ScenarioError(f"{where}: {exc}") from None
+
+
 def parse_scenario(data: dict[str, Any], source: str, path: Path | None = None) -> Scenario:
     """Validate a decoded TOML document."""
 
@@ -115,6 +125,7 @@ def parse_scenario(data: dict[str, Any], source: str, path: Path | None = None) 
         raise fail("'description' must be a string")
     try:
         server = _check_table(data.get("server", {}), SERVER_KEYS, "[server]")
+        _check_settings(server, "[server]")
     except ScenarioError as exc:
         raise fail(str(exc)) from None
 
@@ -188,6 +199,11 @@ def parse_scenario(data: dict[str, Any], source: str, path: Path | None = None) 
         for key, param in spec.params.items():
             if param.required and key not in params:
                 raise fail(f"{where}: {param.describe()} is required")
+        if spec.open_keys:
+            try:
+                _check_settings(params, where)
+            except ScenarioError as exc:
+                raise fail(str(exc)) from None
         problem = spec.check(device, params) if spec.check else None
         if problem:
             raise fail(f"{where}: {problem}")

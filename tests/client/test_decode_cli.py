@@ -94,3 +94,24 @@ def test_relative_times_read_naturally() -> None:
     assert relative(25) == "in 25 s"
     assert relative(-300) == "5 min ago"
     assert relative(0.2) == "now"
+
+
+@pytest.mark.parametrize("prefix", ["Bearer ", "bearer  ", "Authorization: Bearer ", "DPoP "])
+def test_a_pasted_authorization_value_is_read_as_its_token(
+    tokens: dict[str, str], prefix: str
+) -> None:
+    plain = inspect_token(tokens["access_token"], 0.0)
+    pasted = inspect_token(f"{prefix}{tokens['access_token']}\n", 0.0)
+    assert pasted.claims == plain.claims and pasted.claims["sub"] == "alice"
+    with pytest.raises(ValueError, match="not a JWT"):
+        inspect_token("Bearer not-a-token", 0.0)
+
+
+def test_the_version_is_the_installed_packages() -> None:
+    from importlib.metadata import version
+
+    result = subprocess.run(
+        [sys.executable, "-m", "client", "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"jwt-lab {version('jwt-device-lab')}"

@@ -116,6 +116,18 @@ def test_cli_exit_codes_and_reports(tmp_path: Path) -> None:
         ),
         (lambda t: t.replace('type = "mobile"', 'type = "fridge"'), "type 'fridge' is not one of"),
         (lambda t: t + "\n[server]\nlogin_policy = 3\n", "'login_policy' must be a string"),
+        (
+            lambda t: t + "\n[server]\naccess_ttl = 99999999\n",
+            "[server]: access_ttl must be between",
+        ),
+        (
+            lambda t: t + '\n[server]\nlogin_policy = "sometimes"\n',
+            "[server]: unknown login policy 'sometimes'",
+        ),
+        (
+            lambda t: t + '\n[[steps]]\nat = 50\naction = "set_server"\nleeway = -3\n',
+            "set_server): leeway must be between",
+        ),
         (lambda t: t.replace('name = "tiny"', ""), "'name' is required"),
         (
             lambda t: t + '\n[[steps]]\nat = 50\naction = "steal_refresh"\ndevice = "phone"\n',
@@ -143,6 +155,10 @@ def test_cli_invalid_file_exits_2_with_a_clear_message(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "unknown action 'dance'" in result.stderr
     assert "Traceback" not in result.stderr
+    out_of_range = write(tmp_path, GOOD + "\n[server]\naccess_ttl = 99999999\n", "range.toml")
+    result = jwt_lab("run", str(out_of_range))
+    assert result.returncode == 2, result.stdout  # the file's fault, found before playing
+    assert "access_ttl must be between" in result.stderr
     missing = jwt_lab("run", "no-such-scenario")
     assert missing.returncode == 2
     assert "no such file or built-in scenario" in missing.stderr
