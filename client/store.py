@@ -100,6 +100,22 @@ def keyring_backend_name(backend: keyring.backend.KeyringBackend | None = None) 
     return f"{cls.__module__.rsplit('.', 1)[-1]}.{cls.__name__}"
 
 
+# What a user knows these keyrings as (by the backend's module), instead of a class name.
+_KEYRING_LABELS = {
+    "SecretService": "Secret Service",
+    "libsecret": "Secret Service",
+    "macOS": "macOS Keychain",
+    "Windows": "Windows Credential Manager",
+    "kwallet": "KWallet",
+}
+
+
+def keyring_label(backend: keyring.backend.KeyringBackend | None = None) -> str:
+    """The keyring's everyday name; the technical one for backends we do not know."""
+    technical = keyring_backend_name(backend)
+    return _KEYRING_LABELS.get(technical.split(".")[0], technical)
+
+
 class KeyringTokenStore(TokenStore):
     """Tokens in the OS keyring (or in a given ``keyring`` backend)."""
 
@@ -119,7 +135,7 @@ class KeyringTokenStore(TokenStore):
 
     @property
     def name(self) -> str:  # type: ignore[override]
-        return say.keyring_name(keyring_backend_name(self.backend))
+        return say.keyring_name(keyring_label(self.backend))
 
     def check(self) -> None:
         """Raise ``KeyringUnavailable`` unless a usable keyring is there."""

@@ -367,7 +367,9 @@ class MainWindow(QMainWindow):
     def on_server_state(self, state: dict[str, Any]) -> None:
         self.console.update_state(state)
         active = sum(1 for s in state.get("sessions", []) if s["state"] == "active")
-        self.counts_label.setText(f"· {len(self.cards)} devices · {active} active sessions ·")
+        devices = f"{len(self.cards)} device" + ("" if len(self.cards) == 1 else "s")
+        sessions = f"{active} active session" + ("" if active == 1 else "s")
+        self.counts_label.setText(f"· {devices} · {sessions} ·")
         rate = state.get("clock", {}).get("rate")
         if (
             rate in SPEEDS

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 
 from client import DeviceRegistry, DeviceState, KeyringTokenStore, Lab, StoreKey, TokenSet
 from client.errors import TokenStoreCorrupted
-from client.store import CHUNK_SIZE, SERVICE
+from client.store import CHUNK_SIZE, SERVICE, keyring_backend_name
 from mock_server import ServerThread, Settings, VirtualClock
 from tests.client.conftest import asgi_lab, make_jwt, token_body
 
@@ -46,7 +46,8 @@ def secret_service() -> Iterator[KeyringTokenStore]:
 
 
 def test_backend_is_the_real_secret_service(secret_service: KeyringTokenStore) -> None:
-    assert "SecretService" in secret_service.name
+    assert keyring_backend_name(secret_service.backend) == "SecretService.Keyring"
+    assert secret_service.name == "OS keyring (Secret Service)"  # what a user reads
 
 
 def test_a_3000_character_token_round_trips_in_chunks(secret_service: KeyringTokenStore) -> None:

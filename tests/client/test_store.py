@@ -283,7 +283,7 @@ def test_the_store_names_its_backend() -> None:
     assert KeyringTokenStore(DictKeyring()).name == "OS keyring (test_store.DictKeyring)"
     from keyring.backends.SecretService import Keyring
 
-    assert KeyringTokenStore(Keyring()).name == "OS keyring (SecretService.Keyring)"
+    assert KeyringTokenStore(Keyring()).name == "OS keyring (Secret Service)"
 
 
 def test_memory_store_keeps_devices_apart() -> None:

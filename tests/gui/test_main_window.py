@@ -307,3 +307,10 @@ def test_auto_call_stops_when_the_server_ends_the_session(qtbot: QtBot, lab_app:
     qtbot.waitUntil(lambda: card.auto.text() == "Auto" and not card.auto.isChecked())
     devices.set_auto_call("pc", 0.2)  # a signed-out device does not start calling
     assert devices.auto_call_interval("pc") == 0
+
+
+def test_the_status_bar_counts_in_plain_words(qtbot: QtBot, lab_app: LabApp) -> None:
+    sign_in(qtbot, lab_app, "pc")
+    label = lab_app.window.counts_label
+    qtbot.waitUntil(lambda: "1 active session ·" in label.text(), timeout=10_000)
+    assert f"{len(lab_app.window.cards)} devices" in label.text()
