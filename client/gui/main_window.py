@@ -46,7 +46,7 @@ from client.scenarios.model import builtin_scenarios, load_scenario
 from client.values import LabView
 
 TICK_MS = 100
-SPEEDS = (1, 5, 10)
+SPEEDS = (0, 1, 5, 10)  # 0: the clock stands still
 
 
 class MainWindow(QMainWindow):
@@ -185,13 +185,15 @@ class MainWindow(QMainWindow):
         self.speed_group = QButtonGroup(self)
         self.speed_buttons: dict[int, QPushButton] = {}
         for speed in SPEEDS:
-            button = QPushButton(f"{speed}×")
+            button = QPushButton(f"{speed}×")  # 0×: the clock stands still
+            if not speed:
+                button.setToolTip("Stop the clock: tokens neither age nor expire")
             button.setCheckable(True)
             button.setFixedWidth(44)
             self.speed_group.addButton(button, speed)
             self.speed_buttons[speed] = button
             layout.addWidget(button)
-        self.speed_buttons[1].setChecked(True)
+        # None is checked until the server says how fast its clock runs.
         self.speed_group.idClicked.connect(self.set_speed)
         if not self.bridge.embedded:
             for button in self.speed_buttons.values():
@@ -371,12 +373,8 @@ class MainWindow(QMainWindow):
         sessions = f"{active} active session" + ("" if active == 1 else "s")
         self.counts_label.setText(f"· {devices} · {sessions} ·")
         rate = state.get("clock", {}).get("rate")
-        if (
-            rate in SPEEDS
-            and self.speed_group.checkedId() != rate
-            and not self.bridge.player.running
-        ):
-            self.speed_buttons[int(rate)].setChecked(True)
+        if rate is not None and not self.bridge.player.running:
+            self._show_speed(rate)
 
     @Slot(str)
     def on_failed(self, message: str) -> None:
@@ -417,6 +415,16 @@ class MainWindow(QMainWindow):
         self._open(
             TokenInspector(found.device_name, found.tokens, found.jwks, found.device_now, self)
         )
+
+    def _show_speed(self, rate: float) -> None:
+        """Highlight the server's clock rate; none of the buttons if it has no button."""
+        if rate in SPEEDS:
+            if self.speed_group.checkedId() != rate:
+                self.speed_buttons[int(rate)].setChecked(True)
+        elif (lit := self.speed_group.checkedButton()) is not None:
+            self.speed_group.setExclusive(False)
+            lit.setChecked(False)
+            self.speed_group.setExclusive(True)
 
     def set_speed(self, speed: int) -> None:
         if not self.bridge.embedded:

@@ -314,3 +314,15 @@ def test_the_status_bar_counts_in_plain_words(qtbot: QtBot, lab_app: LabApp) -> 
     label = lab_app.window.counts_label
     qtbot.waitUntil(lambda: "1 active session ·" in label.text(), timeout=10_000)
     assert f"{len(lab_app.window.cards)} devices" in label.text()
+
+
+def test_the_clock_buttons_show_the_servers_rate(qtbot: QtBot, lab_app: LabApp) -> None:
+    window = lab_app.window
+    # The fixture's server clock stands still: the pause button, not "1×".
+    qtbot.waitUntil(lambda: window.speed_buttons[0].isChecked(), timeout=10_000)
+    assert not window.speed_buttons[1].isChecked()
+    window.speed_buttons[5].click()
+    qtbot.waitUntil(lambda: lab_app.bridge.server.last_state["clock"]["rate"] == 5, timeout=10_000)
+    assert window.speed_buttons[5].isChecked()
+    window._show_speed(2.0)  # a rate without a button: none is lit
+    assert window.speed_group.checkedButton() is None
