@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -243,11 +244,30 @@ def add_gui_arguments(p: argparse.ArgumentParser) -> None:
     p.set_defaults(func=_gui)
 
 
-def _gui(args: argparse.Namespace) -> int:
-    from client.gui.app import LaunchOptions, main
+def _no_display(env: dict[str, str] | os._Environ[str], platform: str) -> bool:
+    """Would Qt find nothing to draw on? (Linux and BSD without X11 or Wayland,
+    and no platform plugin chosen.)"""
+    if platform.startswith(("win", "darwin")) or env.get("QT_QPA_PLATFORM"):
+        return False
+    return not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"))
 
+
+def _gui(args: argparse.Namespace) -> int:
     if args.screenshot and not args.demo:
         args.demo = True
+    if _no_display(os.environ, sys.platform):
+        if not args.screenshot:
+            print(
+                "jwt-lab gui: there is no display to open a window on (neither DISPLAY nor "
+                "WAYLAND_DISPLAY is set). Run it in a desktop session; on a server, try "
+                "`jwt-lab scenario run --all`, or render the window to a file with "
+                "`QT_QPA_PLATFORM=offscreen jwt-lab gui --demo --screenshot window.png`.",
+                file=sys.stderr,
+            )
+            return 2
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a screenshot needs no screen
+    from client.gui.app import LaunchOptions, main
+
     return main(
         LaunchOptions(
             server=args.server,

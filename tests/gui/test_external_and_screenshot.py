@@ -123,3 +123,30 @@ def test_the_banner_goes_once_the_server_is_followed(qtbot: QtBot, lab_app: LabA
     assert window.server_banner.isVisible()
     window.on_connection("following")
     assert not window.server_banner.isVisible()
+
+
+def test_without_a_display_the_window_says_what_to_do_instead_of_a_qt_abort(
+    tmp_path: Path,
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.pop("QT_QPA_PLATFORM", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "client", "gui", "--db", str(tmp_path / "lab.sqlite")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert result.returncode == 2
+    assert "no display" in result.stderr and "--screenshot" in result.stderr
+    assert "qt.qpa" not in result.stderr and "Aborted" not in result.stderr
+
+
+def test_no_display_means_linux_without_x11_wayland_or_a_chosen_platform() -> None:
+    from client.cli import _no_display
+
+    assert _no_display({}, "linux")
+    assert not _no_display({"DISPLAY": ":0"}, "linux")
+    assert not _no_display({"WAYLAND_DISPLAY": "wayland-0"}, "linux")
+    assert not _no_display({"QT_QPA_PLATFORM": "offscreen"}, "linux")
+    assert not _no_display({}, "win32") and not _no_display({}, "darwin")
