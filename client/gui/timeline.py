@@ -234,7 +234,8 @@ class TimelineView(QWidget):
                 if segment.end < start or segment.start > end:
                     continue
                 x0, x1 = self._x(segment.start, start, end), self._x(segment.end, start, end)
-                color = theme.REFRESH if segment.kind == "access" else theme.REFRESH.lighter(160)
+                # The cards' colours: access green, refresh blue.
+                color = theme.ACCESS if segment.kind == "access" else theme.REFRESH.lighter(140)
                 y, h = (top + 8, 10) if segment.kind == "access" else (top + 22, 5)
                 painter.setBrush(color)
                 painter.drawRoundedRect(QRectF(x0, y, max(1.5, x1 - x0 - 2), h), 3, 3)
@@ -254,21 +255,45 @@ class TimelineView(QWidget):
         painter.end()
 
     def _legend(self, painter: QPainter, color: QColor) -> None:
-        items = (
-            (theme.REFRESH, "access token", None),
-            (theme.REFRESH.lighter(160), "refresh token", None),
-            (QColor(220, 38, 38, 60), "revoked but still accepted", theme.REVOKED),
+        """What the bars and the markers mean, right-aligned along the bottom."""
+        items: tuple[tuple[str, QColor, str], ...] = (
+            ("bar", theme.ACCESS, "access token"),
+            ("bar", theme.REFRESH.lighter(140), "refresh token"),
+            ("stale", QColor(220, 38, 38, 60), "revoked but still accepted"),
+            ("login", MARKER_COLORS["login"], "sign-in"),
+            ("refresh", MARKER_COLORS["refresh"], "refresh"),
+            ("401", MARKER_COLORS["401"], "401"),
+            ("ended", MARKER_COLORS["revoked"], "session ended"),
         )
         x = self.width() - 16
-        for fill, label, border in reversed(items):
+        y = self.height() - 12.5  # the middle of the legend's line
+        for shape, fill, label in reversed(items):
             width = painter.fontMetrics().horizontalAdvance(label)
             x -= width
             painter.setPen(color)
             painter.drawText(QRectF(x, self.height() - 20, width + 4, 16), label)
-            x -= 18
-            painter.setPen(QPen(border, 1) if border else Qt.PenStyle.NoPen)
+            x -= 16
+            painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(fill)
-            painter.drawRect(QRectF(x, self.height() - 16, 12, 9))
+            if shape in ("bar", "stale"):
+                if shape == "stale":
+                    painter.setPen(QPen(theme.REVOKED, 1))
+                painter.drawRect(QRectF(x, y - 4.5, 12, 9))
+            elif shape == "login":
+                painter.drawPolygon(
+                    QPolygonF(
+                        [QPointF(x + 1, y - 4), QPointF(x + 11, y - 4), QPointF(x + 6, y + 3)]
+                    )
+                )
+            elif shape == "refresh":
+                painter.drawEllipse(QPointF(x + 6, y), 4, 4)
+            elif shape == "401":
+                painter.setPen(QPen(fill, 2.2))
+                painter.drawLine(QPointF(x + 2, y - 4), QPointF(x + 10, y + 4))
+                painter.drawLine(QPointF(x + 2, y + 4), QPointF(x + 10, y - 4))
+            else:
+                painter.setPen(QPen(fill, 2))
+                painter.drawLine(QPointF(x + 6, y - 6), QPointF(x + 6, y + 6))
             x -= 14
         painter.setPen(Qt.PenStyle.NoPen)
 

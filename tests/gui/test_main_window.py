@@ -326,3 +326,23 @@ def test_the_clock_buttons_show_the_servers_rate(qtbot: QtBot, lab_app: LabApp) 
     assert window.speed_buttons[5].isChecked()
     window._show_speed(2.0)  # a rate without a button: none is lit
     assert window.speed_group.checkedButton() is None
+
+
+def test_the_timeline_paints_tokens_in_the_cards_colours(qtbot: QtBot, lab_app: LabApp) -> None:
+    from client.gui import theme
+
+    sign_in(qtbot, lab_app, "pc")
+    window = lab_app.window
+    window.tabs.setCurrentIndex(0)
+    timeline = window.timeline
+
+    def pixels(colour: object) -> int:
+        image = timeline.grab().toImage()
+        return sum(
+            image.pixelColor(x, y) == colour
+            for y in range(0, image.height(), 2)
+            for x in range(0, image.width(), 2)
+        )
+
+    # The access-token bar is the cards' green (and the legend says so), not blue.
+    qtbot.waitUntil(lambda: pixels(theme.ACCESS) > 50, timeout=10_000)
