@@ -8,6 +8,9 @@ Signals (each carries the device id):
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
@@ -94,6 +97,18 @@ class TokenBar(QWidget):
                 painter.setBrush(self.color())
                 painter.drawRoundedRect(filled, 4, 4)
         painter.end()
+
+
+def _revoked_but_accepted(snap: DeviceSnapshot, session: dict[str, Any]) -> str:
+    """The stateless lesson, on the card: revoked on the server, still accepted here."""
+    at = datetime.fromtimestamp(session["revoked_at"]).strftime("%H:%M:%S")
+    why = f" ({session['reason']})" if session.get("reason") else ""
+    if session.get("verify_mode") == "stateful":
+        return f"Revoked at {at}{why} — refused from now on (stateful checks)"
+    left = (snap.access_exp or 0) - snap.at  # the server judges on its (the lab's) clock
+    if left > 0:
+        return f"Revoked at {at}{why} — still accepted (stateless) for {left:.0f} s"
+    return f"Revoked at {at}{why} — its access token has expired: the next call is refused"
 
 
 class DeviceCard(QFrame):
@@ -226,13 +241,27 @@ class DeviceCard(QFrame):
         if widget.text() != text:
             widget.setText(text)
 
-    def update_snapshot(self, snap: DeviceSnapshot, auto: float) -> None:
+    def update_snapshot(
+        self, snap: DeviceSnapshot, auto: float, server_session: dict[str, Any] | None = None
+    ) -> None:
         """Show the device as the snapshot saw it. Countdowns are on the device's
         own clock (what it decides by); the last call's age is on the lab clock,
-        like the call's time."""
+        like the call's time. ``server_session`` is the server's record of the
+        device's session, when the window has read it: it tells what the device
+        cannot know — that the session was revoked while its token still works."""
         config = snap.config
         now = snap.device_now
         state = str(snap.state)
+        lesson = None
+        if state == "active" and server_session and server_session.get("revoked_at"):
+            state, lesson = "revoked", _revoked_but_accepted(snap, server_session)
+        elif (
+            state == "active"
+            and snap.access_exp is not None
+            and snap.refresh_exp is not None
+            and max(snap.access_exp, snap.refresh_exp) <= now
+        ):
+            state = "expired"  # it will find out at its next call; the card says so now
         if state != self._shown_state:
             self._shown_state = state
             self.badge.setText(state.replace("_", " ").upper())
@@ -254,9 +283,10 @@ class DeviceCard(QFrame):
             theme.format_clock(snap.refresh_exp - now) if snap.refresh_exp else "—",
         )
         signed_out = state == "signed_out"
-        show_reason = bool(signed_out and snap.message)
+        message = snap.message if signed_out else lesson
+        show_reason = bool(message)
         if show_reason:
-            self._set(self.reason, snap.message or "")
+            self._set(self.reason, message or "")
         if self.reason_box.isVisibleTo(self) != show_reason:
             self.reason_box.setVisible(show_reason)
 

@@ -295,6 +295,12 @@ class MainWindow(QMainWindow):
         """The lab clock as of the latest view (what every display is drawn at)."""
         return self.view.at if self.view is not None else 0.0
 
+    def _server_sessions(self) -> dict[str, dict[str, Any]]:
+        """The server's sessions by sid (with its verify mode), as last read."""
+        state = self.bridge.server.last_state
+        mode = state.get("settings", {}).get("verify_mode")
+        return {s["sid"]: {**s, "verify_mode": mode} for s in state.get("sessions", [])}
+
     def set_origin(self, origin: float) -> None:
         """T+0 for the clock label, the timeline and the event log alike."""
         self.origin = origin
@@ -318,9 +324,12 @@ class MainWindow(QMainWindow):
         ids = [d.config.id for d in view.devices]
         if previous is None or [d.config.id for d in previous.devices] != ids:
             self._sync_cards(view)
+        sessions = self._server_sessions()
         for snapshot in view.devices:
             self.cards[snapshot.config.id].update_snapshot(
-                snapshot, self.bridge.devices.auto_call_interval(snapshot.config.id)
+                snapshot,
+                self.bridge.devices.auto_call_interval(snapshot.config.id),
+                sessions.get(snapshot.sid) if snapshot.sid else None,
             )
         self.keyring_banner.setVisible(bool(self.bridge.devices.store_problem))
         self._update_store_label()

@@ -16,6 +16,8 @@ STATE_COLORS = {
     "signing_in": "#2563eb",
     "offline": "#d97706",
     "signed_out": "#6b7280",
+    "expired": "#6b7280",
+    "revoked": "#b91c1c",
 }
 ACCESS = QColor("#16a34a")
 ACCESS_NEAR = QColor("#f59e0b")

@@ -346,3 +346,32 @@ def test_the_timeline_paints_tokens_in_the_cards_colours(qtbot: QtBot, lab_app: 
 
     # The access-token bar is the cards' green (and the legend says so), not blue.
     qtbot.waitUntil(lambda: pixels(theme.ACCESS) > 50, timeout=10_000)
+
+
+def test_a_revoked_session_whose_token_still_works_says_so_on_its_card(
+    qtbot: QtBot, lab_app: LabApp
+) -> None:
+    admin, engine = lab_app.bridge.admin, lab_app.engine
+    sign_in(qtbot, lab_app, "phone")
+    engine.run(admin.update_settings(login_policy="single", verify_mode="stateless"))
+    sign_in(qtbot, lab_app, "pc")  # the PC's login supersedes the phone's session
+    card = lab_app.window.cards["phone"]
+    # The phone has not called since: it still thinks it is signed in. The card knows better.
+    qtbot.waitUntil(lambda: card.badge.text() == "REVOKED", timeout=10_000)
+    assert lab_app.bridge.devices.lab.get("phone").state == DeviceState.ACTIVE
+    assert re.search(
+        r"Revoked at \d\d:\d\d:\d\d \(superseded\) — still accepted \(stateless\) for \d+ s",
+        card.reason.text(),
+    )
+    assert card.reason_box.isVisible()
+    engine.run(admin.update_settings(verify_mode="stateful"))
+    qtbot.waitUntil(lambda: "refused from now on" in card.reason.text(), timeout=10_000)
+
+
+def test_a_card_whose_tokens_have_both_expired_is_not_active(qtbot: QtBot, lab_app: LabApp) -> None:
+    sign_in(qtbot, lab_app, "pc")
+    card = lab_app.window.cards["pc"]
+    qtbot.waitUntil(lambda: card.badge.text() == "ACTIVE", timeout=10_000)
+    settings = lab_app.bridge.server.last_state["settings"]
+    lab_app.engine.run(lab_app.bridge.admin.advance_clock(settings["refresh_ttl"] + 60))
+    qtbot.waitUntil(lambda: card.badge.text() == "EXPIRED", timeout=10_000)
