@@ -306,6 +306,7 @@ class MainWindow(QMainWindow):
         self.origin = origin
         self.timeline_model.origin = origin
         self.event_log.model.set_origin(origin)
+        self.console.set_origin(origin)
 
     # reactions -------------------------------------------------------------------
 

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from client.gui import theme
 from contract import SETTINGS_BY_NAME, policy_help
 
 # The console's widgets come from the contract's settings schema; a server's
@@ -39,10 +40,11 @@ POLICIES = SETTINGS_BY_NAME["login_policy"].choices
 ALGORITHMS = SETTINGS_BY_NAME["algorithm"].choices
 COLUMNS = ("user", "device", "type", "created", "last refresh", "state", "reason")
 HEADERS = ("user", "device", "type", "created", "refreshed", "state", "reason")
+COLUMN_TIMES = {3: "created_at", 4: "last_refresh_at"}
 
 
-def _time(value: float | None) -> str:
-    return datetime.fromtimestamp(value).strftime("%H:%M:%S") if value else "—"
+def _wall(value: float | None) -> str:
+    return datetime.fromtimestamp(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
 
 class ServerConsole(QFrame):
@@ -167,6 +169,7 @@ class ServerConsole(QFrame):
         layout.addWidget(self.table, 1)
         self._sids: list[str] = []
         self._shown_sessions: list[tuple[Any, ...]] = []
+        self._origin: float | None = None
         self._show_unread()
 
     def _controls(self) -> tuple[QWidget, ...]:
@@ -288,6 +291,16 @@ class ServerConsole(QFrame):
                     self.algorithm.clear()
                     self.algorithm.addItems(entry["choices"])
 
+    def set_origin(self, origin: float) -> None:
+        """T+0 of the window: session times count from it, like the clock and the timeline."""
+        self._origin = origin
+        self._shown_sessions = []  # re-render the times
+
+    def _t(self, value: float | None) -> str:
+        if value is None:
+            return "—"
+        return theme.format_t(value - self._origin) if self._origin is not None else _wall(value)
+
     def _fill_sessions(self, sessions: list[dict[str, Any]]) -> None:
         recent = sorted(sessions, key=lambda s: s["created_at"], reverse=True)[:200]
         shown = [(s["sid"], s["state"], s["reason"], s["last_refresh_at"]) for s in recent]
@@ -302,8 +315,8 @@ class ServerConsole(QFrame):
                 session["user"],
                 session["device_name"],
                 session["device_type"],
-                _time(session["created_at"]),
-                _time(session["last_refresh_at"]),
+                self._t(session["created_at"]),
+                self._t(session["last_refresh_at"]),
                 session["state"],
                 session["reason"] or "",
             )
@@ -313,6 +326,8 @@ class ServerConsole(QFrame):
                     item = QTableWidgetItem()
                     self.table.setItem(row, column, item)
                 item.setText(str(value))
+                if column in (3, 4):  # T+ like the rest of the window; wall time on hover
+                    item.setToolTip(_wall(session[COLUMN_TIMES[column]]))
                 color = {"active": "#16a34a", "revoked": "#b91c1c"}.get(session["state"])
                 if column in (5, 6) and color:
                     item.setForeground(QColor(color))

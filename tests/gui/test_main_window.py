@@ -375,3 +375,15 @@ def test_a_card_whose_tokens_have_both_expired_is_not_active(qtbot: QtBot, lab_a
     settings = lab_app.bridge.server.last_state["settings"]
     lab_app.engine.run(lab_app.bridge.admin.advance_clock(settings["refresh_ttl"] + 60))
     qtbot.waitUntil(lambda: card.badge.text() == "EXPIRED", timeout=10_000)
+
+
+def test_session_times_count_from_the_windows_origin_with_wall_time_on_hover(
+    qtbot: QtBot, lab_app: LabApp
+) -> None:
+    sign_in(qtbot, lab_app, "pc")
+    table = lab_app.window.console.table
+    qtbot.waitUntil(lambda: table.rowCount() >= 1 and table.item(0, 3) is not None, timeout=10_000)
+    created = table.item(0, 3)
+    assert re.fullmatch(r"T\+\d\d:\d\d", created.text()), created.text()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", created.toolTip())
+    assert lab_app.window.clock_label.text().startswith("T+")
