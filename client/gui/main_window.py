@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -117,8 +118,8 @@ class MainWindow(QMainWindow):
 
         server, devices, player = bridge.server, bridge.devices, bridge.player
         self.console.settings_changed.connect(lambda c: server.update_settings(**c))
-        self.console.revoke_session.connect(server.revoke_session)
-        self.console.force_expire_user.connect(server.force_expire_user)
+        self.console.revoke_session.connect(self.confirm_revoke)
+        self.console.force_expire_user.connect(self.confirm_force_expire)
         self.console.rotate_key.connect(server.rotate_key)
         self.console.retire_key.connect(server.retire_key)
 
@@ -301,6 +302,41 @@ class MainWindow(QMainWindow):
         mode = state.get("settings", {}).get("verify_mode")
         return {s["sid"]: {**s, "verify_mode": mode} for s in state.get("sessions", [])}
 
+    # confirmations: the three commands that end something for good ---------------------
+
+    def _confirm(self, title: str, text: str, action: str) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=self)
+        go = box.addButton(action, QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is go
+
+    def confirm_force_expire(self, user: str) -> None:
+        if self._confirm(
+            "Force-expire sessions",
+            f"End every session of {user} now? Their devices are signed out at their next "
+            "refresh (at once under stateful checks).",
+            "Force-expire",
+        ):
+            self.bridge.server.force_expire_user(user)
+
+    def confirm_revoke(self, sid: str) -> None:
+        if self._confirm(
+            "Revoke the session", "End this session now? Its device is signed out.", "Revoke"
+        ):
+            self.bridge.server.revoke_session(sid)
+
+    def confirm_remove(self, device_id: str) -> None:
+        card = self.cards.get(device_id)
+        name = card.name.text() if card is not None else device_id
+        if self._confirm(
+            "Remove the device",
+            f"Remove {name}? It is signed out and its tokens are deleted.",
+            "Remove",
+        ):
+            self.bridge.devices.remove_device(device_id)
+
     def set_origin(self, origin: float) -> None:
         """T+0 for the clock label, the timeline and the event log alike."""
         self.origin = origin
@@ -355,7 +391,7 @@ class MainWindow(QMainWindow):
                 card.sign_out_requested.connect(devices.logout)
                 card.logout_others_requested.connect(devices.logout_others)
                 card.inspect_requested.connect(devices.inspect)
-                card.remove_requested.connect(devices.remove_device)
+                card.remove_requested.connect(self.confirm_remove)
                 card.auto_call_changed.connect(devices.set_auto_call)
                 self.cards[snapshot.config.id] = card
         for index, device_id in enumerate(ids):

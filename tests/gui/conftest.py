@@ -47,3 +47,22 @@ def sign_in(qtbot: QtBot, app: LabApp, device_id: str) -> None:
     device = app.bridge.devices.lab.get(device_id)
     qtbot.waitUntil(lambda: device.state == DeviceState.ACTIVE, timeout=10_000)
     qtbot.waitUntil(card.call.isEnabled)  # the card has caught up
+
+
+def answer_dialog(qtbot: QtBot, button: str) -> None:
+    """Click ``button`` on the next modal message box (its exec() blocks the test)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    def click() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(10, click)
+            return
+        for candidate in box.buttons():
+            if candidate.text().replace("&", "") == button:
+                candidate.click()
+                return
+        raise AssertionError(f"no {button!r} button among {[b.text() for b in box.buttons()]}")
+
+    QTimer.singleShot(0, click)

@@ -13,7 +13,7 @@ from client import DeviceState
 from client.events import StateChanged
 from client.gui.app import LabApp, LaunchOptions, build
 from client.gui.dialogs import AddDeviceDialog, TokenInspector
-from tests.gui.conftest import sign_in
+from tests.gui.conftest import answer_dialog, sign_in
 
 
 def test_launch_shows_two_devices_and_the_server_in_the_status_bar(lab_app: LabApp) -> None:
@@ -166,6 +166,7 @@ def test_adding_and_removing_a_device(qtbot: QtBot, lab_app: LabApp) -> None:
     card = window.cards["tablet-1"]
     assert card.name.text() == "Kitchen tablet"
     assert "clock -40 s" in card.subtitle.text()
+    answer_dialog(qtbot, "Remove")
     card.remove_requested.emit("tablet-1")
     qtbot.waitUntil(lambda: "tablet-1" not in window.cards, timeout=10_000)
 
@@ -387,3 +388,24 @@ def test_session_times_count_from_the_windows_origin_with_wall_time_on_hover(
     assert re.fullmatch(r"T\+\d\d:\d\d", created.text()), created.text()
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", created.toolTip())
     assert lab_app.window.clock_label.text().startswith("T+")
+
+
+def test_force_expire_revoke_and_remove_ask_first(qtbot: QtBot, lab_app: LabApp) -> None:
+    sign_in(qtbot, lab_app, "pc")
+    window, server = lab_app.window, lab_app.bridge.server
+
+    def active() -> int:
+        return sum(s["state"] == "active" for s in server.last_state.get("sessions", []))
+
+    qtbot.waitUntil(lambda: active() == 1, timeout=10_000)
+    answer_dialog(qtbot, "Cancel")
+    window.console.force.click()
+    answer_dialog(qtbot, "Cancel")
+    window.cards["phone"].remove_requested.emit("phone")
+    assert "phone" in window.cards and active() == 1  # nothing happened
+    answer_dialog(qtbot, "Force-expire")
+    window.console.force.click()
+    qtbot.waitUntil(lambda: active() == 0, timeout=10_000)
+    answer_dialog(qtbot, "Remove")
+    window.cards["phone"].remove_requested.emit("phone")
+    qtbot.waitUntil(lambda: "phone" not in window.cards, timeout=10_000)
