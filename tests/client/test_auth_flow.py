@@ -15,7 +15,7 @@ import respx
 
 from client import Device, DeviceConfig, DeviceState, KeyringUnavailable, MemoryTokenStore, StoreKey
 from client.auth import is_invalid_token, rejection_reason
-from client.errors import LoginRefused, ServerFailure
+from client.errors import LoginRefused, NotSignedIn, ServerFailure
 from client.events import DeviceEvent, Notice, TokensIssued
 from client.tokens import TokenSet
 from mock_server import VirtualClock
@@ -421,3 +421,10 @@ async def test_unkept_tokens_are_revoked_and_a_failed_revocation_is_said(
     assert revoke.calls[0].request.content.decode().startswith("token=")
     warnings = [e.message for e in seen if isinstance(e, Notice) and e.level == "warning"]
     assert any("stays active there until it expires" in m for m in warnings), warnings
+
+
+async def test_a_device_without_tokens_says_it_is_not_signed_in(device: Device) -> None:
+    with pytest.raises(NotSignedIn, match=r"^the device is not signed in$"):
+        device.session.require_tokens()
+    result = await device.call()
+    assert (result.ok, result.error) == (False, "not_signed_in")
