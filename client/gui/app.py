@@ -7,7 +7,9 @@ last run — or a phone and a PC for alice the first time.
 
 from __future__ import annotations
 
+import asyncio
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,11 +20,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from client.admin import AdminClient
 from client.clock import Clock, ServerClock
 from client.engine import Engine
-from client.errors import KeyringUnavailable
 from client.gui.bridge import LabBridge
 from client.gui.main_window import MainWindow
 from client.gui.theme import apply_theme
-from client.lab import Lab, open_token_store
+from client.lab import Lab
 from client.registry import DeviceRegistry, MemoryRegistry
 from client.store import KeyringTokenStore, MemoryTokenStore, TokenStore
 
@@ -64,14 +65,16 @@ class LabApp:
             self.server.stop()
 
 
-def _open_store(options: LaunchOptions) -> tuple[TokenStore, str | None]:
-    if options.store is not None:
-        return options.store, None
-    try:
-        return open_token_store(memory_only=options.memory_tokens), None
-    except KeyringUnavailable as exc:
-        # The user chooses in the window: memory-only tokens, or retry.
-        return KeyringTokenStore(), str(exc)
+def _open_store(options: LaunchOptions) -> tuple[TokenStore, Callable[[], None] | None]:
+    """The store, and the probe that tells whether it works — run later, off the GUI
+    thread, because a locked keyring waits for the user's unlock prompt."""
+    if options.demo:
+        return MemoryTokenStore(), None
+    store = options.store
+    if store is None:
+        store = MemoryTokenStore() if options.memory_tokens else KeyringTokenStore()
+    check = getattr(store, "check", None)
+    return store, check if callable(check) else None
 
 
 def build(options: LaunchOptions) -> LabApp:
@@ -94,13 +97,10 @@ def build(options: LaunchOptions) -> LabApp:
         )
         url, admin_key = server.url, server.admin_key
         clock = server.clock
-    store, problem = _open_store(options)
-    if options.demo:
-        store, problem = MemoryTokenStore(), None
+    store, check = _open_store(options)
     registry = options.registry or (MemoryRegistry() if options.demo else DeviceRegistry())
     engine = Engine().start()
     lab = Lab(url, store=store, clock=clock, registry=registry)
-    engine.run(_restore_or_create(lab))
     admin = AdminClient(url, admin_key)
     bridge = LabBridge(
         engine,
@@ -108,8 +108,9 @@ def build(options: LaunchOptions) -> LabApp:
         admin,
         admin_key=admin_key,
         embedded=server is not None,
-        store_problem=problem,
     )
+    # The window first; the keyring and the devices follow on the engine thread.
+    bridge.devices.open_lab(check, _restore_or_create)
     window = MainWindow(bridge, server_url=url)
     if server is None:
         bridge.start()  # an external server: follow it now (failures become messages)
@@ -137,6 +138,7 @@ async def demo_script(app: LabApp) -> None:
     """The demo: the seed's dual login under 'single' with stateless verification,
     so the screenshot shows a signed-out phone, a live PC and the red window."""
     admin = app.bridge.admin
+    await asyncio.to_thread(app.bridge.devices.opened.wait, 30)  # the devices are restored
     lab = app.bridge.devices.own_lab  # the coroutine runs on the engine thread
     phone, pc = lab.get("phone"), lab.get("pc")
     await admin.update_settings(login_policy="single", verify_mode="stateless")

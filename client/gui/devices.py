@@ -15,12 +15,15 @@ Signals:
 from __future__ import annotations
 
 import asyncio
+import threading
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from client.admin import AdminClient
+from client.errors import KeyringUnavailable
 from client.events import DeviceEvent, StateChanged
 from client.gui.dispatch import Dispatcher
 from client.lab import Lab, open_token_store
@@ -60,6 +63,9 @@ class DeviceCommands(QObject):
         self.lab = lab  # engine-thread object: only coroutines touch it
         self.admin = admin
         self.store_problem = store_problem
+        self.opening = False  # the token store is being opened (a locked keyring may wait)
+        self.opened = threading.Event()  # set once the devices are restored (any thread)
+        self._memory_chosen: asyncio.Event | None = None
         self.scenario: str | None = None  # the scenario whose lab is shown
         self.last_view: LabView | None = None
         self._view_pending = False
@@ -208,10 +214,61 @@ class DeviceCommands(QObject):
 
     # the token store ---------------------------------------------------------
 
+    def open_lab(
+        self,
+        check: Callable[[], None] | None,
+        restore: Callable[[Lab], Coroutine[Any, Any, None]],
+    ) -> None:
+        """Open the token store and restore the devices, after the window is up.
+
+        ``check`` (the keyring's probe) runs on a thread of its own: a locked
+        keyring may wait for the desktop's unlock prompt for as long as the user
+        takes, and neither the window nor the engine waits with it. Meanwhile
+        the banner says so and offers memory-only tokens; choosing them lets
+        the devices come back at once.
+        """
+        self.opening = check is not None
+        lab = self.own_lab
+        chosen = asyncio.Event()
+        self._memory_chosen = chosen
+
+        async def open_() -> str | None:
+            problem = None
+            if check is not None:
+                probe = asyncio.ensure_future(_in_daemon_thread(check))
+                either = {probe, asyncio.ensure_future(chosen.wait())}
+                done, _ = await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+                for task in either - done:
+                    task.cancel()
+                if probe in done and probe.exception() is not None:
+                    error = probe.exception()
+                    problem = str(error) if isinstance(error, KeyringUnavailable) else None
+                    if problem is None:
+                        raise error  # type: ignore[misc]
+            try:
+                await restore(lab)
+            finally:
+                self.opened.set()
+            return problem
+
+        def done(problem: str | None) -> None:
+            self.opening = False
+            if self.store_problem is None or problem is not None:
+                self.store_problem = problem if not chosen.is_set() else None
+            self._changed()
+
+        def failed(error: BaseException) -> None:
+            self.opening = False
+            self._changed()
+
+        self.dispatch.submit(open_(), "Opening the lab", done, failed, wait_for_server=False)
+
     def use_memory_store(self) -> None:
         """The user chose memory-only tokens over an unavailable keyring."""
 
         async def switch() -> str:
+            if self._memory_chosen is not None:
+                self._memory_chosen.set()  # an unanswered unlock prompt no longer holds the lab
             return self._use_store(MemoryTokenStore())
 
         self.dispatch.submit(switch(), "Switching to memory-only tokens", self._store_switched)
@@ -249,3 +306,30 @@ class DeviceCommands(QObject):
         await self.own_lab.close()
         if self.lab is not self.own_lab:
             await self.lab.close()
+
+
+async def _in_daemon_thread(fn: Callable[[], None]) -> None:
+    """Run ``fn`` on a daemon thread: a keyring call stuck on an unlock prompt must
+    not keep the process alive after the window closes (asyncio's own threads would)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[None] = loop.create_future()
+
+    def run() -> None:
+        try:
+            fn()
+        except BaseException as exc:  # handed to the awaiting coroutine
+            loop.call_soon_threadsafe(_settle, future, exc)
+        else:
+            loop.call_soon_threadsafe(_settle, future, None)
+
+    threading.Thread(target=run, name="keyring-probe", daemon=True).start()
+    await future
+
+
+def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:
+    if future.done():
+        return
+    if error is None:
+        future.set_result(None)
+    else:
+        future.set_exception(error)

@@ -211,20 +211,33 @@ class MainWindow(QMainWindow):
         layout = QHBoxLayout(self.keyring_banner)
         self.keyring_text = QLabel()
         self.keyring_text.setWordWrap(True)
-        use_memory = QPushButton("Continue with memory-only tokens")
-        use_memory.clicked.connect(self.bridge.devices.use_memory_store)
-        retry = QPushButton("Retry keyring")
-        retry.clicked.connect(self.bridge.devices.retry_keyring)
+        self.use_memory = QPushButton("Continue with memory-only tokens")
+        self.use_memory.clicked.connect(self.bridge.devices.use_memory_store)
+        self.retry_keyring = QPushButton("Retry keyring")
+        self.retry_keyring.clicked.connect(self.bridge.devices.retry_keyring)
         layout.addWidget(self.keyring_text, 1)
-        layout.addWidget(use_memory)
-        layout.addWidget(retry)
-        problem = self.bridge.devices.store_problem
-        self.keyring_banner.setVisible(bool(problem))
-        self.keyring_text.setText(
-            f"<b>The OS keyring is unavailable.</b> {problem or ''} "
-            "Devices cannot keep tokens until you choose."
-        )
+        layout.addWidget(self.use_memory)
+        layout.addWidget(self.retry_keyring)
+        self._update_keyring_banner()
         return self.keyring_banner
+
+    def _update_keyring_banner(self) -> None:
+        devices = self.bridge.devices
+        problem, opening = devices.store_problem, devices.opening
+        if opening:
+            text = (
+                "<b>Opening the OS keyring…</b> If your desktop asks to unlock it, answer "
+                "there; the devices appear once it opens — or continue without it."
+            )
+        else:
+            text = (
+                f"<b>The OS keyring is unavailable.</b> {problem or ''} "
+                "Devices cannot keep tokens until you choose."
+            )
+        if self.keyring_text.text() != text:
+            self.keyring_text.setText(text)
+        self.retry_keyring.setVisible(not opening)
+        self.keyring_banner.setVisible(bool(problem) or opening)
 
     def _server_banner(self) -> QWidget:
         """One persistent line while the server cannot be followed (not a row per retry)."""
@@ -368,7 +381,7 @@ class MainWindow(QMainWindow):
                 self.bridge.devices.auto_call_interval(snapshot.config.id),
                 sessions.get(snapshot.sid) if snapshot.sid else None,
             )
-        self.keyring_banner.setVisible(bool(self.bridge.devices.store_problem))
+        self._update_keyring_banner()
         self._update_store_label()
         self.back.setVisible(view.scenario is not None and not self.bridge.player.running)
         origin = self.origin if self.origin is not None else view.at

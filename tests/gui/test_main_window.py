@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import threading
 
 import keyring
 import pytest
 from keyring.backends.fail import Keyring as FailKeyring
 from pytestqt.qtbot import QtBot
 
-from client import DeviceState
+from client import DeviceState, KeyringTokenStore, KeyringUnavailable
 from client.events import StateChanged
 from client.gui.app import LabApp, LaunchOptions, build
 from client.gui.dialogs import AddDeviceDialog, TokenInspector
@@ -214,17 +215,16 @@ def test_keyring_unavailable_offers_memory_only_tokens(
 ) -> None:
     previous = keyring.get_keyring()
     keyring.set_keyring(FailKeyring())
-    try:
-        options.store = None
-        app = build(options)
-    finally:
-        keyring.set_keyring(previous)
+    options.store = None
+    app = build(options)
     qtbot.addWidget(app.window)
     try:
         app.window.show()
         banner = app.window.keyring_banner
+        qtbot.waitUntil(
+            lambda: "keyring is unavailable" in app.window.keyring_text.text(), timeout=10_000
+        )
         assert banner.isVisible()
-        assert "keyring is unavailable" in app.window.keyring_text.text()
         assert "keyring unavailable" in app.window.store_label.text()
         use_memory = next(
             b
@@ -236,6 +236,45 @@ def test_keyring_unavailable_offers_memory_only_tokens(
         assert "memory only" in app.window.store_label.text()
         sign_in(qtbot, app, "phone")
     finally:
+        app.shutdown()
+        keyring.set_keyring(previous)
+
+
+class LockedKeyring(KeyringTokenStore):
+    """A keyring whose unlock prompt nobody answers (until the test says so)."""
+
+    def __init__(self) -> None:
+        super().__init__(FailKeyring())
+        self.answered = threading.Event()
+        self.asked = threading.Event()
+
+    def check(self) -> None:
+        self.asked.set()
+        self.answered.wait(30)
+        raise KeyringUnavailable("the OS keyring is locked; unlock it and try again")
+
+
+def test_a_locked_keyring_does_not_keep_the_window_from_appearing(
+    qtbot: QtBot, options: LaunchOptions
+) -> None:
+    locked = LockedKeyring()
+    options.store = locked
+    app = build(options)  # returns although the keyring has not answered
+    qtbot.addWidget(app.window)
+    try:
+        app.window.show()
+        assert locked.asked.wait(10) and not locked.answered.is_set()
+        window = app.window
+        qtbot.waitUntil(window.keyring_banner.isVisible, timeout=10_000)
+        assert "Opening the OS keyring" in window.keyring_text.text()
+        assert window.cards == {}  # the devices wait for their tokens' store
+        window.use_memory.click()  # the user does not wait for the prompt
+        qtbot.waitUntil(lambda: set(window.cards) == {"phone", "pc"}, timeout=10_000)
+        qtbot.waitUntil(lambda: not window.keyring_banner.isVisible(), timeout=10_000)
+        assert "memory only" in window.store_label.text()
+        sign_in(qtbot, app, "phone")
+    finally:
+        locked.answered.set()
         app.shutdown()
 
 
