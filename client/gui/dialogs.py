@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -137,6 +139,14 @@ class AddDeviceDialog(QDialog):
         self.accept()
 
 
+def _lifetime(exp: object, now: float) -> str:
+    if not isinstance(exp, int | float):
+        return "<b>Lifetime:</b> no exp claim"
+    left = float(exp) - now
+    status = f"expired {relative(left)}" if left <= 0 else f"valid, expires {relative(left)}"
+    return f"<b>Lifetime:</b> {status}"
+
+
 class TokenInspector(QDialog):
     """Decoded header and claims with human times, signature status, and — on
     request only — the token itself, with a copy button."""
@@ -148,9 +158,13 @@ class TokenInspector(QDialog):
         jwks: dict[str, Any] | None,
         now: float,
         parent: QWidget | None = None,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Token inspector — {title}")
+        # What ages while the dialog is open: each token's lifetime line and its times.
+        self._live: list[tuple[TokenReport, QLabel, list[tuple[QTreeWidgetItem, float]]]] = []
+        self._clock = clock
         self.resize(620, 520)
         self.tabs = QTabWidget()
         self.reports: dict[str, TokenReport] = {}
@@ -164,9 +178,24 @@ class TokenInspector(QDialog):
             self.tabs.addTab(self._page(report, token), kind)
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
+        if clock is not None:
+            self._timer = QTimer(self)
+            self._timer.setInterval(1000)
+            self._timer.timeout.connect(self.tick)
+            self._timer.start()
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         layout.addWidget(close)
+
+    def tick(self) -> None:
+        """Age the times shown by the device's clock (every second while open)."""
+        if self._clock is None:
+            return
+        now = self._clock()
+        for report, lifetime, times in self._live:
+            lifetime.setText(_lifetime(report.claims.get("exp"), now))
+            for item, value in times:
+                item.setText(2, human_time(value, now))
 
     def _page(self, report: TokenReport, token: str) -> QWidget:
         page = QWidget()
@@ -178,17 +207,15 @@ class TokenInspector(QDialog):
         for key, value in report.header.items():
             QTreeWidgetItem(header, [key, json.dumps(value), ""])
         claims = QTreeWidgetItem(tree, ["claims"])
+        times: list[tuple[QTreeWidgetItem, float]] = []
         for key, value in report.claims.items():
             meaning = human_time(float(value), report.now) if key in TIME_CLAIMS else ""
-            QTreeWidgetItem(claims, [key, json.dumps(value), meaning])
+            item = QTreeWidgetItem(claims, [key, json.dumps(value), meaning])
+            if key in TIME_CLAIMS:
+                times.append((item, float(value)))
         tree.expandAll()
-        left = report.expires_in
-        status = (
-            "no exp claim"
-            if left is None
-            else (f"expired {relative(left)}" if left <= 0 else f"valid, expires {relative(left)}")
-        )
-        lifetime = QLabel(f"<b>Lifetime:</b> {status}")
+        lifetime = QLabel(_lifetime(report.claims.get("exp"), report.now))
+        self._live.append((report, lifetime, times))
         signature = QLabel(f"<b>Signature:</b> {report.signature}")
         signature.setWordWrap(True)
         notes = QLabel("<br>".join(report.notes))

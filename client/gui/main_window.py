@@ -9,6 +9,7 @@ origin on the lab clock: the window's first view, reset when a scenario plays.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -350,6 +351,11 @@ class MainWindow(QMainWindow):
         ):
             self.bridge.devices.remove_device(device_id)
 
+    def _device_clock(self, device_now: float) -> Callable[[], float]:
+        """The device's clock, running on from ``device_now`` at the lab clock's pace."""
+        opened = self.now()
+        return lambda: device_now + self.now() - opened
+
     def set_origin(self, origin: float) -> None:
         """T+0 for the clock label, the timeline and the event log alike."""
         self.origin = origin
@@ -472,7 +478,14 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def on_inspect_ready(self, found: Inspection) -> None:
         self._open(
-            TokenInspector(found.device_name, found.tokens, found.jwks, found.device_now, self)
+            TokenInspector(
+                found.device_name,
+                found.tokens,
+                found.jwks,
+                found.device_now,
+                self,
+                clock=self._device_clock(found.device_now),
+            )
         )
 
     def _show_speed(self, rate: float) -> None:

@@ -8,6 +8,8 @@ import threading
 import keyring
 import pytest
 from keyring.backends.fail import Keyring as FailKeyring
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from client import DeviceState, KeyringTokenStore, KeyringUnavailable
@@ -152,6 +154,12 @@ def test_the_inspector_decodes_and_verifies(qtbot: QtBot, lab_app: LabApp) -> No
     assert report.signature_ok is True
     assert report.claims["device_id"] == "phone"
     assert inspector.reports["refresh token"].header["typ"] == "rt+jwt"
+    # Its times age while it is open: move the lab clock and let it tick.
+    lifetime = inspector.findChildren(QLabel, options=Qt.FindChildOption.FindChildrenRecursively)
+    shown = [label for label in lifetime if label.text().startswith("<b>Lifetime:</b> valid")]
+    assert shown
+    lab_app.engine.run(lab_app.bridge.admin.advance_clock(3600))
+    qtbot.waitUntil(lambda: "expired" in shown[0].text(), timeout=5_000)
     inspector.reject()
 
 
