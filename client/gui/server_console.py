@@ -38,9 +38,11 @@ from contract import SETTINGS_BY_NAME, policy_help
 # own schema (GET /admin/state → schema) replaces it when it arrives.
 POLICIES = SETTINGS_BY_NAME["login_policy"].choices
 ALGORITHMS = SETTINGS_BY_NAME["algorithm"].choices
-COLUMNS = ("user", "device", "type", "created", "last refresh", "state", "reason")
-HEADERS = ("user", "device", "type", "created", "refreshed", "state", "reason")
-COLUMN_TIMES = {3: "created_at", 4: "last_refresh_at"}
+# The device's type and id are on the device cell's tooltip: the names get the room.
+COLUMNS = ("user", "device", "created", "last refresh", "state", "reason")
+HEADERS = ("user", "device", "created", "refreshed", "state", "reason")
+COLUMN_TIMES = {2: "created_at", 3: "last_refresh_at"}
+STATE_COLUMNS = (4, 5)
 
 
 def _wall(value: float | None) -> str:
@@ -314,7 +316,6 @@ class ServerConsole(QFrame):
             values = (
                 session["user"],
                 session["device_name"],
-                session["device_type"],
                 self._t(session["created_at"]),
                 self._t(session["last_refresh_at"]),
                 session["state"],
@@ -326,12 +327,17 @@ class ServerConsole(QFrame):
                     item = QTableWidgetItem()
                     self.table.setItem(row, column, item)
                 item.setText(str(value))
-                if column in (3, 4):  # T+ like the rest of the window; wall time on hover
+                if column in COLUMN_TIMES:  # T+ like the rest of the window; wall time on hover
                     item.setToolTip(_wall(session[COLUMN_TIMES[column]]))
+                elif column == 1:
+                    item.setToolTip(
+                        f"{session['device_name']} · {session['device_type']} · "
+                        f"id {session['device_id']}"
+                    )
                 color = {"active": "#16a34a", "revoked": "#b91c1c"}.get(session["state"])
-                if column in (5, 6) and color:
+                if column in STATE_COLUMNS and color:
                     item.setForeground(QColor(color))
-                elif column in (5, 6):
+                elif column in STATE_COLUMNS:
                     item.setForeground(self.palette().placeholderText())
                 else:
                     item.setForeground(self.palette().text())

@@ -430,8 +430,8 @@ def test_session_times_count_from_the_windows_origin_with_wall_time_on_hover(
 ) -> None:
     sign_in(qtbot, lab_app, "pc")
     table = lab_app.window.console.table
-    qtbot.waitUntil(lambda: table.rowCount() >= 1 and table.item(0, 3) is not None, timeout=10_000)
-    created = table.item(0, 3)
+    qtbot.waitUntil(lambda: table.rowCount() >= 1 and table.item(0, 2) is not None, timeout=10_000)
+    created = table.item(0, 2)
     assert re.fullmatch(r"T\+\d\d:\d\d", created.text()), created.text()
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", created.toolTip())
     assert lab_app.window.clock_label.text().startswith("T+")
@@ -456,3 +456,17 @@ def test_force_expire_revoke_and_remove_ask_first(qtbot: QtBot, lab_app: LabApp)
     answer_dialog(qtbot, "Remove")
     window.cards["phone"].remove_requested.emit("phone")
     qtbot.waitUntil(lambda: "phone" not in window.cards, timeout=10_000)
+
+
+def test_device_names_fit_in_the_sessions_table_at_1280_by_800(
+    qtbot: QtBot, lab_app: LabApp
+) -> None:
+    window = lab_app.window
+    window.resize(1280, 800)
+    sign_in(qtbot, lab_app, "phone")
+    table = window.console.table
+    qtbot.waitUntil(lambda: table.rowCount() >= 1 and table.item(0, 1) is not None, timeout=10_000)
+    name = table.item(0, 1)
+    assert name.text() == "Alice's phone" and "mobile" in name.toolTip()
+    needed = table.fontMetrics().horizontalAdvance(name.text()) + 12  # the cell's padding
+    assert table.columnWidth(1) >= needed, (table.columnWidth(1), needed)
