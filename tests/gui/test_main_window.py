@@ -470,3 +470,13 @@ def test_device_names_fit_in_the_sessions_table_at_1280_by_800(
     assert name.text() == "Alice's phone" and "mobile" in name.toolTip()
     needed = table.fontMetrics().horizontalAdvance(name.text()) + 12  # the cell's padding
     assert table.columnWidth(1) >= needed, (table.columnWidth(1), needed)
+
+
+def test_signing_in_does_not_move_the_cards_buttons(qtbot: QtBot, lab_app: LabApp) -> None:
+    card = lab_app.window.cards["phone"]
+    qtbot.waitUntil(card.sign_in.isVisible, timeout=10_000)
+    before = {b.text(): b.x() for b in (card.call, card.inspect)}
+    sign_in(qtbot, lab_app, "phone")
+    qtbot.waitUntil(card.sign_out.isVisible, timeout=10_000)
+    after = {b.text(): b.x() for b in (card.call, card.inspect)}
+    assert after == before
