@@ -213,8 +213,8 @@ class DeviceCard(QFrame):
         # Sign in and Sign out take turns in one slot of one width: the buttons after
         # them stay where the hand expects them.
         slot = max(self.sign_in.sizeHint().width(), self.sign_out.sizeHint().width())
-        for button in (self.sign_in, self.sign_out):
-            button.setMinimumWidth(slot)
+        self.sign_in.setMinimumWidth(slot)
+        self.sign_out.setMinimumWidth(slot)
         for button in (self.sign_in, self.sign_out, self.call, self.auto, self.inspect):
             buttons.addWidget(button)
         buttons.addStretch(1)
