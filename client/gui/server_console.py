@@ -334,7 +334,8 @@ class ServerConsole(QFrame):
                         f"{session['device_name']} · {session['device_type']} · "
                         f"id {session['device_id']}"
                     )
-                color = {"active": "#16a34a", "revoked": "#b91c1c"}.get(session["state"])
+                state = session["state"]
+                color = theme.text_color(state) if state in ("active", "revoked") else None
                 if column in STATE_COLUMNS and color:
                     item.setForeground(QColor(color))
                 elif column in STATE_COLUMNS:

@@ -32,14 +32,31 @@ def is_dark() -> bool:
     return window.lightness() < 128
 
 
+# Text colours that keep WCAG's 4.5:1 against the palette's base and button colours.
+_TEXT = {
+    False: {"danger": "#b91c1c", "active": "#15803d", "revoked": "#b91c1c"},
+    True: {"danger": "#fca5a5", "active": "#4ade80", "revoked": "#fca5a5"},
+}
+
+
+def text_color(role: str) -> QColor:
+    """``danger``, ``active`` or ``revoked`` text, readable on the current palette."""
+    return QColor(_TEXT[is_dark()][role])
+
+
 def apply_theme(app: QApplication) -> None:
     """Fusion, with a palette for the system's colour scheme, and the lab's style sheet."""
     app.setStyle("Fusion")
-    app.setPalette(_palette(is_dark()))
-    sheet = asset("style.qss").read_text(encoding="utf-8")
-    app.setStyleSheet(sheet)
+
+    def use(dark: bool) -> None:
+        app.setPalette(_palette(dark))
+        sheet = asset("style.qss").read_text(encoding="utf-8")
+        danger = _TEXT[dark]["danger"]
+        app.setStyleSheet(sheet + f"\nQPushButton#danger {{ color: {danger}; }}\n")
+
+    use(is_dark())
     QGuiApplication.styleHints().colorSchemeChanged.connect(
-        lambda scheme: app.setPalette(_palette(scheme == Qt.ColorScheme.Dark))
+        lambda scheme: use(scheme == Qt.ColorScheme.Dark)
     )
 
 

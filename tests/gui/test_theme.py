@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 
-from client.gui.theme import apply_theme
+from client.gui.theme import _TEXT, _palette, apply_theme
 
 
 def _ink(image: QImage) -> QColor:
@@ -40,3 +41,30 @@ def test_disabled_buttons_look_disabled_and_buttons_have_a_frame(qtbot: QtBot) -
     # …and an enabled button has a visible frame against the window.
     window = app.palette().window().color()
     assert abs(_border(on).lightness() - window.lightness()) > 20
+
+
+def _luminance(colour: QColor) -> float:
+    def channel(value: float) -> float:
+        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+
+    return (
+        0.2126 * channel(colour.redF())
+        + 0.7152 * channel(colour.greenF())
+        + (0.0722 * channel(colour.blueF()))
+    )
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    """WCAG 2.x contrast ratio."""
+    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+def test_warning_and_state_colours_are_readable_in_both_palettes(dark: bool) -> None:
+    palette = _palette(dark)
+    base, button = palette.base().color(), palette.button().color()
+    texts = _TEXT[dark]
+    assert contrast(QColor(texts["danger"]), button) >= 4.5
+    for state in ("active", "revoked"):
+        assert contrast(QColor(texts[state]), base) >= 4.5, state
