@@ -15,7 +15,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -244,7 +244,7 @@ def add_gui_arguments(p: argparse.ArgumentParser) -> None:
     p.set_defaults(func=_gui)
 
 
-def _no_display(env: dict[str, str] | os._Environ[str], platform: str) -> bool:
+def _no_display(env: Mapping[str, str], platform: str) -> bool:
     """Would Qt find nothing to draw on? (Linux and BSD without X11 or Wayland,
     and no platform plugin chosen.)"""
     if platform.startswith(("win", "darwin")) or env.get("QT_QPA_PLATFORM"):

@@ -233,28 +233,16 @@ class DeviceCommands(QObject):
         self._memory_chosen = chosen
 
         async def open_() -> str | None:
-            problem = None
-            if check is not None:
-                probe = asyncio.ensure_future(_in_daemon_thread(check))
-                either = {probe, asyncio.ensure_future(chosen.wait())}
-                done, _ = await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
-                for task in either - done:
-                    task.cancel()
-                if probe in done and probe.exception() is not None:
-                    error = probe.exception()
-                    problem = str(error) if isinstance(error, KeyringUnavailable) else None
-                    if problem is None:
-                        raise error  # type: ignore[misc]
             try:
+                problem = await _probe(check, chosen) if check is not None else None
                 await restore(lab)
+                return problem
             finally:
-                self.opened.set()
-            return problem
+                self.opened.set()  # also on failure: nobody waits for a lab that will not open
 
         def done(problem: str | None) -> None:
             self.opening = False
-            if self.store_problem is None or problem is not None:
-                self.store_problem = problem if not chosen.is_set() else None
+            self.store_problem = None if chosen.is_set() else problem
             self._changed()
 
         def failed(error: BaseException) -> None:
@@ -306,6 +294,23 @@ class DeviceCommands(QObject):
         await self.own_lab.close()
         if self.lab is not self.own_lab:
             await self.lab.close()
+
+
+async def _probe(check: Callable[[], None], chosen: asyncio.Event) -> str | None:
+    """Why the keyring cannot be used (None if it can), or None once the user has
+    chosen memory-only tokens, whichever comes first."""
+    probe = asyncio.ensure_future(_in_daemon_thread(check))
+    either = {probe, asyncio.ensure_future(chosen.wait())}
+    done, pending = await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    if probe not in done:
+        return None
+    try:
+        probe.result()
+    except KeyringUnavailable as exc:
+        return str(exc)
+    return None
 
 
 async def _in_daemon_thread(fn: Callable[[], None]) -> None:

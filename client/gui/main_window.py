@@ -61,6 +61,9 @@ class MainWindow(QMainWindow):
         self.cards: dict[str, DeviceCard] = {}
         self.dialog: Any = None  # the open dialog, if any (tests reach it here)
         self.view: LabView | None = None  # the latest, from the engine
+        # The server's sessions by sid (with its verify mode), rebuilt per state read:
+        # the cards read it ten times a second.
+        self.server_sessions: dict[str, dict[str, Any]] = {}
         self.origin: float | None = None  # T+0, on the lab clock
         self.setWindowTitle("JWT Device Lab")
         self.resize(1280, 800)
@@ -310,12 +313,6 @@ class MainWindow(QMainWindow):
         """The lab clock as of the latest view (what every display is drawn at)."""
         return self.view.at if self.view is not None else 0.0
 
-    def _server_sessions(self) -> dict[str, dict[str, Any]]:
-        """The server's sessions by sid (with its verify mode), as last read."""
-        state = self.bridge.server.last_state
-        mode = state.get("settings", {}).get("verify_mode")
-        return {s["sid"]: {**s, "verify_mode": mode} for s in state.get("sessions", [])}
-
     # confirmations: the three commands that end something for good ---------------------
 
     def _confirm(self, title: str, text: str, action: str) -> bool:
@@ -380,7 +377,7 @@ class MainWindow(QMainWindow):
         ids = [d.config.id for d in view.devices]
         if previous is None or [d.config.id for d in previous.devices] != ids:
             self._sync_cards(view)
-        sessions = self._server_sessions()
+        sessions = self.server_sessions
         for snapshot in view.devices:
             self.cards[snapshot.config.id].update_snapshot(
                 snapshot,
@@ -433,6 +430,10 @@ class MainWindow(QMainWindow):
     @Slot(dict)
     def on_server_state(self, state: dict[str, Any]) -> None:
         self.console.update_state(state)
+        mode = state.get("settings", {}).get("verify_mode")
+        self.server_sessions = {
+            s["sid"]: {**s, "verify_mode": mode} for s in state.get("sessions", [])
+        }
         active = sum(1 for s in state.get("sessions", []) if s["state"] == "active")
         devices = f"{len(self.cards)} device" + ("" if len(self.cards) == 1 else "s")
         sessions = f"{active} active session" + ("" if active == 1 else "s")

@@ -105,8 +105,7 @@ class ServerMonitor(QObject):
         delay = 0.5
         while True:
             try:
-                opened = lambda: self.dispatch.to_gui(self.connection.emit, "following")  # noqa: E731
-                async for event in self.admin.follow_events(self._last_event, opened):
+                async for event in self.admin.follow_events(self._last_event, self._opened):
                     self._last_event = max(self._last_event, int(event.get("id", 0)))
                     delay = 0.5
                     self.dispatch.to_gui(self.server_events.emit, [event])
@@ -116,6 +115,9 @@ class ServerMonitor(QObject):
                 self.dispatch.to_gui(self.connection.emit, str(exc))
             await asyncio.sleep(delay)
             delay = min(RETRY_MAX, delay * 2)
+
+    def _opened(self) -> None:
+        self.dispatch.to_gui(self.connection.emit, "following")  # the stream really is open
 
     def _sync_clock(self, state: dict[str, Any]) -> None:
         # An external server's clock is the lab clock: follow its time and rate.
