@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 
 from client import messages as say
 from client.clock import Clock, WallClock
 from client.device import Device
+from client.errors import ServerFailure
 from client.events import DeviceEvent, EventHub, Listener, Notice
 from client.http import http_client
 from client.oauth import Discovery
@@ -176,6 +178,14 @@ class Lab:
     def snapshots(self) -> list[DeviceSnapshot]:
         """Every device now. On the loop's thread only: devices change there."""
         return [d.snapshot() for d in self.devices.values()]
+
+    async def jwks(self) -> dict[str, Any]:
+        """The server's public keys (its JWK Set), for checking signatures."""
+        response = await self.http.get(f"{self.server}/.well-known/jwks.json")
+        if response.status_code != 200:
+            raise ServerFailure(say.keys_unreadable(response.status_code), response.status_code)
+        keys: dict[str, Any] = response.json()
+        return keys
 
     def view(self, scenario: str | None = None) -> LabView:
         """The whole lab as one value, for a window on another thread."""

@@ -125,6 +125,10 @@ def unreachable(server: str, what: str) -> str:
     return f"cannot reach the server at {server}: {what}"
 
 
+def keys_unreadable(status: int) -> str:
+    return f"the server's public keys could not be read (HTTP {status})"
+
+
 def metadata_failed(status: int) -> str:
     return f"the server's metadata failed ({status})"
 

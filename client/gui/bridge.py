@@ -45,11 +45,11 @@ class LabBridge(QObject):
         self.admin_key = admin_key
         self.embedded = embedded
         self.dispatch = Dispatcher(engine, self)
-        self.devices = DeviceCommands(self.dispatch, lab, admin, store_problem, self)
+        self.devices = DeviceCommands(self.dispatch, lab, store_problem, self)
         self.server = ServerMonitor(
             self.dispatch, admin, embedded=embedded, lab_clock=lab.clock, parent=self
         )
-        self.player = ScenarioPlayer(self.dispatch, self.devices, admin, admin_key, self)
+        self.player = ScenarioPlayer(self.dispatch, self.devices, self)
 
     def start(self) -> None:
         """The server serves: follow it (commands waiting for it proceed)."""
@@ -60,6 +60,7 @@ class LabBridge(QObject):
     def shutdown(self, timeout: float = 5.0) -> None:
         """Stop following the server and auto-calls, close every device and the admin client."""
         self.server.stop()
+        self.player.stop()
         self.devices.stop_auto_calls()
         self.dispatch.closed = True
 

@@ -120,9 +120,13 @@ class DeviceCard(QFrame):
     remove_requested = Signal(str)
     auto_call_changed = Signal(str, float)
 
-    def __init__(self, snapshot: DeviceSnapshot, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, snapshot: DeviceSnapshot, parent: QWidget | None = None, *, read_only: bool = False
+    ) -> None:
         super().__init__(parent)
         self.device_id = snapshot.config.id
+        # A scenario's device: it shows and can be inspected; the scenario drives it.
+        self.read_only = read_only
         self.setObjectName("card")
         self.setMinimumWidth(380)
         config = snapshot.config
@@ -219,6 +223,12 @@ class DeviceCard(QFrame):
             buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(self.more)
+        if read_only:
+            for widget in (self.sign_in, self.sign_out, self.call, self.auto, self.more):
+                widget.hide()
+            played = QLabel("Played by the scenario")
+            played.setObjectName("subtitle")
+            buttons.insertWidget(0, played)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 12, 14, 12)
@@ -310,8 +320,8 @@ class DeviceCard(QFrame):
         if has_tokens != self._shown_tokens or state == "signing_in":
             self._shown_tokens = has_tokens
             # One of Sign in / Sign out at a time keeps the card narrow and the next step obvious.
-            self.sign_in.setVisible(not has_tokens)
-            self.sign_out.setVisible(has_tokens)
+            self.sign_in.setVisible(not has_tokens and not self.read_only)
+            self.sign_out.setVisible(has_tokens and not self.read_only)
             self.sign_in_again.setEnabled(has_tokens)
             self.call.setEnabled(has_tokens)
             self.inspect.setEnabled(has_tokens)

@@ -7,9 +7,11 @@ submitted to the engine and return at once.
 
 Signals:
     view(object)          a LabView: every device's snapshot, on the lab clock
-    device_event(object)  a DeviceEvent of the displayed lab
+    device_event(object)  a DeviceEvent of the user's own lab (followed even while
+                          a scenario's lab is shown; commands go to it)
+    scenario_event(object) a DeviceEvent of the scenario lab being shown
     devices_changed()     devices were added, removed, restored, or the lab was swapped
-    inspect_ready(object) an Inspection: a device's tokens and the server's keys
+    inspect_ready(object) an Inspection: a shown device's tokens and its server's keys
 """
 
 from __future__ import annotations
@@ -22,8 +24,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from client.admin import AdminClient
-from client.errors import KeyringUnavailable
+from client.errors import ClientError, KeyringUnavailable
 from client.events import DeviceEvent, StateChanged
 from client.gui.dispatch import Dispatcher
 from client.lab import Lab, open_token_store
@@ -39,13 +40,14 @@ class Inspection:
     device_id: str
     device_name: str
     tokens: dict[str, str]  # "access token" / "refresh token" -> the JWT
-    jwks: dict[str, Any]
+    jwks: dict[str, Any] | None  # None: the server could not be asked (a finished scenario)
     device_now: float
 
 
 class DeviceCommands(QObject):
     view = Signal(object)
-    device_event = Signal(object)
+    device_event = Signal(object)  # of the user's own lab
+    scenario_event = Signal(object)  # of the scenario lab being shown
     devices_changed = Signal()
     inspect_ready = Signal(object)
 
@@ -53,7 +55,6 @@ class DeviceCommands(QObject):
         self,
         dispatch: Dispatcher,
         lab: Lab,
-        admin: AdminClient,
         store_problem: str | None = None,
         parent: QObject | None = None,
     ) -> None:
@@ -61,7 +62,6 @@ class DeviceCommands(QObject):
         self.dispatch = dispatch
         self.own_lab = lab
         self.lab = lab  # engine-thread object: only coroutines touch it
-        self.admin = admin
         self.store_problem = store_problem
         self.opening = False  # the token store is being opened (a locked keyring may wait)
         self.opened = threading.Event()  # set once the devices are restored (any thread)
@@ -71,10 +71,14 @@ class DeviceCommands(QObject):
         self._view_pending = False
         self._auto: dict[str, QTimer] = {}
         self._unsubscribe = lab.subscribe(self._forward)
+        self._unsubscribe_shown: Callable[[], None] = _nothing
         self.device_event.connect(self._stop_auto_call_when_signed_out)
 
     def _forward(self, event: DeviceEvent) -> None:
         self.dispatch.to_gui(self.device_event.emit, event)  # runs on the engine thread
+
+    def _forward_scenario(self, event: DeviceEvent) -> None:
+        self.dispatch.to_gui(self.scenario_event.emit, event)  # runs on the engine thread
 
     # the view ----------------------------------------------------------------
 
@@ -115,7 +119,7 @@ class DeviceCommands(QObject):
         refresh_margin: float = 5.0,
     ) -> None:
         self.dispatch.submit(
-            self.lab.add_device(
+            self.own_lab.add_device(
                 device_id,
                 device_type,
                 user=user,
@@ -130,19 +134,19 @@ class DeviceCommands(QObject):
     def remove_device(self, device_id: str) -> None:
         self.set_auto_call(device_id, 0)
         self.dispatch.submit(
-            self.lab.remove_device(device_id), "Removing the device", self._changed
+            self.own_lab.remove_device(device_id), "Removing the device", self._changed
         )
 
     def login(self, device_id: str, password: str) -> None:
         async def login() -> None:
-            await self.lab.get(device_id).login(password)
+            await self.own_lab.get(device_id).login(password)
 
         self.dispatch.submit(login(), "Signing in")
 
     def call(self, device_id: str, path: str = "/api/me") -> None:
         async def call() -> None:
-            if device_id in self.lab.devices:
-                await self.lab.get(device_id).call(path)
+            if device_id in self.own_lab.devices:
+                await self.own_lab.get(device_id).call(path)
 
         self.dispatch.submit(call(), "Calling the API")
 
@@ -150,28 +154,33 @@ class DeviceCommands(QObject):
         self.set_auto_call(device_id, 0)
 
         async def logout() -> None:
-            await self.lab.get(device_id).logout()
+            await self.own_lab.get(device_id).logout()
 
         self.dispatch.submit(logout(), "Signing out")
 
     def logout_others(self, device_id: str) -> None:
         async def logout_others() -> None:
-            await self.lab.get(device_id).logout_others()
+            await self.own_lab.get(device_id).logout_others()
 
         self.dispatch.submit(logout_others(), "Signing out the other devices")
 
     def inspect(self, device_id: str) -> None:
         """Copy the device's tokens and fetch the server's keys, for the inspector."""
 
+        lab = self.lab  # the shown one: a scenario's devices can be inspected too
+
         async def collect() -> Inspection | None:
-            device = self.lab.get(device_id)
+            device = lab.get(device_id)
             tokens = device.tokens
             if tokens is None:
                 return None
             shown = {"access token": tokens.access_token}
             if tokens.refresh_token:
                 shown["refresh token"] = tokens.refresh_token
-            jwks = await self.admin.jwks()
+            try:
+                jwks: dict[str, Any] | None = await lab.jwks()
+            except (ClientError, RuntimeError):  # a finished scenario's server is gone
+                jwks = None
             return Inspection(device_id, device.config.name, shown, jwks, device.clock.now())
 
         self.dispatch.submit(
@@ -282,18 +291,26 @@ class DeviceCommands(QObject):
 
     def show_lab(self, lab: Lab, scenario: str | None) -> None:
         """Show ``lab``'s devices (on the engine thread, from the scenario player,
-        or on the GUI thread to go back to the user's own)."""
-        self._unsubscribe()
+        or on the GUI thread to go back to the user's own). A scenario's events
+        come as ``scenario_event``; the user's lab is still followed meanwhile
+        (``device_event``), and commands still go to it."""
+        self._unsubscribe_shown()
         self.lab = lab
         self.scenario = scenario
-        self._unsubscribe = lab.subscribe(self._forward)
-        self.device_event.connect(self._stop_auto_call_when_signed_out)
+        if lab is not self.own_lab:
+            self._unsubscribe_shown = lab.subscribe(self._forward_scenario)
+        else:
+            self._unsubscribe_shown = _nothing
         self.dispatch.to_gui(self._changed, None)
 
     async def close(self) -> None:
         await self.own_lab.close()
         if self.lab is not self.own_lab:
             await self.lab.close()
+
+
+def _nothing() -> None:
+    pass
 
 
 async def _probe(check: Callable[[], None], chosen: asyncio.Event) -> str | None:

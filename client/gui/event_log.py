@@ -156,16 +156,43 @@ class EventLog(QWidget):
         layout.addLayout(filters)
         layout.addWidget(self.view)
 
-    def add_device_event(self, event: DeviceEvent) -> None:
-        self._add([Row(event.at, event.device_id, event.kind, describe(event))])
+    # Rows go to ``into`` (a lab's log, shown or not), or to the shown one.
 
-    def add_server_events(self, events: list[dict[str, Any]]) -> None:
-        self._add([Row(e["at"], "server", e["type"], describe_server(e)) for e in events])
+    def add_device_event(self, event: DeviceEvent, into: EventModel | None = None) -> None:
+        self._add([Row(event.at, event.device_id, event.kind, describe(event))], into)
 
-    def add_note(self, at: float, source: str, kind: str, text: str) -> None:
-        self._add([Row(at, source, kind, text)])
+    def add_server_events(
+        self, events: list[dict[str, Any]], into: EventModel | None = None
+    ) -> None:
+        self._add([Row(e["at"], "server", e["type"], describe_server(e)) for e in events], into)
 
-    def _add(self, rows: list[Row]) -> None:
+    def add_note(
+        self, at: float, source: str, kind: str, text: str, into: EventModel | None = None
+    ) -> None:
+        self._add([Row(at, source, kind, text)], into)
+
+    def show_model(self, model: EventModel) -> None:
+        """Show another lab's log; the filters offer its sources and kinds."""
+        self.model = model
+        self.view.setModel(model)
+        self.view.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        for combo, values in (
+            (self.source, {row.source for row in model.rows}),
+            (self.kind, {row.kind for row in model.rows}),
+        ):
+            chosen = combo.currentText()
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItem(ALL)
+            combo.addItems(sorted(values))
+            combo.setCurrentText(chosen if chosen in values else ALL)
+            combo.blockSignals(False)
+        self._apply_filter()
+
+    def _add(self, rows: list[Row], into: EventModel | None = None) -> None:
+        if into is not None and into is not self.model:
+            into.add(rows)  # out of sight: the filters and the view are not its
+            return
         first = self.model.rowCount()
         self.model.add(rows)
         for row in rows:

@@ -4,12 +4,18 @@ It owns no I/O and reads no engine object: every action goes through
 ``LabBridge``'s parts, and what it shows arrives as values — ``LabView``s it
 asks for every 100 ms, device events, and the server's events and state.
 Every "T+" on screen (the clock, the timeline, the event log) counts from one
-origin on the lab clock: the window's first view, reset when a scenario plays.
+origin on the lab clock: the window's first view.
+
+A scenario plays in a lab of its own on a server of its own (``ScenarioPlayer``):
+while its devices are shown, the timeline and the event log show its
+``History`` — on its own T+0 — and the user's history goes on being recorded
+out of sight; "Back to my devices" shows it again, as it was.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,15 +46,28 @@ from client.gui.bridge import LabBridge
 from client.gui.device_card import DeviceCard
 from client.gui.devices import Inspection
 from client.gui.dialogs import AddDeviceDialog, LoginDialog, TokenInspector
-from client.gui.event_log import EventLog
+from client.gui.event_log import EventLog, EventModel
 from client.gui.server_console import ServerConsole
 from client.gui.timeline import TimelineModel, TimelineView
 from client.scenarios.errors import ScenarioError
-from client.scenarios.model import builtin_scenarios, load_scenario
+from client.scenarios.model import Scenario, builtin_scenarios, load_scenario
+from client.scenarios.results import ScenarioResult, StepResult
 from client.values import LabView
 
 TICK_MS = 100
 SPEEDS = (0, 1, 5, 10)  # 0: the clock stands still
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """What the window shows of one lab's past: its timeline and its event log."""
+
+    timeline: TimelineModel
+    log: EventModel
+
+    @property
+    def origin(self) -> float | None:
+        return self.timeline.origin
 
 
 class MainWindow(QMainWindow):
@@ -64,13 +83,17 @@ class MainWindow(QMainWindow):
         # The server's sessions by sid (with its verify mode), rebuilt per state read:
         # the cards read it ten times a second.
         self.server_sessions: dict[str, dict[str, Any]] = {}
-        self.origin: float | None = None  # T+0, on the lab clock
+        self.scenario_sessions: dict[str, dict[str, Any]] = {}  # the same, of its server
+        self.scenario_state: dict[str, Any] = {}
+        self.origin: float | None = None  # T+0 of the shown lab, on its clock
         self.setWindowTitle("JWT Device Lab")
         self.resize(1280, 800)
 
-        self.timeline_model = TimelineModel()
+        self.timeline_model = TimelineModel()  # the shown one
         self.timeline = TimelineView(self.timeline_model, self.now)
         self.event_log = EventLog()
+        self.own = self.history = History(self.timeline_model, self.event_log.model)
+        self.scenario_history: History | None = None
         self.console = ServerConsole(server_url, bridge.embedded)
 
         central = QWidget()
@@ -129,6 +152,7 @@ class MainWindow(QMainWindow):
 
         devices.view.connect(self.on_view)
         devices.device_event.connect(self.on_device_event)
+        devices.scenario_event.connect(self.on_scenario_event)
         devices.devices_changed.connect(self.on_devices_changed)
         devices.inspect_ready.connect(self.on_inspect_ready)
         server.server_events.connect(self.on_server_events)
@@ -136,6 +160,8 @@ class MainWindow(QMainWindow):
         server.connection.connect(self.on_connection)
         bridge.dispatch.failed.connect(self.on_failed)
         bridge.dispatch.info.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        player.started.connect(self.on_scenario_started)
+        player.server.connect(self.on_scenario_server)
         player.step.connect(self.on_scenario_step)
         player.finished.connect(self.on_scenario_finished)
 
@@ -177,12 +203,16 @@ class MainWindow(QMainWindow):
         open_file.clicked.connect(self.open_scenario_file)
         layout.addWidget(open_file)
         self.play = QPushButton("▶ Play")
-        self.play.clicked.connect(
-            lambda: self.play_scenario(Path(self.scenario_combo.currentData()))
+        self.play.setToolTip(
+            "Play the scenario in a lab of its own, on a server of its own: "
+            "your devices, sessions and settings are not touched"
         )
+        self.play.clicked.connect(self.play_or_stop)
+        stop_width = self.play.fontMetrics().horizontalAdvance("■ Stop") + 24
+        self.play.setMinimumWidth(max(self.play.sizeHint().width(), stop_width))  # no jump
         layout.addWidget(self.play)
         self.back = QPushButton("Back to my devices")
-        self.back.clicked.connect(self.bridge.player.back_to_own_devices)
+        self.back.clicked.connect(self.back_to_own_devices)
         self.back.hide()
         layout.addWidget(self.back)
         layout.addSpacing(18)
@@ -354,10 +384,11 @@ class MainWindow(QMainWindow):
         return lambda: device_now + self.now() - opened
 
     def set_origin(self, origin: float) -> None:
-        """T+0 for the clock label, the timeline and the event log alike."""
+        """T+0 of the shown lab for the clock label, the timeline and the event log
+        alike, and for the console, which shows the shown lab's server."""
         self.origin = origin
-        self.timeline_model.origin = origin
-        self.event_log.model.set_origin(origin)
+        self.history.timeline.origin = origin
+        self.history.log.set_origin(origin)
         self.console.set_origin(origin)
 
     # reactions -------------------------------------------------------------------
@@ -372,12 +403,13 @@ class MainWindow(QMainWindow):
         """Show the lab as the engine saw it: cards, lanes, banners, the clock."""
         previous = self.view
         self.view = view
+        swapped = self._show_history(view)
         if self.origin is None:
             self.set_origin(view.at)
         ids = [d.config.id for d in view.devices]
-        if previous is None or [d.config.id for d in previous.devices] != ids:
-            self._sync_cards(view)
-        sessions = self.server_sessions
+        if previous is None or swapped or [d.config.id for d in previous.devices] != ids:
+            self._sync_cards(view, rebuild=swapped)
+        sessions = self.scenario_sessions if view.scenario is not None else self.server_sessions
         for snapshot in view.devices:
             self.cards[snapshot.config.id].update_snapshot(
                 snapshot,
@@ -387,21 +419,49 @@ class MainWindow(QMainWindow):
         self._update_keyring_banner()
         self._update_store_label()
         self.back.setVisible(view.scenario is not None and not self.bridge.player.running)
+        for button in self.add_buttons.values():
+            button.setEnabled(view.scenario is None)
         origin = self.origin if self.origin is not None else view.at
         self.clock_label.setText(theme.format_t(max(0.0, view.at - origin)))
         self.timeline.update()
 
-    def _sync_cards(self, view: LabView) -> None:
+    def _show_history(self, view: LabView) -> bool:
+        """Show the history of the lab the view is of (the user's, or the scenario's);
+        True if that is another lab than the one shown so far."""
+        wanted = self.own if view.scenario is None else self.scenario_history or self.own
+        if wanted is self.history:
+            return False
+        self.history = wanted
+        self.timeline_model = self.timeline.model = wanted.timeline
+        self.event_log.show_model(wanted.log)
+        self.origin = wanted.origin
+        if wanted is self.own:
+            self.console.show_server(None)
+            if self.bridge.server.last_state:
+                self.console.update_state(self.bridge.server.last_state)
+        else:
+            self.console.show_server(f"Server · the scenario's own ({view.scenario})")
+            if self.scenario_state:
+                self.console.update_state(self.scenario_state)
+        if self.origin is not None:
+            self.console.set_origin(self.origin)
+        self.timeline.update()
+        return True
+
+    def _sync_cards(self, view: LabView, *, rebuild: bool = False) -> None:
+        """Cards for the view's devices; ``rebuild`` when another lab is shown (a
+        scenario's "phone" is not the user's "phone")."""
         ids = [d.config.id for d in view.devices]
         for device_id in list(self.cards):
-            if device_id not in ids:
+            if rebuild or device_id not in ids:
                 card = self.cards.pop(device_id)
                 self.card_grid.removeWidget(card)
                 card.deleteLater()
         devices = self.bridge.devices
         for snapshot in view.devices:
             if snapshot.config.id not in self.cards:
-                card = DeviceCard(snapshot)
+                # A scenario's devices are the scenario's to drive: look, don't touch.
+                card = DeviceCard(snapshot, read_only=view.scenario is not None)
                 card.sign_in_requested.connect(self.sign_in)
                 card.call_requested.connect(devices.call)
                 card.sign_out_requested.connect(devices.logout)
@@ -418,18 +478,41 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def on_device_event(self, event: DeviceEvent) -> None:
-        self.timeline_model.add_device_event(event)
-        self.event_log.add_device_event(event)
+        """An event of the user's lab: into its history, shown or not."""
+        self.own.timeline.add_device_event(event)
+        self.event_log.add_device_event(event, self.own.log)
 
     @Slot(list)
     def on_server_events(self, events: list[dict[str, Any]]) -> None:
         for event in events:
-            self.timeline_model.add_server_event(event)
-        self.event_log.add_server_events(events)
+            self.own.timeline.add_server_event(event)
+        self.event_log.add_server_events(events, self.own.log)
+
+    @Slot(object)
+    def on_scenario_event(self, event: DeviceEvent) -> None:
+        if self.scenario_history is not None:
+            self.scenario_history.timeline.add_device_event(event)
+            self.event_log.add_device_event(event, self.scenario_history.log)
+
+    @Slot(object, object)
+    def on_scenario_server(self, state: dict[str, Any], events: list[dict[str, Any]]) -> None:
+        """The scenario server's state (for the console and the cards) and new events."""
+        self.scenario_state = state
+        if self.scenario_history is not None and self.history is self.scenario_history:
+            self.console.update_state(state)
+        self.scenario_sessions = {s["sid"]: s for s in state.get("sessions", [])}
+        mode = state.get("settings", {}).get("verify_mode")
+        for session in self.scenario_sessions.values():
+            session["verify_mode"] = mode
+        if self.scenario_history is not None:
+            for event in events:
+                self.scenario_history.timeline.add_server_event(event)
+            self.event_log.add_server_events(events, self.scenario_history.log)
 
     @Slot(dict)
     def on_server_state(self, state: dict[str, Any]) -> None:
-        self.console.update_state(state)
+        if self.history is self.own:  # else the console shows the scenario's server
+            self.console.update_state(state)
         mode = state.get("settings", {}).get("verify_mode")
         self.server_sessions = {
             s["sid"]: {**s, "verify_mode": mode} for s in state.get("sessions", [])
@@ -510,28 +593,36 @@ class MainWindow(QMainWindow):
         if path:
             self.play_scenario(Path(path))
 
+    def play_or_stop(self) -> None:
+        if self.bridge.player.running:
+            self.bridge.player.stop()
+        else:
+            self.play_scenario(Path(self.scenario_combo.currentData()))
+
     def play_scenario(self, path: Path) -> None:
-        try:
-            scenario = load_scenario(path)
-        except ScenarioError as exc:
-            self.on_failed(str(exc))
-            return
         speed = float(self.speed_group.checkedId() if self.speed_group.checkedId() > 0 else 1)
-        self.timeline_model.clear()
-        self.set_origin(self.now())  # the scenario's T+0
-        self.event_log.add_note(
-            self.now(), "scenario", "scenario", f"playing {scenario.name} at {speed:g}×"
-        )
-        self.scenario_title.setText(f"▶ {scenario.title}")
-        self.scenario_text.setText(scenario.description)
-        self.scenario_banner.show()
-        self.play.setEnabled(False)
-        self.back.hide()
-        self.scenario_checks: list[bool] = []
-        self.bridge.player.play(path, speed)
+        self.bridge.player.play(path, speed)  # ``started`` follows, or ``failed``
 
     @Slot(object)
-    def on_scenario_step(self, result: Any) -> None:
+    def on_scenario_started(self, scenario: Scenario) -> None:
+        """A fresh history for the scenario; the user's stays as it is."""
+        self.scenario_history = History(TimelineModel(), EventModel())
+        self.scenario_sessions = {}
+        self.scenario_state = {}
+        self.scenario_checks: list[bool] = []
+        self.scenario_title.setText(f"▶ {scenario.title}")
+        self.scenario_text.setText(
+            f"{scenario.description} — playing in a lab of its own on a server of its own; "
+            "your devices, sessions and settings are untouched."
+        )
+        self.scenario_banner.show()
+        self.play.setText("■ Stop")
+        self.play.setToolTip("Stop the scenario (its lab is kept for you to look at)")
+        self.back.hide()
+
+    @Slot(object)
+    def on_scenario_step(self, result: StepResult) -> None:
+        log = self.scenario_history.log if self.scenario_history else self.own.log
         for check in result.checks:
             self.scenario_checks.append(check.passed)
             mark = "✓" if check.passed else "✗"
@@ -545,6 +636,7 @@ class MainWindow(QMainWindow):
                 result.step.device or "scenario",
                 "expectation",
                 f"{result.step.action}: {text}",
+                log,
             )
         held = sum(self.scenario_checks)
         self.scenario_text.setText(
@@ -554,13 +646,21 @@ class MainWindow(QMainWindow):
         )
 
     @Slot(object)
-    def on_scenario_finished(self, result: Any) -> None:
-        self.play.setEnabled(True)
+    def on_scenario_finished(self, result: ScenarioResult) -> None:
+        self.play.setText("▶ Play")
+        self.play.setToolTip(
+            "Play the scenario in a lab of its own, on a server of its own: "
+            "your devices, sessions and settings are not touched"
+        )
         self.back.setVisible(self.view is not None and self.view.scenario is not None)
         checks = result.checks
         held = sum(c.passed for c in checks)
-        verdict = "passed" if result.passed else "FAILED"
-        self.scenario_title.setText(f"{'✓' if result.passed else '✗'} {result.scenario.title}")
+        if result.stopped:
+            verdict = f"stopped after step {len(result.steps)} of {len(result.scenario.steps)}"
+        else:
+            verdict = "passed" if result.passed else "FAILED"
+        mark = "■" if result.stopped else ("✓" if result.passed else "✗")
+        self.scenario_title.setText(f"{mark} {result.scenario.title}")
         windows = "; ".join(
             f"{w['device']} still accepted for {w['window']:g} s after revocation"
             for w in result.windows
@@ -570,6 +670,11 @@ class MainWindow(QMainWindow):
             f"{verdict}: {held}/{len(checks)} expectations held{error}"
             + (f" · stateless window: {windows}" if windows else "")
         )
+
+    def back_to_own_devices(self) -> None:
+        self.bridge.player.back_to_own_devices()
+        self.scenario_banner.hide()
+        self.back.hide()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.ticker.stop()

@@ -1,13 +1,17 @@
-"""``ScenarioPlayer``: plays a scenario in the window, in real time.
+"""``ScenarioPlayer``: plays a scenario in the window, in real time, in a lab of
+its own on a server of its own.
 
-The runner builds a lab of its own on the engine thread; the window shows
-that lab's devices while it plays (``DeviceCommands.show_lab``) and keeps them
-afterwards until the user goes back to their own. The server's clock is frozen
-through the admin API while the runner drives it, and set back afterwards.
+The runner builds a fresh in-process mock server and a lab for the scenario on
+the engine thread; the user's lab, server, settings and sessions are never
+touched. The window shows the scenario's devices while it plays
+(``DeviceCommands.show_lab``) and keeps them afterwards, read-only, until the
+user goes back to their own. ``stop()`` ends a play before its next tick.
 
 Signals:
-    step(object)      a StepResult of the playing scenario
-    finished(object)  its ScenarioResult
+    started(object)            the Scenario that begins to play
+    step(object)               a StepResult of the playing scenario
+    server(object, object)     the scenario server's /admin/state and new events
+    finished(object)           its ScenarioResult (``stopped`` if the user stopped it)
 """
 
 from __future__ import annotations
@@ -17,32 +21,31 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from client.admin import AdminClient
 from client.gui.devices import DeviceCommands
 from client.gui.dispatch import Dispatcher
 from client.lab import Lab
 from client.scenarios import ScenarioError, ScenarioRunner, load_scenario
-from client.scenarios.environment import external_environment
+from client.scenarios.environment import in_process_environment
+from client.scenarios.results import ScenarioResult
 
 
 class ScenarioPlayer(QObject):
+    started = Signal(object)
     step = Signal(object)
+    server = Signal(object, object)
     finished = Signal(object)
 
     def __init__(
         self,
         dispatch: Dispatcher,
         devices: DeviceCommands,
-        admin: AdminClient,
-        admin_key: str,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.dispatch = dispatch
         self.devices = devices
-        self.admin = admin
-        self.admin_key = admin_key
         self.running = False
+        self._runner: ScenarioRunner | None = None
 
     def play(self, path: Path, speed: float) -> None:
         if self.running:
@@ -53,39 +56,43 @@ class ScenarioPlayer(QObject):
         except ScenarioError as exc:
             self.dispatch.failed.emit(str(exc))
             return
-        self.devices.stop_auto_calls()
         self.running = True
 
         def on_lab(lab: Lab) -> None:  # engine thread
             self.devices.show_lab(lab, scenario.name)
 
-        runner = ScenarioRunner(
-            external_environment(self.admin.url, self.admin_key),
+        def on_server(state: dict[str, Any], events: list[dict[str, Any]]) -> None:
+            self.dispatch.to_gui(lambda _: self.server.emit(state, events), None)
+
+        self._runner = runner = ScenarioRunner(
+            in_process_environment,  # a server of its own: the user's is not touched
             realtime=True,
             speed=speed,
             on_step=lambda step: self.dispatch.to_gui(self.step.emit, step),
             on_lab=on_lab,
+            on_server=on_server,
         )
 
-        async def play() -> Any:
-            clock = await self.admin.clock()
-            previous = clock["rate"] if clock["virtual"] else None
-            if previous is not None:
-                await self.admin.set_clock_rate(0)  # the runner drives the clock
-            try:
-                return await runner.run(scenario)
-            finally:
-                if previous is not None:
-                    await self.admin.set_clock_rate(previous)
-
-        def done(result: Any) -> None:
+        def done(result: ScenarioResult) -> None:
             self.running = False
+            self._runner = None
             self.finished.emit(result)
 
-        def failed(_: BaseException) -> None:
+        def failed(error: BaseException) -> None:  # already reported through ``failed``
             self.running = False
+            self._runner = None
+            self.finished.emit(ScenarioResult(scenario, error=str(error)))
 
-        self.dispatch.submit(play(), f"Playing {scenario.name}", done, failed)
+        self.started.emit(scenario)
+        # In-process: it needs nothing from the user's server.
+        self.dispatch.submit(
+            runner.run(scenario), f"Playing {scenario.name}", done, failed, wait_for_server=False
+        )
+
+    def stop(self) -> None:
+        """Stop the playing scenario; ``finished`` follows with a stopped result."""
+        if self._runner is not None:
+            self._runner.stop()
 
     def back_to_own_devices(self) -> None:
         if self.running or self.devices.scenario is None:

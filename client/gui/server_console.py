@@ -60,7 +60,9 @@ class ServerConsole(QFrame):
         super().__init__(parent)
         self.setObjectName("console")
         self._updating = False
-        title = QLabel(f"Server · {url}" + (" (embedded)" if embedded else ""))
+        self.read_only = False  # a scenario's server: shown, set by the scenario alone
+        self.own_title = f"Server · {url}" + (" (embedded)" if embedded else "")
+        self.title = title = QLabel(self.own_title)
         title.setObjectName("consoleTitle")
 
         self.policy = QComboBox()
@@ -147,7 +149,7 @@ class ServerConsole(QFrame):
         self.revoke.setObjectName("danger")
         self.revoke.setEnabled(False)
         self.table.itemSelectionChanged.connect(
-            lambda: self.revoke.setEnabled(self._selected_sid() is not None)
+            lambda: self.revoke.setEnabled(not self.read_only and self._selected_sid() is not None)
         )
         self.revoke.clicked.connect(self._revoke_selected)
         self.keys = QLabel()
@@ -241,7 +243,7 @@ class ServerConsole(QFrame):
             for spin in (self.access_ttl, self.refresh_ttl, self.leeway):
                 spin.setSpecialValueText("")  # a real value at the minimum is a number
             for control in self._controls():
-                control.setEnabled(True)
+                control.setEnabled(not self.read_only)
             self.apply_schema(state.get("schema", []))
             settings = state["settings"]
             if self.policy.findText(settings["login_policy"]) < 0:
@@ -273,6 +275,17 @@ class ServerConsole(QFrame):
             self._fill_sessions(state.get("sessions", []))
         finally:
             self._updating = False
+
+    def show_server(self, title: str | None) -> None:
+        """Show a scenario's server (``title``), read-only, or the user's again (None).
+        The next ``update_state`` fills it in."""
+        self.read_only = title is not None
+        self.title.setText(title or self.own_title)
+        self._shown_sessions = []
+        if self.read_only:
+            self.revoke.setEnabled(False)
+        for control in self._controls():
+            control.setEnabled(not self.read_only)
 
     def apply_schema(self, schema: list[dict[str, Any]]) -> None:
         """Ranges and choices as the server declares them (it may not be ours)."""

@@ -60,6 +60,7 @@ class Play:
         self.last_attacker_ok: bool | None = None
         self.refresh_base: dict[str, int] = {}
         self.elapsed = 0.0
+        self.seen = 0  # the last server event handed to ``runner.on_server``
         self.clock = ManualClock(0)
         self.lab = Lab(
             env.url,
@@ -110,7 +111,7 @@ class Play:
             # A shared external server may still hold sessions of an earlier run.
             await self.env.admin("POST", "/admin/force-expire", {"user": user})
         self.start = self.clock.now()
-        self.first_event = await self._last_event_id()
+        self.first_event = self.seen = await self._last_event_id()
         for spec in self.scenario.devices:
             await self.lab.add_device(
                 spec.id,
@@ -122,16 +123,20 @@ class Play:
             )
         if self.runner.on_lab:
             self.runner.on_lab(self.lab)
+        await self.report_server()
 
     async def _last_event_id(self) -> int:
         response = await self.env.admin("GET", "/admin/state")
         return int(response.json().get("last_event_id", 0)) if response.status_code == 200 else 0
 
-    async def advance_to(self, at: float) -> None:
+    async def advance_to(self, at: float) -> bool:
         """Move scenario time to ``at``: at once, or — in real time — in small
-        ticks, so a watching GUI sees the clock flow rather than jump."""
+        ticks, so a watching GUI sees the clock flow rather than jump. False if
+        the runner was told to stop on the way."""
         runner = self.runner
         while self.elapsed < at:
+            if runner.stop_requested:
+                return False
             delta = at - self.elapsed
             if runner.realtime:
                 delta = min(delta, runner.tick * runner.speed)
@@ -139,6 +144,20 @@ class Play:
             await self.env.advance(delta)
             self.clock.advance(delta)
             self.elapsed = at if at - self.elapsed - delta < 1e-9 else self.elapsed + delta
+            if runner.realtime:
+                await self.report_server()
+        return not runner.stop_requested
+
+    async def report_server(self) -> None:
+        """Hand the server's state and its new events to a watching window."""
+        if self.runner.on_server is None:
+            return
+        state = (await self.env.admin("GET", "/admin/state")).json()
+        response = await self.env.admin("GET", f"/admin/events?follow=false&after={self.seen}")
+        events = parse_sse(response)
+        if events:
+            self.seen = max(int(e.get("id", 0)) for e in events)
+        self.runner.on_server(state, events)
 
     async def perform(self, step: Step) -> StepResult:
         device = self.lab.get(step.device) if step.device else None

@@ -10,6 +10,7 @@ from typing import Any
 from client.scenarios.results import Check, ScenarioResult, StepResult
 
 TICK, CROSS = "✓", "✗"
+STOPPED = "stopped by the user before its last step"
 
 
 def format_step(result: StepResult) -> list[str]:
@@ -56,6 +57,11 @@ def format_summary(result: ScenarioResult) -> str:
     name = result.scenario.name
     if result.error:
         return f"{mark} {name}: error — {result.error}"
+    if result.stopped:
+        return (
+            f"{mark} {name}: stopped after {len(result.steps)}/{len(result.scenario.steps)} "
+            f"steps; {len(checks) - len(failed)}/{len(checks)} expectations held"
+        )
     return (
         f"{mark} {name}: {len(checks) - len(failed)}/{len(checks)} expectations held "
         f"({result.wall_seconds * 1000:.0f} ms)"
@@ -72,6 +78,7 @@ def to_json(results: list[ScenarioResult]) -> dict[str, Any]:
                 "file": str(r.scenario.path) if r.scenario.path else None,
                 "passed": r.passed,
                 "error": r.error,
+                "stopped": r.stopped,
                 "wall_seconds": round(r.wall_seconds, 4),
                 "windows": r.windows,
                 "steps": [
@@ -112,7 +119,8 @@ def write_junit(results: list[ScenarioResult], path: Path) -> None:
         "testsuite",
         name="jwt-lab scenarios",
         tests=str(len(results)),
-        failures=str(sum(1 for r in results if not r.passed and r.error is None)),
+        failures=str(sum(1 for r in results if not r.passed and r.error is None and not r.stopped)),
+        skipped=str(sum(1 for r in results if r.stopped and r.error is None)),
         errors=str(sum(1 for r in results if r.error is not None)),
         time=f"{sum(r.wall_seconds for r in results):.3f}",
     )
@@ -126,6 +134,8 @@ def write_junit(results: list[ScenarioResult], path: Path) -> None:
         )
         if r.error is not None:
             ET.SubElement(case, "error", message=r.error).text = r.error
+        elif r.stopped:
+            ET.SubElement(case, "skipped", message=STOPPED)
         elif not r.passed:
             failed = [
                 f"{s.step.describe()}: {_check(c)}"

@@ -47,6 +47,7 @@ class ScenarioResult:
     steps: list[StepResult] = field(default_factory=list)
     windows: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
+    stopped: bool = False  # stopped by the user before its last step
     wall_seconds: float = 0.0
 
     @property
@@ -55,7 +56,7 @@ class ScenarioResult:
 
     @property
     def passed(self) -> bool:
-        return self.error is None and all(c.passed for c in self.checks)
+        return self.error is None and not self.stopped and all(c.passed for c in self.checks)
 
 
 def stale_windows(events: Iterable[dict[str, Any]], start: float) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from client.lab import Lab
 from client.scenarios.environment import ServerEnvironment, in_process_environment
@@ -25,6 +26,8 @@ from client.scenarios.play import Play
 from client.scenarios.results import ScenarioResult, StepResult
 
 StepCallback = Callable[[StepResult], None]
+# The scenario server's /admin/state and its events since the last call.
+ServerCallback = Callable[[dict[str, Any], list[dict[str, Any]]], None]
 
 
 class ScenarioRunner:
@@ -38,6 +41,7 @@ class ScenarioRunner:
         speed: float = 1.0,
         on_step: StepCallback | None = None,
         on_lab: Callable[[Lab], None] | None = None,
+        on_server: ServerCallback | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         tick: float = 0.1,
     ) -> None:
@@ -48,8 +52,15 @@ class ScenarioRunner:
         self.speed = speed
         self.on_step = on_step
         self.on_lab = on_lab
+        self.on_server = on_server
+        self.stop_requested = False
         self.sleep = sleep
         self.tick = tick
+
+    def stop(self) -> None:
+        """End the playing scenario before its next tick (from any thread): its
+        result says ``stopped``, and its lab and server are closed as usual."""
+        self.stop_requested = True
 
     async def run(self, scenario: Scenario) -> ScenarioResult:
         result = ScenarioResult(scenario)
@@ -60,11 +71,14 @@ class ScenarioRunner:
             try:
                 await play.setup()
                 for step in scenario.steps:
-                    await play.advance_to(step.at)
+                    if not await play.advance_to(step.at):
+                        result.stopped = True
+                        break
                     step_result = await play.perform(step)
                     result.steps.append(step_result)
                     if self.on_step:
                         self.on_step(step_result)
+                    await play.report_server()
                 result.windows = await play.stale_windows()
             finally:
                 await play.lab.close()

@@ -190,6 +190,52 @@ async def test_realtime_waits_between_steps_divided_by_speed(tmp_path: Path) -> 
     assert len(waits) == 16 and max(waits) <= 0.5  # in ticks, so a GUI sees time flow
 
 
+async def test_stop_ends_the_play_before_its_next_tick(tmp_path: Path) -> None:
+    from client.scenarios.report import format_summary, to_json, write_junit
+
+    waits: list[float] = []
+    runner: ScenarioRunner
+
+    async def fake_sleep(seconds: float) -> None:
+        waits.append(seconds)
+        if len(waits) == 3:
+            runner.stop()  # as the window's Stop button does, from another thread
+
+    runner = ScenarioRunner(realtime=True, speed=1, sleep=fake_sleep, tick=1)
+    result = await runner.run(load_scenario(write(tmp_path, GOOD)))
+    assert result.stopped and not result.passed and result.error is None
+    assert len(waits) == 3  # not one tick more
+    assert [s.step.at for s in result.steps] == [0]  # the login at 0 ran, the step at 40 not
+    assert "stopped after 1/2 steps" in format_summary(result)
+    assert to_json([result])["scenarios"][0]["stopped"] is True
+    write_junit([result], tmp_path / "junit.xml")
+    suite = ET.parse(tmp_path / "junit.xml").getroot()
+    assert suite.get("skipped") == "1" and suite.get("failures") == "0"
+    assert suite.find("testcase/skipped") is not None
+
+
+async def test_a_watching_window_gets_the_servers_state_and_each_event_once(
+    tmp_path: Path,
+) -> None:
+    seen: list[tuple[dict, list]] = []  # type: ignore[type-arg]
+
+    async def no_wait(_: float) -> None:
+        pass
+
+    runner = ScenarioRunner(
+        realtime=True,
+        sleep=no_wait,
+        tick=10,
+        on_server=lambda state, events: seen.append((state, events)),
+    )
+    result = await runner.run(load_scenario(write(tmp_path, GOOD)))
+    assert result.passed
+    ids = [e["id"] for _, events in seen for e in events]
+    assert ids == sorted(set(ids)) and ids  # in order, none twice
+    assert "login" in {e["type"] for _, events in seen for e in events}
+    assert any(state["sessions"] for state, _ in seen)  # the session, as the server sees it
+
+
 @pytest.mark.live
 async def test_an_external_virtual_clock_server_can_be_driven(tmp_path: Path) -> None:
     settings = Settings(password_profile="fast", admin_key="ext-key")
