@@ -104,6 +104,7 @@ class Device:
         self.state = DeviceState.SIGNED_OUT
         self.reason: str | None = None
         self.message: str | None = None
+        self.end_detail: dict[str, Any] | None = None
         self.last_call: CallResult | None = None
         self.auto_reconnect = auto_reconnect
         self._sleep = sleep
@@ -155,7 +156,7 @@ class Device:
         old = self.state
         self.state = transition(old, new)
         if new == DeviceState.SIGNED_OUT or reason is not None or new == DeviceState.ACTIVE:
-            self.reason, self.message = reason, message
+            self.reason, self.message, self.end_detail = reason, message, None
         if old != new or reason is not None:
             self._emit(StateChanged(self.id, self._at(), str(old), str(new), reason, message))
 
@@ -288,6 +289,7 @@ class Device:
             sid=tokens.sid if tokens else None,
             refresh_count=self.session.refresh_count,
             last_call=self.last_call,
+            end_detail=dict(self.end_detail) if self.end_detail else None,
         )
 
     # SessionListener -------------------------------------------------------------
@@ -341,6 +343,7 @@ class Device:
 
     def _signed_out(self, reason: str, message: str, detail: dict[str, Any] | None = None) -> None:
         self._set_state(DeviceState.SIGNED_OUT, reason, message)
+        self.end_detail = dict(detail) if detail else None
         self._emit(SignedOut(self.id, self._at(), reason, message, detail or {}))
 
     async def _forget_quietly(self) -> None:

@@ -9,6 +9,7 @@ cover. The window's own labels live in ``client/gui``; the server's words
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -17,8 +18,17 @@ from contract import device_word
 # --- a session that ended -------------------------------------------------------------------
 
 
-def sign_out_message(reason: str, detail: dict[str, Any] | None = None) -> str:
-    """A sentence a user understands, from the server's reason and details.
+def wall_time(at: float) -> str:
+    return datetime.fromtimestamp(at).strftime("%H:%M:%S")
+
+
+def sign_out_message(
+    reason: str,
+    detail: dict[str, Any] | None = None,
+    at_format: Callable[[float], str] = wall_time,
+) -> str:
+    """A sentence a user understands, from the server's reason and details; times
+    as ``at_format`` writes them (the wall clock unless told otherwise).
 
     >>> sign_out_message("superseded", {"revoked_by": {"device_type": "pc",
     ...     "device_name": "Office PC"}, "revoked_at": 0})
@@ -26,11 +36,7 @@ def sign_out_message(reason: str, detail: dict[str, Any] | None = None) -> str:
     """
     detail = detail or {}
     when = detail.get("revoked_at")
-    at = (
-        f" at {datetime.fromtimestamp(when).strftime('%H:%M:%S')}"
-        if isinstance(when, int | float)
-        else ""
-    )
+    at = f" at {at_format(when)}" if isinstance(when, int | float) else ""
     by = detail.get("revoked_by") if isinstance(detail.get("revoked_by"), dict) else None
     if reason == "superseded":
         if by:

@@ -95,6 +95,9 @@ class DeviceSnapshot:
     sid: str | None
     refresh_count: int
     last_call: CallResult | None
+    # The server's details of how the session ended (who, when), if it said: the
+    # window words them on its own clock (``messages.sign_out_message``).
+    end_detail: dict[str, Any] | None = None
 
     @property
     def device_now(self) -> float:

@@ -8,7 +8,7 @@ Signals (each carries the device id):
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from client import messages as say
 from client.gui import theme
 from client.inspect import relative
 from client.values import DeviceSnapshot
@@ -99,9 +100,11 @@ class TokenBar(QWidget):
         painter.end()
 
 
-def _revoked_but_accepted(snap: DeviceSnapshot, session: dict[str, Any]) -> str:
+def _revoked_but_accepted(
+    snap: DeviceSnapshot, session: dict[str, Any], at_format: Callable[[float], str]
+) -> str:
     """The stateless lesson, on the card: revoked on the server, still accepted here."""
-    at = datetime.fromtimestamp(session["revoked_at"]).strftime("%H:%M:%S")
+    at = at_format(session["revoked_at"])
     why = f" ({session['reason']})" if session.get("reason") else ""
     if session.get("verify_mode") == "stateful":
         return f"Revoked at {at}{why} — refused from now on (stateful checks)"
@@ -127,6 +130,8 @@ class DeviceCard(QFrame):
         self.device_id = snapshot.config.id
         # A scenario's device: it shows and can be inspected; the scenario drives it.
         self.read_only = read_only
+        # How a time on the lab clock is written (the window's T+); the wall clock on hover.
+        self.format_time: Callable[[float], str] = say.wall_time
         self.setObjectName("card")
         self.setMinimumWidth(380)
         config = snapshot.config
@@ -268,8 +273,10 @@ class DeviceCard(QFrame):
         now = snap.device_now
         state = str(snap.state)
         lesson = None
+        wall = ""  # the reason's sentence on the wall clock, for its tooltip
         if state == "active" and server_session and server_session.get("revoked_at"):
-            state, lesson = "revoked", _revoked_but_accepted(snap, server_session)
+            state, lesson = "revoked", _revoked_but_accepted(snap, server_session, self.format_time)
+            wall = _revoked_but_accepted(snap, server_session, say.wall_time)
         elif (
             state == "active"
             and snap.access_exp is not None
@@ -299,9 +306,15 @@ class DeviceCard(QFrame):
         )
         signed_out = state == "signed_out"
         message = snap.message if signed_out else lesson
+        if signed_out and snap.reason and snap.end_detail is not None:
+            # The server said when: on the window's clock, the wall clock on hover.
+            message = say.sign_out_message(snap.reason, snap.end_detail, self.format_time)
+            wall = say.sign_out_message(snap.reason, snap.end_detail)
         show_reason = bool(message)
         if show_reason:
             self._set(self.reason, message or "")
+            if self.reason.toolTip() != wall:
+                self.reason.setToolTip(wall)
         if self.reason_box.isVisibleTo(self) != show_reason:
             self.reason_box.setVisible(show_reason)
 

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from client import messages as say
 from client.events import DeviceEvent
 from client.gui import theme
 from client.gui.bridge import LabBridge
@@ -48,7 +49,7 @@ from client.gui.devices import Inspection
 from client.gui.dialogs import AddDeviceDialog, LoginDialog, TokenInspector
 from client.gui.event_log import EventLog, EventModel
 from client.gui.server_console import ServerConsole
-from client.gui.timeline import TimelineModel, TimelineView
+from client.gui.timeline import TimelineModel, TimelinePanel, TimelineView
 from client.scenarios.errors import ScenarioError
 from client.scenarios.model import Scenario, builtin_scenarios, load_scenario
 from client.scenarios.results import ScenarioResult, StepResult
@@ -123,11 +124,8 @@ class MainWindow(QMainWindow):
         top.setSizes([870, 410])
 
         self.tabs = QTabWidget()
-        timeline_scroll = QScrollArea()
-        timeline_scroll.setWidgetResizable(True)
-        timeline_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        timeline_scroll.setWidget(self.timeline)
-        self.tabs.addTab(timeline_scroll, "Timeline")
+        self.timeline_panel = TimelinePanel(self.timeline)
+        self.tabs.addTab(self.timeline_panel, "Timeline")
         self.tabs.addTab(self.event_log, "Event log")
         bottom = QFrame()
         bottom.setObjectName("bottomPanel")
@@ -378,6 +376,12 @@ class MainWindow(QMainWindow):
         ):
             self.bridge.devices.remove_device(device_id)
 
+    def format_time(self, at: float) -> str:
+        """A time on the shown lab's clock as the window writes it: T+ from its origin."""
+        if self.origin is None:
+            return say.wall_time(at)
+        return theme.format_t(at - self.origin)
+
     def _device_clock(self, device_now: float) -> Callable[[], float]:
         """The device's clock, running on from ``device_now`` at the lab clock's pace."""
         opened = self.now()
@@ -433,6 +437,7 @@ class MainWindow(QMainWindow):
             return False
         self.history = wanted
         self.timeline_model = self.timeline.model = wanted.timeline
+        self.timeline.set_offset(0)
         self.event_log.show_model(wanted.log)
         self.origin = wanted.origin
         if wanted is self.own:
@@ -462,6 +467,7 @@ class MainWindow(QMainWindow):
             if snapshot.config.id not in self.cards:
                 # A scenario's devices are the scenario's to drive: look, don't touch.
                 card = DeviceCard(snapshot, read_only=view.scenario is not None)
+                card.format_time = self.format_time
                 card.sign_in_requested.connect(self.sign_in)
                 card.call_requested.connect(devices.call)
                 card.sign_out_requested.connect(devices.logout)
@@ -473,8 +479,7 @@ class MainWindow(QMainWindow):
         for index, device_id in enumerate(ids):
             self.card_grid.addWidget(self.cards[device_id], index // 2, index % 2)
         self.timeline_model.set_devices([(d.config.id, d.config.name) for d in view.devices])
-        # Every lane gets its height; the tab scrolls when there are many devices.
-        self.timeline.setMinimumHeight(60 + TimelineView.LANE_HEIGHT * max(1, len(ids)))
+        self.timeline.set_offset(self.timeline.offset)  # more lanes may need scrolling
 
     @Slot(object)
     def on_device_event(self, event: DeviceEvent) -> None:

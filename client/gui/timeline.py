@@ -3,7 +3,9 @@
 ``TimelineModel`` is plain Python: it turns device and server events into
 lanes, segments, markers and the red "revoked but still accepted" windows.
 ``TimelineView`` paints the model, scrolling with time; hovering a marker
-shows what happened.
+shows what happened. Its lanes scroll vertically (``TimelinePanel`` adds the
+scroll bar) under a time axis and a legend that stay put, and nothing is
+painted over the lane names.
 """
 
 from __future__ import annotations
@@ -11,9 +13,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QBrush, QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPolygonF
-from PySide6.QtWidgets import QToolTip, QWidget
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPolygonF,
+    QResizeEvent,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QHBoxLayout, QScrollBar, QToolTip, QWidget
 
 from client.events import DeviceEvent, SignedOut, StateChanged, TokensIssued, Unauthorized
 from client.gui import theme
@@ -158,17 +170,54 @@ class TimelineView(QWidget):
 
     LANE_HEIGHT = 56
     LABEL_WIDTH = 120
+    TOP = 12  # above the first lane
+    FOOTER = 40  # the axis labels and the legend, below the lanes
+
+    scrolled = Signal()  # the lanes' height or the shown part changed
 
     def __init__(self, model: TimelineModel, now: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
         self.now = now  # a callable: the displayed clock
         self.span = 90.0
+        self.offset = 0  # pixels of lanes scrolled out of view, above
         self.setMouseTracking(True)
         self.setMinimumHeight(150)
 
     def sizeHint(self) -> QSize:
-        return QSize(900, 40 + self.LANE_HEIGHT * max(1, len(self.model.lanes)))
+        return QSize(900, self.TOP + self.FOOTER + self.LANE_HEIGHT * min(4, self.lane_count()))
+
+    def lane_count(self) -> int:
+        return max(1, len(self.model.lanes))
+
+    def lanes_bottom(self) -> int:
+        """Where the lanes' area ends (the axis labels and the legend are below)."""
+        return self.height() - self.FOOTER
+
+    def max_offset(self) -> int:
+        content = self.TOP + self.LANE_HEIGHT * self.lane_count()
+        return max(0, content - self.lanes_bottom())
+
+    def set_offset(self, offset: int) -> None:
+        offset = max(0, min(int(offset), self.max_offset()))
+        if offset != self.offset:
+            self.offset = offset
+            self.update()
+        self.scrolled.emit()
+
+    def lane_top(self, index: int) -> float:
+        return self.TOP + index * self.LANE_HEIGHT - self.offset
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if self.max_offset():
+            self.set_offset(self.offset - event.angleDelta().y() // 4)
+            event.accept()
+        else:
+            event.ignore()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self.set_offset(self.offset)  # a taller view may need less scrolling
+        super().resizeEvent(event)
 
     def _range(self) -> tuple[float, float]:
         now = self.now()
@@ -194,7 +243,7 @@ class TimelineView(QWidget):
 
         # time axis: a tick every 10 s of lab time
         painter.setPen(QPen(grid, 1))
-        bottom = self.height() - 40
+        bottom = self.lanes_bottom()
         first = origin + (((start - origin) // 10) + 1) * 10
         t = first
         while t < end:
@@ -212,11 +261,13 @@ class TimelineView(QWidget):
         painter.drawLine(QPointF(now_x, 8), QPointF(now_x, bottom))
 
         self._legend(painter, muted)
-        visible = event.rect()
+        names = QRectF(0, 0, self.LABEL_WIDTH, bottom)
+        plot = QRectF(self.LABEL_WIDTH, 0, self.width() - self.LABEL_WIDTH, bottom)
         for index, lane in enumerate(self.model.lanes.values()):
-            top = 12 + index * self.LANE_HEIGHT
-            if top > visible.bottom() or top + self.LANE_HEIGHT < visible.top():
+            top = self.lane_top(index)
+            if top > bottom or top + self.LANE_HEIGHT < 0:
                 continue  # only the lanes in view are painted
+            painter.setClipRect(names)
             painter.setPen(text)
             painter.drawText(
                 QRectF(8, top, self.LABEL_WIDTH - 12, 26),
@@ -225,6 +276,8 @@ class TimelineView(QWidget):
                     lane.name, Qt.TextElideMode.ElideRight, self.LABEL_WIDTH - 14
                 ),
             )
+            # Bars and markers stay right of the names, above the axis.
+            painter.setClipRect(plot)
             painter.setPen(QPen(grid, 1))
             painter.drawLine(
                 QPointF(self.LABEL_WIDTH, top + 40), QPointF(self.width() - 8, top + 40)
@@ -252,6 +305,7 @@ class TimelineView(QWidget):
                 if not start <= marker.at <= end:
                     continue
                 self._draw_marker(painter, self._x(marker.at, start, end), top, marker)
+        painter.setClipping(False)
         painter.end()
 
     def _legend(self, painter: QPainter, color: QColor) -> None:
@@ -318,9 +372,9 @@ class TimelineView(QWidget):
             painter.drawEllipse(QPointF(x, top + 13), 4, 4)
 
     def marker_at(self, x: float, y: float) -> Marker | None:
-        index = int((y - 12) // self.LANE_HEIGHT)
+        index = int((y + self.offset - self.TOP) // self.LANE_HEIGHT)
         lanes = list(self.model.lanes.values())
-        if not 0 <= index < len(lanes) or x < self.LABEL_WIDTH:
+        if not 0 <= index < len(lanes) or x < self.LABEL_WIDTH or y > self.lanes_bottom():
             return None
         start, end = self._range()
         t = start + (x - self.LABEL_WIDTH) / max(1, self.width() - self.LABEL_WIDTH - 16) * (
@@ -341,3 +395,31 @@ class TimelineView(QWidget):
             f"{theme.format_t(marker.at - origin, 1)} · {marker.text}",
             self,
         )
+
+
+class TimelinePanel(QWidget):
+    """The timeline view and the scroll bar of its lanes (shown when they overflow)."""
+
+    def __init__(self, view: TimelineView, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.view = view
+        self.bar = QScrollBar(Qt.Orientation.Vertical)
+        self.bar.setSingleStep(TimelineView.LANE_HEIGHT // 2)
+        self.bar.valueChanged.connect(view.set_offset)
+        view.scrolled.connect(self.sync)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(view, 1)
+        layout.addWidget(self.bar)
+        self.sync()
+
+    def sync(self) -> None:
+        """Fit the bar to the lanes (after devices change, a resize or a wheel turn)."""
+        top = self.view.max_offset()
+        self.bar.blockSignals(True)
+        self.bar.setRange(0, top)
+        self.bar.setPageStep(max(1, self.view.lanes_bottom()))
+        self.bar.setValue(self.view.offset)
+        self.bar.blockSignals(False)
+        self.bar.setVisible(top > 0)

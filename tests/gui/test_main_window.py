@@ -77,8 +77,13 @@ def test_dual_login_under_single_signs_the_phone_out(qtbot: QtBot, lab_app: LabA
     qtbot.waitUntil(lambda: phone.state == DeviceState.SIGNED_OUT, timeout=10_000)
     assert phone.reason == "superseded"
     qtbot.waitUntil(lambda: phone_card.reason_box.isVisible())
-    assert re.match(
-        r"Signed out: you signed in on PC 'Office PC' at \d\d:\d\d:\d\d", phone_card.reason.text()
+    # On the window's one clock (T+, like the timeline and the log); the wall clock on hover.
+    assert re.fullmatch(
+        r"Signed out: you signed in on PC 'Office PC' at T\+00:\d\d", phone_card.reason.text()
+    )
+    assert re.fullmatch(
+        r"Signed out: you signed in on PC 'Office PC' at \d\d:\d\d:\d\d",
+        phone_card.reason.toolTip(),
     )
     assert phone_card.badge.text() == "SIGNED OUT"
 
@@ -407,10 +412,11 @@ def test_a_revoked_session_whose_token_still_works_says_so_on_its_card(
     # The phone has not called since: it still thinks it is signed in. The card knows better.
     qtbot.waitUntil(lambda: card.badge.text() == "REVOKED", timeout=10_000)
     assert lab_app.bridge.devices.lab.get("phone").state == DeviceState.ACTIVE
-    assert re.search(
-        r"Revoked at \d\d:\d\d:\d\d \(superseded\) — still accepted \(stateless\) for \d+ s",
+    assert re.fullmatch(
+        r"Revoked at T\+00:\d\d \(superseded\) — still accepted \(stateless\) for \d+ s",
         card.reason.text(),
     )
+    assert re.match(r"Revoked at \d\d:\d\d:\d\d \(superseded\)", card.reason.toolTip())
     assert card.reason_box.isVisible()
     engine.run(admin.update_settings(verify_mode="stateful"))
     qtbot.waitUntil(lambda: "refused from now on" in card.reason.text(), timeout=10_000)
