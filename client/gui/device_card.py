@@ -122,6 +122,7 @@ class DeviceCard(QFrame):
     inspect_requested = Signal(str)
     remove_requested = Signal(str)
     auto_call_changed = Signal(str, float)
+    MIN_WIDTH = 360  # the window lays out as many columns of cards as fit
 
     def __init__(
         self, snapshot: DeviceSnapshot, parent: QWidget | None = None, *, read_only: bool = False
@@ -133,7 +134,7 @@ class DeviceCard(QFrame):
         # How a time on the lab clock is written (the window's T+); the wall clock on hover.
         self.format_time: Callable[[float], str] = say.wall_time
         self.setObjectName("card")
-        self.setMinimumWidth(380)
+        self.setMinimumWidth(self.MIN_WIDTH)
         config = snapshot.config
 
         self.icon = QLabel()
@@ -178,6 +179,11 @@ class DeviceCard(QFrame):
         reason_layout = QVBoxLayout(self.reason_box)
         reason_layout.setContentsMargins(8, 5, 8, 5)
         reason_layout.addWidget(self.reason)
+        # Its place is kept while it is hidden: the buttons below do not jump when
+        # a reason appears (one line; a longer one grows the card).
+        policy = self.reason_box.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.reason_box.setSizePolicy(policy)
         self.reason_box.hide()
         self.last_call = QLabel("No request yet")
         self.last_call.setObjectName("lastCall")

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtGui import QCloseEvent, QGuiApplication
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -33,8 +33,10 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QTabWidget,
+    QToolBar,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -59,6 +61,43 @@ TICK_MS = 100
 SPEEDS = (0, 1, 5, 10)  # 0: the clock stands still
 
 
+class ReflowScroll(QScrollArea):
+    """The cards' scroll area: calls ``on_resize`` when its width changes, to reflow."""
+
+    def __init__(self, on_resize: Callable[[], None]) -> None:
+        super().__init__()
+        self._on_resize = on_resize
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._on_resize()
+
+
+class ElidedLabel(QLabel):
+    """One line that fits its width: elided with "…", the whole text on hover."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.full_text = ""
+        self.setMinimumWidth(120)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def set_full_text(self, text: str) -> None:
+        self.full_text = text
+        self.setToolTip(text)
+        self._fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        self.setText(
+            self.fontMetrics().elidedText(self.full_text, Qt.TextElideMode.ElideRight, self.width())
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class History:
     """What the window shows of one lab's past: its timeline and its event log."""
@@ -79,6 +118,7 @@ class MainWindow(QMainWindow):
         self.bridge = bridge
         self.server_url = server_url
         self.cards: dict[str, DeviceCard] = {}
+        self._columns = 0  # of the card grid, as last laid out
         self.dialog: Any = None  # the open dialog, if any (tests reach it here)
         self.view: LabView | None = None  # the latest, from the engine
         # The server's sessions by sid (with its verify mode), rebuilt per state read:
@@ -101,7 +141,7 @@ class MainWindow(QMainWindow):
         root = QVBoxLayout(central)
         root.setContentsMargins(10, 8, 10, 6)
         root.setSpacing(8)
-        root.addWidget(self._toolbar())
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self._toolbar())
         root.addWidget(self._keyring_banner())
         root.addWidget(self._server_banner())
         root.addWidget(self._scenario_banner())
@@ -111,7 +151,12 @@ class MainWindow(QMainWindow):
         self.card_grid.setAlignment(Qt.AlignmentFlag.AlignTop)
         cards_host = QWidget()
         cards_host.setLayout(self.card_grid)
-        scroll = QScrollArea()
+        self.cards_scroll = scroll = ReflowScroll(self._reflow)
+        # One column of cards always fits beside the console: no sideways scrolling.
+        scroll.setMinimumWidth(
+            DeviceCard.MIN_WIDTH + scroll.verticalScrollBar().sizeHint().width() + 4
+        )
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(cards_host)
@@ -157,7 +202,7 @@ class MainWindow(QMainWindow):
         server.server_state.connect(self.on_server_state)
         server.connection.connect(self.on_connection)
         bridge.dispatch.failed.connect(self.on_failed)
-        bridge.dispatch.info.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        bridge.dispatch.info.connect(lambda text: self.show_message(text, 6000))
         player.started.connect(self.on_scenario_started)
         player.server.connect(self.on_scenario_server)
         player.step.connect(self.on_scenario_step)
@@ -171,21 +216,35 @@ class MainWindow(QMainWindow):
 
     # building ----------------------------------------------------------------
 
-    def _toolbar(self) -> QWidget:
-        bar = QFrame()
-        layout = QHBoxLayout(bar)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(6)
+    def _toolbar(self) -> QToolBar:
+        """Three groups in a tool bar: in a narrow window the groups that do not fit
+        move behind its » button instead of keeping the window wide."""
+        bar = QToolBar("Lab")
+        bar.setObjectName("labToolBar")
+        bar.setMovable(False)
+        bar.setFloatable(False)
+        bar.toggleViewAction().setEnabled(False)  # no way to lose it from a context menu
+
+        def group() -> tuple[QWidget, QHBoxLayout]:
+            box = QWidget()
+            layout = QHBoxLayout(box)
+            layout.setContentsMargins(4, 0, 4, 0)
+            layout.setSpacing(6)
+            return box, layout
+
+        devices, layout = group()
         self.add_buttons: dict[str, QPushButton] = {}
         for kind, text in (("mobile", "+ Phone"), ("pc", "+ PC"), ("tablet", "+ Tablet")):
             button = QPushButton(text)
             button.clicked.connect(lambda _=False, k=kind: self.add_device(k))
             layout.addWidget(button)
             self.add_buttons[kind] = button
-        layout.addSpacing(18)
+        bar.addWidget(devices)
+        bar.addSeparator()
+        player, layout = group()
         layout.addWidget(QLabel("Scenario"))
         self.scenario_combo = QComboBox()
-        self.scenario_combo.setMinimumWidth(260)
+        self.scenario_combo.setMinimumWidth(200)
         for path in builtin_scenarios():
             try:
                 scenario = load_scenario(path)
@@ -213,7 +272,9 @@ class MainWindow(QMainWindow):
         self.back.clicked.connect(self.back_to_own_devices)
         self.back.hide()
         layout.addWidget(self.back)
-        layout.addSpacing(18)
+        bar.addWidget(player)
+        bar.addSeparator()
+        clock, layout = group()
         layout.addWidget(QLabel("Clock speed"))
         self.speed_group = QButtonGroup(self)
         self.speed_buttons: dict[int, QPushButton] = {}
@@ -231,10 +292,14 @@ class MainWindow(QMainWindow):
         if not self.bridge.embedded:
             for button in self.speed_buttons.values():
                 button.setToolTip("The clock of an external server is its own")
-        layout.addStretch(1)
+        bar.addWidget(clock)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addWidget(spacer)
         self.clock_label = QLabel("T+00:00")
         self.clock_label.setObjectName("clockLabel")
-        layout.addWidget(self.clock_label)
+        self.clock_label.setContentsMargins(8, 0, 8, 0)
+        bar.addWidget(self.clock_label)
         return bar
 
     def _keyring_banner(self) -> QWidget:
@@ -309,33 +374,49 @@ class MainWindow(QMainWindow):
 
     def _status_bar(self) -> None:
         status = self.statusBar()
+        # Messages have the room the permanent labels leave, elided (whole on hover),
+        # rather than Qt's own message, which the labels overlap and cut.
+        self.message = ElidedLabel()
+        status.addWidget(self.message, 1)
+        self._message_timer = QTimer(self)
+        self._message_timer.setSingleShot(True)
+        self._message_timer.timeout.connect(lambda: self.message.set_full_text(""))
         self.store_label = QLabel()
-        self.admin_label = QLabel(
-            f"Admin key {self.bridge.admin_key[:4]}…{self.bridge.admin_key[-2:]}"
+        key = self.bridge.admin_key
+        self.admin_label = QToolButton()
+        self.admin_label.setText("Copy admin key")
+        self.admin_label.setToolTip(
+            f"The admin key ({key[:4]}…{key[-2:]}), for curl, the CLI or another console"
         )
-        copy = QToolButton()
-        copy.setText("copy")
-        copy.setToolTip("Copy the admin key")
-        copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.bridge.admin_key))
+        self.admin_label.setAutoRaise(True)
+        self.admin_label.clicked.connect(lambda: QGuiApplication.clipboard().setText(key))
         self.counts_label = QLabel()
-        where = "embedded on" if self.bridge.embedded else "external at"
-        self.server_label = QLabel(f"server {where} {self.server_url}")
-        for widget in (
-            self.store_label,
-            self.admin_label,
-            copy,
-            self.counts_label,
-            self.server_label,
-        ):
+        # The console's title names the server's URL; here, which kind, the URL on hover.
+        where = "embedded" if self.bridge.embedded else "external"
+        self.server_label = QLabel(f"{where} server")
+        self.server_label.setToolTip(
+            f"The {where} server at {self.server_url}"
+            + (" (runs inside this app)" if self.bridge.embedded else "")
+        )
+        for widget in (self.store_label, self.admin_label, self.counts_label, self.server_label):
             status.addPermanentWidget(widget)
         self._update_store_label()
+
+    def show_message(self, text: str, ms: int) -> None:
+        """A passing message in the status bar, for ``ms`` milliseconds."""
+        self.message.set_full_text(text)
+        self._message_timer.start(ms)
 
     def _update_store_label(self) -> None:
         if self.bridge.devices.store_problem:
             where = "keyring unavailable"
         else:
             where = self.view.store if self.view is not None else "…"
-        self.store_label.setText(f"Tokens: {where} ·")
+        short = where.partition(" (")[0]  # the why is for the tooltip
+        text = f"Tokens: {short} ·"
+        if self.store_label.text() != text:
+            self.store_label.setText(text)
+            self.store_label.setToolTip(f"Tokens: {where}")
 
     def now(self) -> float:
         """The lab clock as of the latest view (what every display is drawn at)."""
@@ -429,6 +510,23 @@ class MainWindow(QMainWindow):
         self.clock_label.setText(theme.format_t(max(0.0, view.at - origin)))
         self.timeline.update()
 
+    def _reflow(self) -> None:
+        """As many columns of cards as the width holds (one in a narrow window)."""
+        width = self.cards_scroll.viewport().width()
+        spacing = self.card_grid.horizontalSpacing()
+        columns = max(1, min(3, (width + spacing) // (DeviceCard.MIN_WIDTH + spacing)))
+        ids = [d.config.id for d in self.view.devices] if self.view else list(self.cards)
+        order = [self.cards[i] for i in ids if i in self.cards]
+        items = (self.card_grid.itemAt(i) for i in range(self.card_grid.count()))
+        placed = [item.widget() for item in items if item is not None]
+        if columns == self._columns and placed == order:
+            return
+        self._columns = columns
+        for card in order:
+            self.card_grid.removeWidget(card)
+        for index, card in enumerate(order):
+            self.card_grid.addWidget(card, index // columns, index % columns)
+
     def _show_history(self, view: LabView) -> bool:
         """Show the history of the lab the view is of (the user's, or the scenario's);
         True if that is another lab than the one shown so far."""
@@ -476,8 +574,8 @@ class MainWindow(QMainWindow):
                 card.remove_requested.connect(self.confirm_remove)
                 card.auto_call_changed.connect(devices.set_auto_call)
                 self.cards[snapshot.config.id] = card
-        for index, device_id in enumerate(ids):
-            self.card_grid.addWidget(self.cards[device_id], index // 2, index % 2)
+        self._columns = 0
+        self._reflow()
         self.timeline_model.set_devices([(d.config.id, d.config.name) for d in view.devices])
         self.timeline.set_offset(self.timeline.offset)  # more lanes may need scrolling
 
@@ -532,7 +630,7 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def on_failed(self, message: str) -> None:
-        self.statusBar().showMessage(f"⚠ {message}", 10000)
+        self.show_message(f"⚠ {message}", 10000)
         self.event_log.add_note(self.now(), "lab", "error", message)
 
     @Slot()

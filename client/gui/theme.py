@@ -3,8 +3,9 @@ the lab's style sheet, and the colours that carry meaning (states, tokens)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPalette, QPixmap
+from PySide6.QtCore import QByteArray, QRectF, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter, QPalette, QPixmap
+from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QApplication
 
 from client.paths import asset
@@ -102,17 +103,26 @@ def _palette(dark: bool) -> QPalette:
 ICON_INK = "#4b5563"  # the stroke colour the SVGs are drawn in
 
 
-def device_icon(device_type: str, size: int = 40) -> QPixmap:
-    """The device's line icon, inked for the current palette (light ink on dark)."""
+def device_icon(device_type: str, size: int = 40, ratio: float | None = None) -> QPixmap:
+    """The device's line icon, inked for the current palette (light ink on dark),
+    drawn from its SVG at the screen's pixel ratio (``ratio``; the application's
+    by default), so it is sharp at 2× rather than a small bitmap scaled up."""
     info = DEVICE_TYPE_INFO.get(device_type, DEVICE_TYPE_INFO["web"])
     svg = asset("icons", info.icon).read_text(encoding="utf-8")
     if is_dark():
         svg = svg.replace(ICON_INK, "#cbd5e1")
-    pixmap = QPixmap()
-    pixmap.loadFromData(svg.encode(), "SVG")
-    return pixmap.scaled(
-        size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
-    )
+    if ratio is None:
+        app = QGuiApplication.instance()
+        ratio = app.devicePixelRatio() if isinstance(app, QGuiApplication) else 1.0
+    pixels = round(size * ratio)
+    image = QImage(pixels, pixels, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(image)
+    QSvgRenderer(QByteArray(svg.encode())).render(painter, QRectF(0, 0, pixels, pixels))
+    painter.end()
+    pixmap = QPixmap.fromImage(image)
+    pixmap.setDevicePixelRatio(ratio)
+    return pixmap
 
 
 def format_clock(seconds: float) -> str:

@@ -34,7 +34,8 @@ def test_the_gui_drives_an_external_server(
     qtbot.addWidget(app.window)
     try:
         qtbot.waitUntil(lambda: bool(app.bridge.server.last_state), timeout=10_000)
-        assert "external at" in app.window.server_label.text()
+        assert app.window.server_label.text() == "external server"
+        assert "The external server at http" in app.window.server_label.toolTip()
         sign_in(qtbot, app, "phone")
         assert [s["device_id"] for s in live_server.service.sessions("alice")] == ["phone"]
     finally:

@@ -24,8 +24,11 @@ def test_launch_shows_two_devices_and_the_server_in_the_status_bar(lab_app: LabA
     assert list(window.cards) == ["phone", "pc"]
     assert window.cards["phone"].name.text() == "Alice's phone"
     assert window.cards["pc"].name.text() == "Office PC"
-    assert lab_app.server.url in window.server_label.text()
-    assert "Admin key" in window.admin_label.text()
+    assert window.server_label.text() == "embedded server"
+    assert lab_app.server.url in window.server_label.toolTip()
+    assert lab_app.server.url in window.console.title.text()
+    assert window.admin_label.text() == "Copy admin key"
+    assert "The admin key" in window.admin_label.toolTip()
     assert "memory only" in window.store_label.text()
     assert window.console.policy.currentText() == "multi"
     assert window.windowTitle() == "JWT Device Lab"
@@ -220,7 +223,7 @@ def test_a_failing_command_shows_a_message_not_a_crash(qtbot: QtBot, lab_app: La
     with qtbot.waitSignal(lab_app.bridge.dispatch.failed, timeout=10_000) as failed:
         dialog.accept()
     assert "wrong username or password" in failed.args[0]
-    assert "wrong username or password" in lab_app.window.statusBar().currentMessage()
+    assert "wrong username or password" in lab_app.window.message.full_text
 
 
 def test_keyring_unavailable_offers_memory_only_tokens(
@@ -486,3 +489,42 @@ def test_signing_in_does_not_move_the_cards_buttons(qtbot: QtBot, lab_app: LabAp
     qtbot.waitUntil(card.sign_out.isVisible, timeout=10_000)
     after = {b.text(): b.x() for b in (card.call, card.inspect)}
     assert after == before
+
+
+def test_the_status_bar_elides_a_long_message_beside_its_labels(
+    qtbot: QtBot, lab_app: LabApp
+) -> None:
+    window = lab_app.window
+    window.resize(1280, 800)
+    qtbot.waitUntil(lambda: window.store_label.text().startswith("Tokens: memory only"))
+    long = "⚠ Changing the server settings: " + "the server could not be reached; " * 6
+    window.show_message(long, 10_000)
+    qtbot.waitUntil(lambda: window.message.text() != "")
+    message, store = window.message.geometry(), window.store_label.geometry()
+    assert message.right() < store.left()  # side by side, not over each other
+    assert window.message.text().endswith("…") and window.message.toolTip() == long
+    assert window.message.fontMetrics().horizontalAdvance(window.message.text()) <= message.width()
+    # Every permanent label is whole and inside the window.
+    window.resize(860, 700)  # narrow: all of it still fits
+    qtbot.waitUntil(lambda: window.width() == 860)
+    window.statusBar().layout().activate()
+    for label in (window.store_label, window.counts_label, window.server_label):
+        assert label.geometry().right() <= window.statusBar().width()
+        assert label.width() >= label.fontMetrics().horizontalAdvance(label.text())
+    # The store's why is on hover, not in the bar.
+    assert window.store_label.text() == "Tokens: memory only ·"
+    assert "lost when the app exits" in window.store_label.toolTip()
+
+
+def test_the_window_shrinks_and_the_cards_reflow(qtbot: QtBot, lab_app: LabApp) -> None:
+    window = lab_app.window
+    assert window.minimumSizeHint().width() <= 900  # it was 1,123 px: the tool bar now folds
+    phone, pc = window.cards["phone"], window.cards["pc"]
+    window.resize(900, 760)
+    qtbot.waitUntil(lambda: phone.x() == pc.x() and pc.y() > phone.y())  # one column
+    viewport = window.cards_scroll.viewport()
+    qtbot.waitUntil(  # no sideways scrolling
+        lambda: pc.mapTo(viewport, pc.rect().topRight()).x() <= viewport.width()
+    )
+    window.resize(1600, 900)
+    qtbot.waitUntil(lambda: phone.y() == pc.y() and pc.x() > phone.x())  # side by side

@@ -68,3 +68,18 @@ def test_warning_and_state_colours_are_readable_in_both_palettes(dark: bool) -> 
     assert contrast(QColor(texts["danger"]), button) >= 4.5
     for state in ("active", "revoked"):
         assert contrast(QColor(texts[state]), base) >= 4.5, state
+
+
+def test_device_icons_are_drawn_at_the_screens_pixel_ratio(qtbot: QtBot) -> None:
+    """At 2× the icon has twice the pixels, drawn from the SVG: its strokes have
+    crisp inner pixels, not the soft edge of a small bitmap scaled up."""
+    from client.gui.theme import device_icon
+
+    sharp = device_icon("mobile", 40, ratio=2.0)
+    assert (sharp.width(), sharp.height()) == (80, 80)
+    assert sharp.devicePixelRatio() == 2.0
+    assert sharp.deviceIndependentSize().width() == 40  # laid out at 40 points
+    image = sharp.toImage()
+    opaque = sum(image.pixelColor(x, y).alpha() == 255 for y in range(80) for x in range(80))
+    # The phone's outline at 2.5/48 of 80 px is ~4 px wide: solid inside, not a blur.
+    assert opaque > 300, opaque

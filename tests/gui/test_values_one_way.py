@@ -120,3 +120,26 @@ def test_the_window_follows_the_event_stream_not_the_history(
     # A server event (a key rotation through the API) brings the state along.
     lab_app.engine.run(admin.rotate_key())
     qtbot.waitUntil(lambda: "/admin/state" in reads, timeout=10_000)
+
+
+def test_the_buttons_stay_put_when_a_reason_appears(qtbot: QtBot) -> None:
+    card = DeviceCard(_snapshot())
+    qtbot.addWidget(card)
+    card.resize(420, card.sizeHint().height())
+    card.show()
+    qtbot.waitExposed(card)
+    before = card.call.mapTo(card, card.call.rect().topLeft()).y(), card.sizeHint().height()
+    card.update_snapshot(
+        _snapshot(
+            state=DeviceState.SIGNED_OUT,
+            reason="forced",
+            message="Signed out: an administrator ended this session",
+            access_exp=None,
+            refresh_exp=None,
+        ),
+        0.0,
+    )
+    qtbot.waitUntil(card.reason_box.isVisible)
+    card.layout().activate()
+    after = card.sign_in.mapTo(card, card.sign_in.rect().topLeft()).y(), card.sizeHint().height()
+    assert after == before
