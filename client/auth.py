@@ -87,7 +87,7 @@ class DeviceAuth(httpx.Auth):
         if tokens.refresh_token is None:
             return
         try:
-            tokens = await session.refresh(failed=tokens)
+            tokens = await session.refresh(failed=tokens, cause="401")
         except (SessionEnded, ServerFailure, ServerUnreachable):
             # The 401 stands as the call's answer; the session has already
             # signed the device out, backed off, or marked it offline.

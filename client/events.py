@@ -42,6 +42,8 @@ class TokensIssued(DeviceEvent):
     access_exp: float
     refresh_exp: float | None
     sid: str | None
+    cause: str | None = None  # of a refresh: "proactive" or "401"; "+grace" if it came again
+    refresh_id: str | None = None  # the server's name for the refresh token (its family)
     kind: ClassVar[str] = "tokens"
 
 

@@ -46,7 +46,7 @@ BACKOFF_MAX = 30.0
 
 class SessionListener(Protocol):
     def on_refreshing(self) -> None: ...
-    def on_tokens(self, tokens: TokenSet, how: str) -> None: ...
+    def on_tokens(self, tokens: TokenSet, how: str, cause: str | None = None) -> None: ...
     def on_unauthorized(self, path: str, reason: str | None) -> None: ...
     def on_refresh_failed(self, error: Exception) -> None: ...
     def on_session_ended(self, error: SessionEnded) -> None: ...
@@ -110,8 +110,10 @@ class TokenSession:
         self.tokens = None
         await self._store_call(self.store.delete, self.key)
 
-    async def refresh(self, failed: TokenSet) -> TokenSet:
-        """Refresh unless someone already replaced ``failed``; single flight."""
+    async def refresh(self, failed: TokenSet, cause: str = "proactive") -> TokenSet:
+        """Refresh unless someone already replaced ``failed``; single flight.
+        ``cause`` is why: ``proactive`` (before the access token expires) or
+        ``401`` (the API refused it)."""
         async with self._lock:
             current = self.require_tokens()
             if current.access_token != failed.access_token:
@@ -144,7 +146,7 @@ class TokenSession:
             self.tokens = renewed
             self._backoff = 0.0
             self._not_before = 0.0
-            self.listener.on_tokens(renewed, "refresh")
+            self.listener.on_tokens(renewed, "refresh", cause)
             return renewed
 
     async def revoke_unkept(self, tokens: TokenSet) -> None:
