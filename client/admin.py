@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from httpx_sse import EventSource, SSEError, aconnect_sse
@@ -75,7 +76,14 @@ class AdminClient:
         return list(body["revoked"])
 
     async def revoke_session(self, sid: str) -> None:
-        await self.call("DELETE", f"/admin/sessions/{sid}")
+        await self.call("DELETE", f"/admin/sessions/{quote(sid, safe='')}")
+
+    async def lineage(self, sid: str) -> dict[str, Any]:
+        """A session's token family (``GET /admin/sessions/{sid}/lineage``)."""
+        result: dict[str, Any] = await self.call(
+            "GET", f"/admin/sessions/{quote(sid, safe='')}/lineage"
+        )
+        return result
 
     async def rotate_key(self) -> dict[str, Any]:
         result: dict[str, Any] = await self.call("POST", "/admin/keys/rotate")

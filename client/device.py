@@ -53,7 +53,7 @@ from client.oauth import DeviceIdentity, Discovery, OAuthClient
 from client.session import TokenSession
 from client.state import DeviceState, transition
 from client.store import StoreKey, TokenStore
-from client.tokens import TokenSet, fingerprint, refresh_expired
+from client.tokens import TokenSet, fingerprint, refresh_expired, refresh_id
 from client.values import (
     CallResult,
     DeviceConfig,
@@ -105,6 +105,7 @@ class Device:
         self.reason: str | None = None
         self.message: str | None = None
         self.end_detail: dict[str, Any] | None = None
+        self.family_causes: dict[str, str] = {}  # refresh id → why it was issued
         self.last_call: CallResult | None = None
         self.auto_reconnect = auto_reconnect
         self._sleep = sleep
@@ -299,9 +300,18 @@ class Device:
             self._before_refresh = self.state
         self._set_state(DeviceState.REFRESHING)
 
-    def on_tokens(self, tokens: TokenSet, how: str) -> None:
+    def on_tokens(self, tokens: TokenSet, how: str, cause: str | None = None) -> None:
         if self.state in (DeviceState.SIGNING_IN, DeviceState.REFRESHING, DeviceState.OFFLINE):
             self._set_state(DeviceState.ACTIVE)
+        rid = refresh_id(tokens.refresh_token)
+        if rid is not None:
+            # Why each refresh token of the family came (the server knows when, not why).
+            if how == "refresh" and rid in self.family_causes:
+                # The same pair again: a retried refresh, answered within the reuse grace.
+                cause = self.family_causes[rid].split("+")[0] + "+grace"
+            self.family_causes[rid] = cause or how
+            while len(self.family_causes) > 500:
+                self.family_causes.pop(next(iter(self.family_causes)))
         log.info("device %s: tokens %s (access %s)", self.id, how, fingerprint(tokens.access_token))
         self._emit(
             TokensIssued(
@@ -313,6 +323,8 @@ class Device:
                 tokens.access_exp,
                 tokens.refresh_exp,
                 tokens.sid,
+                cause,
+                rid,
             )
         )
 

@@ -8,11 +8,14 @@ the one the token's header asks for.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import jwt
+
+from client import messages as say
 
 TIME_CLAIMS = ("iat", "nbf", "exp")
 _KINDS = {"at+jwt": "access token", "rt+jwt": "refresh token"}
@@ -156,3 +159,65 @@ def format_report(report: TokenReport) -> str:
     lines.append(f"signature    {report.signature}")
     lines += [f"note         {n}" for n in report.notes]
     return "\n".join(lines)
+
+
+# --- the token family ---------------------------------------------------------------
+
+FAMILY_CAUSES = {
+    "login": "sign-in",
+    "restored": "restored from the store",
+    "proactive": "refreshed before the access token expired",
+    "401": "refreshed after the API refused the access token (401)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyMember:
+    """One refresh token of a session, as the inspector lists it."""
+
+    index: int
+    id: str  # the server's name: SHA-256(jti)[:12]
+    issued: str
+    cause: str  # why the device got it; "" if this device does not know
+    then: str  # what became of it
+
+
+def token_family(
+    lineage: dict[str, Any],
+    causes: dict[str, str],
+    at_format: Callable[[float], str],
+) -> tuple[list[FamilyMember], str]:
+    """The session's refresh tokens, each → its successor, with why it came
+    (``causes``, the device's own record) and how it ended; and one sentence on
+    how the session ended (empty while it is active)."""
+    tokens = lineage.get("tokens") or []
+    number = {token["id"]: i + 1 for i, token in enumerate(tokens)}
+    members = []
+    for i, token in enumerate(tokens):
+        cause = causes.get(token["id"], "")
+        base, _, grace = cause.partition("+")
+        why = FAMILY_CAUSES.get(base, base)
+        if grace:
+            why += ", then again within the reuse grace period"
+        if token.get("successor"):
+            then = (
+                f"rotated at {at_format(token['rotated_at'])} → "
+                f"#{number.get(token['successor'], '?')}"
+            )
+        elif lineage.get("ended"):
+            then = "ended with the session"
+        else:
+            then = f"current (expires at {at_format(token['expires_at'])})"
+        if i == 0 and not why:
+            why = "sign-in"
+        members.append(FamilyMember(i + 1, token["id"], at_format(token["issued_at"]), why, then))
+    ended = lineage.get("ended")
+    if not ended:
+        return members, ""
+    reason = str(ended.get("reason"))
+    sentence = say.sign_out_message(reason, ended, at_format)
+    if reason == "reuse_detected":
+        sentence += (
+            " — every token of this family is refused from then on, the thief's and the owner's"
+        )
+    return members, sentence

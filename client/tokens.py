@@ -27,6 +27,14 @@ def fingerprint(token: str | None) -> str:
     return "#" + hashlib.sha256(token.encode()).hexdigest()[:8]
 
 
+def refresh_id(token: str | None) -> str | None:
+    """How the server's token family names this refresh token: the first 12 hex
+    digits of SHA-256 of its ``jti`` (``GET /admin/sessions/{sid}/lineage``)."""
+    claims = unverified_claims(token) if token else None
+    jti = claims.get("jti") if claims else None
+    return hashlib.sha256(jti.encode()).hexdigest()[:12] if isinstance(jti, str) else None
+
+
 def unverified_claims(token: str) -> dict[str, Any] | None:
     """The claims of a JWT without checking its signature, or None if it is not one."""
     try:

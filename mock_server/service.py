@@ -428,6 +428,21 @@ class AuthService:
         now = self.clock.now()
         return [self._session_view(s, now) for s in self.store.list_sessions(username)]
 
+    def lineage(self, sid: str) -> dict[str, Any]:
+        """A session's token family: each refresh token and its successor, and how
+        the session ended (``GET /admin/sessions/{sid}/lineage``)."""
+        session = self._session(sid)
+        if session is None:
+            raise NotFound(f"no session {sid!r}")
+        now = self.clock.now()
+        return {
+            **self._session_view(session, now),
+            "ended": self._session_details(session) | {"reason": session.end_reason(now)}
+            if session.end_reason(now)
+            else None,
+            "tokens": [views.refresh_view(record) for record in self.store.refresh_chain(sid)],
+        }
+
     def revoke_session(self, sid: str, reason: str, by: str | None = None) -> dict[str, Any]:
         with self._lock:
             session = self._session(sid)

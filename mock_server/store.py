@@ -293,6 +293,13 @@ class Store:
         row = self._one("SELECT * FROM refresh_tokens WHERE jti_hash = ?", (jti_hash,))
         return RefreshRecord(**row) if row else None
 
+    def refresh_chain(self, sid: str) -> list[RefreshRecord]:
+        """A session's refresh tokens, oldest first: its token family."""
+        rows = self._all(
+            "SELECT * FROM refresh_tokens WHERE sid = ? ORDER BY issued_at, rowid", (sid,)
+        )
+        return [RefreshRecord(**row) for row in rows]
+
     def mark_rotated(self, jti_hash: str, at: float, successor_hash: str) -> bool:
         """Retire a refresh token in favour of its successor; False if already retired."""
         changed = self._run(

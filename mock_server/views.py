@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from mock_server.clock import Clock
-from mock_server.store import SessionRecord, UserRecord
+from mock_server.store import RefreshRecord, SessionRecord, UserRecord
+
+JTI_ID_LENGTH = 12  # hex digits of SHA-256(jti) that name a refresh token on the wire
 
 
 def device_view(session: SessionRecord) -> dict[str, Any]:
@@ -43,6 +45,18 @@ def session_view(
             if revoked_by is not None and revoked_by.sid != session.sid
             else None
         ),
+    }
+
+
+def refresh_view(record: RefreshRecord) -> dict[str, Any]:
+    """One refresh token of a family, named by a prefix of SHA-256 of its ``jti``
+    (a client computes the same from its own token); never the token."""
+    return {
+        "id": record.jti_hash[:JTI_ID_LENGTH],
+        "issued_at": record.issued_at,
+        "expires_at": record.expires_at,
+        "rotated_at": record.rotated_at,
+        "successor": record.successor_hash[:JTI_ID_LENGTH] if record.successor_hash else None,
     }
 
 

@@ -45,7 +45,7 @@ class LabBridge(QObject):
         self.admin_key = admin_key
         self.embedded = embedded
         self.dispatch = Dispatcher(engine, self)
-        self.devices = DeviceCommands(self.dispatch, lab, store_problem, self)
+        self.devices = DeviceCommands(self.dispatch, lab, store_problem, self, admin)
         self.server = ServerMonitor(
             self.dispatch, admin, embedded=embedded, lab_clock=lab.clock, parent=self
         )

@@ -24,6 +24,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from client.admin import AdminClient
 from client.errors import ClientError, KeyringUnavailable
 from client.events import DeviceEvent, StateChanged
 from client.gui.dispatch import Dispatcher
@@ -42,6 +43,8 @@ class Inspection:
     tokens: dict[str, str]  # "access token" / "refresh token" -> the JWT
     jwks: dict[str, Any] | None  # None: the server could not be asked (a finished scenario)
     device_now: float
+    lineage: dict[str, Any] | None = None  # the session's token family, as the server has it
+    causes: dict[str, str] | None = None  # refresh id → why the device got it
 
 
 class DeviceCommands(QObject):
@@ -57,9 +60,11 @@ class DeviceCommands(QObject):
         lab: Lab,
         store_problem: str | None = None,
         parent: QObject | None = None,
+        admin: AdminClient | None = None,
     ) -> None:
         super().__init__(parent)
         self.dispatch = dispatch
+        self.admin = admin  # the user's server: its token families, for the inspector
         self.own_lab = lab
         self.lab = lab  # engine-thread object: only coroutines touch it
         self.store_problem = store_problem
@@ -179,9 +184,23 @@ class DeviceCommands(QObject):
                 shown["refresh token"] = tokens.refresh_token
             try:
                 jwks: dict[str, Any] | None = await lab.jwks()
-            except (ClientError, RuntimeError):  # a finished scenario's server is gone
+            except (ClientError, RuntimeError, ValueError):  # a finished scenario's is gone
                 jwks = None
-            return Inspection(device_id, device.config.name, shown, jwks, device.clock.now())
+            lineage = None
+            if lab is self.own_lab and self.admin is not None and tokens.sid:
+                try:
+                    lineage = await self.admin.lineage(tokens.sid)
+                except (ClientError, ValueError):
+                    lineage = None  # the inspector says the family could not be read
+            return Inspection(
+                device_id,
+                device.config.name,
+                shown,
+                jwks,
+                device.clock.now(),
+                lineage,
+                dict(device.family_causes),
+            )
 
         self.dispatch.submit(
             collect(),

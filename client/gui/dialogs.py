@@ -28,7 +28,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from client.inspect import TIME_CLAIMS, TokenReport, human_time, inspect_token, relative
+from client.inspect import (
+    TIME_CLAIMS,
+    FamilyMember,
+    TokenReport,
+    human_time,
+    inspect_token,
+    relative,
+    token_family,
+)
+from client.messages import wall_time
 from contract import DEVICE_TYPES
 
 TYPE_NAMES = {"mobile": "Phone", "pc": "PC", "tablet": "Tablet", "web": "Browser"}
@@ -163,7 +172,11 @@ class TokenInspector(QDialog):
         now: float,
         parent: QWidget | None = None,
         clock: Callable[[], float] | None = None,
+        family: tuple[dict[str, Any] | None, dict[str, str]] | None = None,
+        at_format: Callable[[float], str] | None = None,
     ) -> None:
+        """``family``: the session's lineage as the server has it (None if it
+        could not be read) and the device's record of why each token came."""
         super().__init__(parent)
         self.setWindowTitle(f"Token inspector — {title}")
         # What ages while the dialog is open: each token's lifetime line and its times.
@@ -180,6 +193,10 @@ class TokenInspector(QDialog):
                 continue
             self.reports[kind] = report
             self.tabs.addTab(self._page(report, token), kind)
+        self.family: list[FamilyMember] = []
+        self.family_end = ""
+        if family is not None:
+            self.tabs.addTab(self._family_page(*family, at_format or wall_time), "token family")
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
         if clock is not None:
@@ -200,6 +217,42 @@ class TokenInspector(QDialog):
             lifetime.setText(_lifetime(report.claims.get("exp"), now))
             for item, value in times:
                 item.setText(2, human_time(value, now))
+
+    def _family_page(
+        self, lineage: dict[str, Any] | None, causes: dict[str, str], at: Callable[[float], str]
+    ) -> QWidget:
+        """The session as a lineage: each refresh token → its successor, why it
+        came, and which rule ended the family."""
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        if lineage is None:
+            layout.addWidget(QLabel("The server's record of this session could not be read."))
+            layout.addStretch(1)
+            return page
+        self.family, self.family_end = token_family(lineage, causes, at)
+        intro = QLabel(
+            f"Session {lineage['sid'][:8]}… of {lineage['user']} on {lineage['device_name']}, "
+            f"signed in at {at(lineage['created_at'])}: {len(self.family)} refresh token(s). "
+            "Each refresh retires the token it used and issues its successor."
+        )
+        intro.setWordWrap(True)
+        tree = QTreeWidget()
+        tree.setRootIsDecorated(False)
+        tree.setHeaderLabels(["#", "refresh token", "issued", "why", "then"])
+        for member in self.family:
+            QTreeWidgetItem(
+                tree, [str(member.index), member.id, member.issued, member.cause, member.then]
+            )
+        for column in range(4):
+            tree.resizeColumnToContents(column)
+        layout.addWidget(intro)
+        layout.addWidget(tree, 1)
+        if self.family_end:
+            end = QLabel(f"<b>Ended:</b> {self.family_end}")
+            end.setObjectName("familyEnd")
+            end.setWordWrap(True)
+            layout.addWidget(end)
+        return page
 
     def _page(self, report: TokenReport, token: str) -> QWidget:
         page = QWidget()

@@ -672,6 +672,10 @@ class MainWindow(QMainWindow):
                 found.device_now,
                 self,
                 clock=self._device_clock(found.device_now),
+                family=(found.lineage, found.causes or {})
+                if self.history is self.own  # a scenario's server cannot be asked
+                else None,
+                at_format=self.format_time,
             )
         )
 

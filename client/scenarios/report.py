@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -114,6 +115,10 @@ def write_json(results: list[ScenarioResult], path: Path) -> None:
 
 
 def write_junit(results: list[ScenarioResult], path: Path) -> None:
+    path.write_bytes(junit_xml(results))
+
+
+def junit_xml(results: list[ScenarioResult]) -> bytes:
     """JUnit XML: one test case per scenario, its failed expectations as the failure."""
     suite = ET.Element(
         "testsuite",
@@ -147,4 +152,6 @@ def write_junit(results: list[ScenarioResult], path: Path) -> None:
         ET.SubElement(case, "system-out").text = "\n".join(
             line for s in r.steps for line in format_step(s)
         )
-    ET.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)
+    out = io.BytesIO()
+    ET.ElementTree(suite).write(out, encoding="utf-8", xml_declaration=True)
+    return out.getvalue()

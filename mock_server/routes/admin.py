@@ -9,7 +9,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -87,6 +87,14 @@ async def sessions(
     request: Request, user: str | None = Query(None, max_length=64)
 ) -> dict[str, Any]:
     return {"sessions": service_of(request).sessions(user)}
+
+
+@router.get(
+    "/sessions/{sid}/lineage",
+    summary="A session's token family: each refresh token, its successor, and the end",
+)
+async def lineage(request: Request, sid: str = Path(max_length=128)) -> dict[str, Any]:
+    return service_of(request).lineage(sid)
 
 
 @router.delete("/sessions/{sid}", summary="Force one session to expire")

@@ -67,6 +67,8 @@ async def test_expired_token_meets_401_then_refresh_and_retry(
     assert first != second
     assert "grant_type=refresh_token" in token.calls[0].request.content.decode()
     assert [e.kind for e in events if e.kind in ("401", "tokens")] == ["tokens", "401", "tokens"]
+    # The refresh says why it came (the inspector's token family shows it).
+    assert [e.cause for e in events if isinstance(e, TokensIssued)] == [None, "401"]
     assert device.state == DeviceState.ACTIVE
 
 
@@ -219,9 +221,12 @@ async def test_proactive_refresh_avoids_the_401(
     token.side_effect = lambda request: httpx.Response(200, json=token_body(clock.now()))
     api = respx_mock.get(f"{SERVER}/api/me")
     api.return_value = httpx.Response(200, json={"user": "alice"})
+    issued: list[DeviceEvent] = []
+    device.subscribe(issued.append)
     clock.advance(26)  # 4 s before exp, inside the 5 s margin
     result = await device.call()
     assert result.ok and not result.retried
+    assert [e.cause for e in issued if isinstance(e, TokensIssued)] == ["proactive"]
     assert token.call_count == 1
     assert api.call_count == 1
     await device.close()

@@ -528,3 +528,29 @@ def test_the_window_shrinks_and_the_cards_reflow(qtbot: QtBot, lab_app: LabApp) 
     )
     window.resize(1600, 900)
     qtbot.waitUntil(lambda: phone.y() == pc.y() and pc.x() > phone.x())  # side by side
+
+
+def test_the_inspector_shows_the_sessions_token_family(qtbot: QtBot, lab_app: LabApp) -> None:
+    window = lab_app.window
+    window.console.policy.setCurrentText("single")
+    qtbot.waitUntil(
+        lambda: lab_app.bridge.server.last_state["settings"]["login_policy"] == "single"
+    )
+    sign_in(qtbot, lab_app, "phone")
+    phone = lab_app.bridge.devices.own_lab.get("phone")
+    lab_app.server.clock.advance(26)  # inside the refresh margin: the next call refreshes first
+    window.cards["phone"].call.click()
+    qtbot.waitUntil(lambda: phone.refresh_count == 1, timeout=10_000)
+    sign_in(qtbot, lab_app, "pc")  # supersedes the phone's session (it does not know yet)
+    window.cards["phone"].inspect.click()
+    qtbot.waitUntil(lambda: isinstance(window.dialog, TokenInspector), timeout=10_000)
+    inspector = window.dialog
+    tabs = [inspector.tabs.tabText(i) for i in range(inspector.tabs.count())]
+    assert tabs == ["access token", "refresh token", "token family"]
+    family = inspector.family
+    assert [m.cause for m in family] == ["sign-in", "refreshed before the access token expired"]
+    assert family[0].then.startswith("rotated at T+00:26 → #2")
+    assert family[1].then == "ended with the session"
+    assert family[1].id in phone.family_causes  # the device and the server name it alike
+    assert inspector.family_end == "Signed out: you signed in on PC 'Office PC' at T+00:26"
+    inspector.reject()
