@@ -282,12 +282,9 @@ def _gui(args: argparse.Namespace) -> int:
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from client.paths import installed_version
 
-    try:
-        return version("jwt-device-lab")
-    except PackageNotFoundError:  # a source checkout that was never installed
-        return "(not installed)"
+    return installed_version()
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -41,3 +41,13 @@ def asset(*parts: str) -> Path:
 def builtin_scenario_dir() -> Path:
     """The built-in scenario library."""
     return asset("scenarios")
+
+
+def installed_version() -> str:
+    """The installed package's version (``jwt-lab --version``, the About box)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("jwt-device-lab")
+    except PackageNotFoundError:  # a source checkout that was never installed
+        return "(not installed)"

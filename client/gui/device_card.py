@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -122,6 +122,7 @@ class DeviceCard(QFrame):
     inspect_requested = Signal(str)
     remove_requested = Signal(str)
     auto_call_changed = Signal(str, float)
+    selected = Signal(str)  # clicked: the menu's and the shortcuts' current device
     MIN_WIDTH = 360  # the window lays out as many columns of cards as fit
 
     def __init__(
@@ -252,6 +253,17 @@ class DeviceCard(QFrame):
         self._shown_state: str | None = None
         self._shown_tokens: bool | None = None
         self.update_snapshot(snapshot, 0.0)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self.selected.emit(self.device_id)
+        super().mousePressEvent(event)
+
+    def set_current(self, current: bool) -> None:
+        """Outline the card the Device menu and its shortcuts act on."""
+        if self.property("current") != current:
+            self.setProperty("current", current)
+            self.style().unpolish(self)
+            self.style().polish(self)
 
     def _set_auto(self, seconds: float) -> None:
         self.set_auto_label(seconds)

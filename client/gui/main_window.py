@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtCore import QPoint, Qt, QTimer, Slot
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -50,8 +50,20 @@ from client.gui.device_card import DeviceCard
 from client.gui.devices import Inspection
 from client.gui.dialogs import AddDeviceDialog, LoginDialog, TokenInspector
 from client.gui.event_log import EventLog, EventModel
+from client.gui.exports import (
+    REPORT_FORMATS,
+    TIMELINE_FORMATS,
+    event_log_jsonl,
+    scenario_report,
+    widget_png,
+    widget_svg,
+    write_file,
+)
+from client.gui.i18n import tr
+from client.gui.menus import build_menu_bar, card_menu, session_menu
 from client.gui.server_console import ServerConsole
 from client.gui.timeline import TimelineModel, TimelinePanel, TimelineView
+from client.paths import installed_version
 from client.scenarios.errors import ScenarioError
 from client.scenarios.model import Scenario, builtin_scenarios, load_scenario
 from client.scenarios.results import ScenarioResult, StepResult
@@ -191,6 +203,9 @@ class MainWindow(QMainWindow):
         self.console.revoke_session.connect(self.confirm_revoke)
         self.console.force_expire_user.connect(self.confirm_force_expire)
         self.console.rotate_key.connect(server.rotate_key)
+        self.console.session_menu_requested.connect(
+            lambda sid, user, at: session_menu(self, sid, user).popup(at)
+        )
         self.console.retire_key.connect(server.retire_key)
 
         devices.view.connect(self.on_view)
@@ -207,6 +222,11 @@ class MainWindow(QMainWindow):
         player.server.connect(self.on_scenario_server)
         player.step.connect(self.on_scenario_step)
         player.finished.connect(self.on_scenario_finished)
+
+        self.current_device: str | None = None  # what the Device menu acts on
+        self.last_result: ScenarioResult | None = None  # the player's, for its report
+        self.menu_actions = build_menu_bar(self)
+        self.menu_actions["export_report"].setEnabled(False)
 
         self.ticker = QTimer(self)
         self.ticker.setInterval(TICK_MS)
@@ -510,6 +530,27 @@ class MainWindow(QMainWindow):
         self.clock_label.setText(theme.format_t(max(0.0, view.at - origin)))
         self.timeline.update()
 
+    def set_current_device(self, device_id: str | None) -> None:
+        self.current_device = device_id
+        for card_id, card in self.cards.items():
+            card.set_current(card_id == device_id)
+
+    def _card_menu(self, card: DeviceCard, pos: QPoint) -> None:
+        self.set_current_device(card.device_id)
+        card_menu(self, card.device_id).popup(card.mapToGlobal(pos))
+
+    def on_current(self, command: Callable[[str], object]) -> None:
+        """Run a device command on the current device, if the user's own is shown
+        (a scenario's devices only answer to Inspect)."""
+        device_id = self.current_device
+        if device_id is None or device_id not in self.cards:
+            self.show_message(tr("No device to act on: add one first"), 5000)
+            return
+        if self.cards[device_id].read_only and command != self.bridge.devices.inspect:
+            self.show_message(tr("The scenario drives its devices; you can inspect them"), 5000)
+            return
+        command(device_id)
+
     def _reflow(self) -> None:
         """As many columns of cards as the width holds (one in a narrow window)."""
         width = self.cards_scroll.viewport().width()
@@ -573,9 +614,15 @@ class MainWindow(QMainWindow):
                 card.inspect_requested.connect(devices.inspect)
                 card.remove_requested.connect(self.confirm_remove)
                 card.auto_call_changed.connect(devices.set_auto_call)
+                card.selected.connect(self.set_current_device)
+                card.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+                card.customContextMenuRequested.connect(lambda pos, c=card: self._card_menu(c, pos))
                 self.cards[snapshot.config.id] = card
         self._columns = 0
         self._reflow()
+        if self.current_device not in self.cards:
+            self.current_device = ids[0] if ids else None
+        self.set_current_device(self.current_device)
         self.timeline_model.set_devices([(d.config.id, d.config.name) for d in view.devices])
         self.timeline.set_offset(self.timeline.offset)  # more lanes may need scrolling
 
@@ -689,6 +736,79 @@ class MainWindow(QMainWindow):
             lit.setChecked(False)
             self.speed_group.setExclusive(True)
 
+    def choose_speed(self, speed: int) -> None:
+        """The Clock menu: as if its button were clicked."""
+        self.speed_buttons[speed].setChecked(True)
+        self.set_speed(speed)
+
+    def find_in_log(self) -> None:
+        self.tabs.setCurrentIndex(1)
+        self.event_log.search.setFocus()
+        self.event_log.search.selectAll()
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            tr("About JWT Device Lab"),
+            tr(
+                "<b>JWT Device Lab</b> {version}<br>Devices that sign in to a bundled OAuth 2.0 "
+                "server, so that JWT's trade-offs can be seen, tested and measured."
+            ).format(version=installed_version()),
+        )
+
+    # exports: bytes made here, written on the engine thread ----------------------------
+
+    def _save_path(self, title: str, filters: str, suggested: str) -> Path | None:
+        path, _ = QFileDialog.getSaveFileName(self, title, suggested, filters)
+        return Path(path) if path else None
+
+    def _write(self, path: Path, data: bytes, what: str) -> None:
+        self.bridge.dispatch.submit(
+            write_file(path, data),
+            what,
+            lambda saved: self.show_message(tr("Saved {path}").format(path=saved), 8000),
+            wait_for_server=False,
+        )
+
+    def export_event_log(self, path: Path | None = None) -> None:
+        """The shown event log, one JSON object per line (for a bug report)."""
+        path = path or self._save_path(
+            tr("Export the event log"), "JSON Lines (*.jsonl)", "jwt-lab-events.jsonl"
+        )
+        if path is not None:
+            data = event_log_jsonl(self.event_log.model.rows, self.event_log.model.origin)
+            self._write(path, data, tr("Exporting the event log"))
+
+    def export_timeline(self, fmt: str, path: Path | None = None) -> None:
+        """The timeline as it is drawn now: PNG, or SVG (text stays text, for a slide)."""
+        path = path or self._save_path(
+            tr("Export the timeline"), TIMELINE_FORMATS[fmt], f"jwt-lab-timeline.{fmt}"
+        )
+        if path is None:
+            return
+        if fmt == "svg":
+            data = widget_svg(self.timeline, tr("JWT Device Lab timeline"))
+        else:
+            data = widget_png(self.timeline)
+        self._write(path, data, tr("Exporting the timeline"))
+
+    def export_report(self, path: Path | None = None) -> None:
+        """The last played scenario's report: JSON, JUnit XML or text, by suffix."""
+        result = self.last_result
+        if result is None:
+            self.show_message(tr("Play a scenario first: its report is exported"), 5000)
+            return
+        path = path or self._save_path(
+            tr("Export the scenario report"),
+            ";;".join(REPORT_FORMATS.values()),
+            f"{result.scenario.name}.json",
+        )
+        if path is None:
+            return
+        fmt = path.suffix.lstrip(".").lower()
+        data = scenario_report(result, fmt if fmt in REPORT_FORMATS else "txt")
+        self._write(path, data, tr("Exporting the scenario report"))
+
     def set_speed(self, speed: int) -> None:
         if not self.bridge.embedded:
             self.on_failed("The clock speed is set on the external server itself")
@@ -754,6 +874,8 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def on_scenario_finished(self, result: ScenarioResult) -> None:
+        self.last_result = result
+        self.menu_actions["export_report"].setEnabled(True)
         self.play.setText("▶ Play")
         self.play.setToolTip(
             "Play the scenario in a lab of its own, on a server of its own: "

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -54,6 +54,7 @@ class ServerConsole(QFrame):
     revoke_session = Signal(str)
     force_expire_user = Signal(str)
     rotate_key = Signal()
+    session_menu_requested = Signal(str, str, QPoint)  # sid, user, where (global)
     retire_key = Signal()
 
     def __init__(self, url: str, embedded: bool, parent: QWidget | None = None) -> None:
@@ -148,6 +149,8 @@ class ServerConsole(QFrame):
         self.revoke = QPushButton("Revoke selected session")
         self.revoke.setObjectName("danger")
         self.revoke.setEnabled(False)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._session_menu)
         self.table.itemSelectionChanged.connect(
             lambda: self.revoke.setEnabled(not self.read_only and self._selected_sid() is not None)
         )
@@ -230,6 +233,16 @@ class ServerConsole(QFrame):
             return None
         row = rows.pop()
         return self._sids[row] if row < len(self._sids) else None
+
+    def _session_menu(self, pos: QPoint) -> None:
+        row = self.table.rowAt(pos.y())
+        if 0 <= row < len(self._sids):
+            user = self.table.item(row, 0)
+            self.session_menu_requested.emit(
+                self._sids[row],
+                user.text() if user is not None else "",
+                self.table.viewport().mapToGlobal(pos),
+            )
 
     def _revoke_selected(self) -> None:
         sid = self._selected_sid()
