@@ -19,6 +19,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from client.i18n import language, set_language, system_language, tr
+
 
 def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     # The server's own command line (mock_server/cli.py, also `python -m mock_server`).
@@ -45,6 +47,7 @@ def _add_decode(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     source.add_argument("--jwks", metavar="URL", help="a JWK Set to check the signature against")
     source.add_argument("--server", metavar="URL", help="a server whose metadata names its JWKS")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_language_argument(p)
     p.set_defaults(func=_decode)
 
 
@@ -113,6 +116,7 @@ def _add_scenario(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     run.add_argument("--server", metavar="URL", help="an external server (--virtual-clock)")
     run.add_argument("--admin-key", metavar="KEY", help="the external server's admin key")
     run.add_argument("-q", "--quiet", action="store_true", help="only the summary")
+    add_language_argument(run)
     run.set_defaults(func=_scenario_run)
 
 
@@ -241,7 +245,18 @@ def add_gui_arguments(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="with --demo: save a PNG of the window and exit",
     )
+    add_language_argument(p)
     p.set_defaults(func=_gui)
+
+
+def add_language_argument(p: argparse.ArgumentParser) -> None:
+    from client.i18n import LANGUAGES
+
+    p.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        help="the language of the window and the messages (default: the system locale's)",
+    )
 
 
 def _no_display(env: Mapping[str, str], platform: str) -> bool:
@@ -258,10 +273,13 @@ def _gui(args: argparse.Namespace) -> int:
     if _no_display(os.environ, sys.platform):
         if not args.screenshot:
             print(
-                "jwt-lab gui: there is no display to open a window on (neither DISPLAY nor "
-                "WAYLAND_DISPLAY is set). Run it in a desktop session; on a server, try "
-                "`jwt-lab scenario run --all`, or render the window to a file with "
-                "`QT_QPA_PLATFORM=offscreen jwt-lab gui --demo --screenshot window.png`.",
+                "jwt-lab gui: "
+                + tr(
+                    "there is no display to open a window on (neither DISPLAY nor "
+                    "WAYLAND_DISPLAY is set). Run it in a desktop session; on a server, try "
+                    "`jwt-lab scenario run --all`, or render the window to a file with "
+                    "`QT_QPA_PLATFORM=offscreen jwt-lab gui --demo --screenshot window.png`."
+                ),
                 file=sys.stderr,
             )
             return 2
@@ -277,6 +295,7 @@ def _gui(args: argparse.Namespace) -> int:
             memory_tokens=args.memory_tokens,
             demo=args.demo,
             screenshot=args.screenshot,
+            lang=language(),
         )
     )
 
@@ -305,6 +324,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    set_language(getattr(args, "lang", None) or system_language())
     result: int = args.func(args)  # no command: the GUI
     return result
 

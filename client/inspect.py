@@ -16,6 +16,7 @@ from typing import Any
 import jwt
 
 from client import messages as say
+from client.i18n import QT_TR_NOOP, tr
 
 TIME_CLAIMS = ("iat", "nbf", "exp")
 _KINDS = {"at+jwt": "access token", "rt+jwt": "refresh token"}
@@ -62,16 +63,16 @@ def human_time(value: float, now: float) -> str:
 def relative(seconds: float) -> str:
     magnitude = abs(seconds)
     if magnitude < 1:
-        return "now"
+        return tr("now")
     if magnitude < 120:
-        text = f"{magnitude:.0f} s"
+        text = tr("{n} s").format(n=f"{magnitude:.0f}")
     elif magnitude < 7200:
-        text = f"{magnitude / 60:.0f} min"
+        text = tr("{n} min").format(n=f"{magnitude / 60:.0f}")
     elif magnitude < 172800:
-        text = f"{magnitude / 3600:.1f} h"
+        text = tr("{n} h").format(n=f"{magnitude / 3600:.1f}")
     else:
-        text = f"{magnitude / 86400:.1f} days"
-    return f"in {text}" if seconds > 0 else f"{text} ago"
+        text = tr("{n} days").format(n=f"{magnitude / 86400:.1f}")
+    return (tr("in {span}") if seconds > 0 else tr("{span} ago")).format(span=text)
 
 
 UNCHECKED = "not checked (give --jwks URL or --server URL)"
@@ -164,10 +165,10 @@ def format_report(report: TokenReport) -> str:
 # --- the token family ---------------------------------------------------------------
 
 FAMILY_CAUSES = {
-    "login": "sign-in",
-    "restored": "restored from the store",
-    "proactive": "refreshed before the access token expired",
-    "401": "refreshed after the API refused the access token (401)",
+    "login": QT_TR_NOOP("sign-in"),
+    "restored": QT_TR_NOOP("restored from the store"),
+    "proactive": QT_TR_NOOP("refreshed before the access token expired"),
+    "401": QT_TR_NOOP("refreshed after the API refused the access token (401)"),
 }
 
 
@@ -196,20 +197,19 @@ def token_family(
     for i, token in enumerate(tokens):
         cause = causes.get(token["id"], "")
         base, _, grace = cause.partition("+")
-        why = FAMILY_CAUSES.get(base, base)
+        why = tr(FAMILY_CAUSES[base]) if base in FAMILY_CAUSES else base
         if grace:
-            why += ", then again within the reuse grace period"
+            why += tr(", then again within the reuse grace period")
         if token.get("successor"):
-            then = (
-                f"rotated at {at_format(token['rotated_at'])} → "
-                f"#{number.get(token['successor'], '?')}"
+            then = tr("rotated at {at} → #{n}").format(
+                at=at_format(token["rotated_at"]), n=number.get(token["successor"], "?")
             )
         elif lineage.get("ended"):
-            then = "ended with the session"
+            then = tr("ended with the session")
         else:
-            then = f"current (expires at {at_format(token['expires_at'])})"
+            then = tr("current (expires at {at})").format(at=at_format(token["expires_at"]))
         if i == 0 and not why:
-            why = "sign-in"
+            why = tr("sign-in")
         members.append(FamilyMember(i + 1, token["id"], at_format(token["issued_at"]), why, then))
     ended = lineage.get("ended")
     if not ended:
@@ -217,7 +217,7 @@ def token_family(
     reason = str(ended.get("reason"))
     sentence = say.sign_out_message(reason, ended, at_format)
     if reason == "reuse_detected":
-        sentence += (
+        sentence += tr(
             " — every token of this family is refused from then on, the thief's and the owner's"
         )
     return members, sentence

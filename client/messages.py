@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from client.i18n import QT_TR_NOOP, tr
 from contract import device_word
 
 # --- a session that ended -------------------------------------------------------------------
@@ -36,183 +37,176 @@ def sign_out_message(
     """
     detail = detail or {}
     when = detail.get("revoked_at")
-    at = f" at {at_format(when)}" if isinstance(when, int | float) else ""
+    at = tr(" at {time}").format(time=at_format(when)) if isinstance(when, int | float) else ""
     by = detail.get("revoked_by") if isinstance(detail.get("revoked_by"), dict) else None
     if reason == "superseded":
         if by:
-            kind = device_word(str(by.get("device_type")))
-            return f"Signed out: you signed in on {kind} '{by.get('device_name')}'{at}"
-        return f"Signed out: your account signed in on another device{at}"
+            kind = tr(device_word(str(by.get("device_type"))))
+            return tr("Signed out: you signed in on {kind} '{name}'{at}").format(
+                kind=kind, name=by.get("device_name"), at=at
+            )
+        return tr("Signed out: your account signed in on another device{at}").format(at=at)
     if reason == "logout":
         if by:
-            return f"Signed out from '{by.get('device_name')}'{at}"
-        return f"Signed out{at}"
+            return tr("Signed out from '{name}'{at}").format(name=by.get("device_name"), at=at)
+        return tr("Signed out{at}").format(at=at)
     texts = {
-        "forced": f"Signed out: an administrator ended this session{at}",
-        "reuse_detected": (
+        "forced": tr("Signed out: an administrator ended this session{at}"),
+        "reuse_detected": tr(
             "Signed out: a refresh token of this session was used twice — it may have "
-            f"been stolen, so the server revoked the session{at}"
+            "been stolen, so the server revoked the session{at}"
         ),
-        "refresh_expired": "Signed out: the session expired; sign in again",
-        "rejected": "Sign-in refused: the account is already signed in on another device",
-        "keyring_error": "Signed out: the tokens could not be kept in the keyring",
-        "key_retired": "Signed out: the server retired the key that signed this session",
+        "refresh_expired": tr("Signed out: the session expired; sign in again"),
+        "rejected": tr("Sign-in refused: the account is already signed in on another device"),
+        "keyring_error": tr("Signed out: the tokens could not be kept in the keyring"),
+        "key_retired": tr("Signed out: the server retired the key that signed this session"),
     }
-    return texts.get(reason, f"Signed out ({reason}){at}")
-
-
-SIGNED_OUT = "Signed out"
-NOT_SIGNED_IN = "the device is not signed in"
-NO_REFRESH_TOKEN = "there is no refresh token; sign in again"
+    return texts.get(reason, tr("Signed out ({reason}){at}")).format(reason=reason, at=at)
 
 
 def signed_out_because(error: object) -> str:
     """The device lost its tokens for a reason of its own (a failing token store)."""
-    return f"Signed out: {error}"
+    return tr("Signed out: {error}").format(error=error)
 
 
 def sign_in_failed(error: object) -> str:
-    return f"Sign-in failed: {error}"
+    return tr("Sign-in failed: {error}").format(error=error)
 
 
 def sign_out_not_told(error: object) -> str:
-    return f"Could not tell the server about the sign-out: {error}"
+    return tr("Could not tell the server about the sign-out: {error}").format(error=error)
 
 
 def session_left_open(error: object) -> str:
-    return (
-        f"The tokens could not be kept, and the server could not be told to end "
-        f"the session ({error}): it stays active there until it expires"
-    )
+    return tr(
+        "The tokens could not be kept, and the server could not be told to end "
+        "the session ({error}): it stays active there until it expires"
+    ).format(error=error)
 
 
 def tokens_not_cleared(error: object) -> str:
-    return f"Could not clear stored tokens: {error}"
+    return tr("Could not clear stored tokens: {error}").format(error=error)
 
 
 # --- the token endpoint -----------------------------------------------------------------------
 
-WRONG_PASSWORD = "wrong username or password"
-TOKEN_RESPONSE_NOT_JSON = "the token response is not JSON"
-
 
 def server_failed(status: int) -> str:
-    return f"the server failed ({status}); will retry later"
+    return tr("the server failed ({status}); will retry later").format(status=status)
 
 
 def refresh_backed_off(seconds: float) -> str:
-    return f"the server was failing; next refresh in {seconds:.0f} s"
+    return tr("the server was failing; next refresh in {seconds:.0f} s").format(seconds=seconds)
 
 
 def too_many_sign_ins(retry_after: float) -> str:
-    return f"too many failed sign-ins; try again in {retry_after:.0f} s"
+    return tr("too many failed sign-ins; try again in {retry_after:.0f} s").format(
+        retry_after=retry_after
+    )
 
 
 def no_oauth_error(status: int) -> str:
-    return f"the token endpoint answered {status} without an OAuth error"
+    return tr("the token endpoint answered {status} without an OAuth error").format(status=status)
 
 
 def refresh_refused(description: str) -> str:
-    return f"the token endpoint refused the refresh: {description}"
+    return tr("the token endpoint refused the refresh: {description}").format(
+        description=description
+    )
 
 
 def token_response_unusable(problem: object) -> str:
-    return f"the token response is unusable: {problem}"
+    return tr("the token response is unusable: {problem}").format(problem=problem)
 
 
 def revocation_failed(status: int) -> str:
-    return f"revocation failed ({status})"
+    return tr("revocation failed ({status})").format(status=status)
 
 
 # --- finding and reaching the server ---------------------------------------------------------
 
 
 def unreachable(server: str, what: str) -> str:
-    return f"cannot reach the server at {server}: {what}"
+    return tr("cannot reach the server at {server}: {what}").format(server=server, what=what)
 
 
 def keys_unreadable(status: int) -> str:
-    return f"the server's public keys could not be read (HTTP {status})"
+    return tr("the server's public keys could not be read (HTTP {status})").format(status=status)
 
 
 def metadata_failed(status: int) -> str:
-    return f"the server's metadata failed ({status})"
+    return tr("the server's metadata failed ({status})").format(status=status)
 
 
 def no_metadata_at(url: str, status: int) -> str:
-    answer = "not JSON metadata" if status == 200 else f"HTTP {status}"
-    return f"{url}: {answer}"
+    answer = tr("not JSON metadata") if status == 200 else f"HTTP {status}"
+    return tr("{url}: {answer}").format(url=url, answer=answer)
 
 
 def metadata_of_another_issuer(url: str, issuer: str, server: str) -> str:
     named = repr(issuer) if issuer else "no issuer"
-    return f"{url} names {named}, not {server!r} (RFC 8414 §3.3)"
+    return tr("{url} names {named}, not {server!r} (RFC 8414 §3.3)").format(
+        url=url, named=named, server=server
+    )
 
 
 def metadata_without_token_endpoint(url: str) -> str:
-    return f"{url} names no token_endpoint"
+    return tr("{url} names no token_endpoint").format(url=url)
 
 
 def conventional_endpoints(server: str, problems: list[str], token_endpoint: str) -> str:
-    return (
-        f"{server} publishes no usable metadata ({'; '.join(problems)}); "
-        f"using the conventional endpoints ({token_endpoint})"
-    )
+    return tr(
+        "{server} publishes no usable metadata ({problems}); "
+        "using the conventional endpoints ({token_endpoint})"
+    ).format(server=server, problems="; ".join(problems), token_endpoint=token_endpoint)
 
 
 # --- the token store and the lab's files ------------------------------------------------------
 
-MEMORY_STORE = "memory only (tokens are lost when the app exits)"
-NO_KEYRING_HINT = (
-    "no OS keyring is available (on Linux, install and unlock gnome-keyring or "
-    "KWallet; or continue with memory-only tokens)"
-)
-KEYRING_LOCKED = "the OS keyring is locked; unlock it and try again"
-NO_KEYRING = "no OS keyring is available"
-
 
 def keyring_failed(detail: str) -> str:
-    return f"the OS keyring failed: {detail}"
+    return tr("the OS keyring failed: {detail}").format(detail=detail)
 
 
 def keyring_name(backend: str) -> str:
-    return f"OS keyring ({backend})"
+    return tr("OS keyring ({backend})").format(backend=backend)
 
 
 def entry_incomplete(entry: str) -> str:
-    return f"keyring entry {entry!r} is missing some of its chunks"
+    return tr("keyring entry {entry!r} is missing some of its chunks").format(entry=entry)
 
 
 def entry_checksum(entry: str) -> str:
-    return f"keyring entry {entry!r} does not match its checksum"
+    return tr("keyring entry {entry!r} does not match its checksum").format(entry=entry)
 
 
 def entry_not_text(entry: str) -> str:
-    return f"keyring entry {entry!r} is not text"
+    return tr("keyring entry {entry!r} is not text").format(entry=entry)
 
 
 def device_list_not_saved(error: object) -> str:
-    return f"could not save the device list: {error}"
+    return tr("could not save the device list: {error}").format(error=error)
 
 
 def stored_tokens(device_id: str, problem: str) -> str:
     """``problem``: ``incomplete``, ``not_a_token``, ``unreadable`` or ``torn``."""
-    where = f"the stored tokens of {device_id!r}"
     return {
-        "incomplete": f"{where} are incomplete",
-        "not_a_token": f"{where} hold something that is not a token",
-        "unreadable": f"{where} have an unreadable meta entry",
-        "torn": f"{where} do not belong together (a torn or foreign write)",
-    }[problem]
+        "incomplete": tr("the stored tokens of {device!r} are incomplete"),
+        "not_a_token": tr("the stored tokens of {device!r} hold something that is not a token"),
+        "unreadable": tr("the stored tokens of {device!r} have an unreadable meta entry"),
+        "torn": tr(
+            "the stored tokens of {device!r} do not belong together (a torn or foreign write)"
+        ),
+    }[problem].format(device=device_id)
 
 
 def memory_fallback(error: object) -> str:
-    return f"{error} — tokens are now kept in memory only and will not survive a restart"
+    return tr("{error} — tokens are now kept in memory only and will not survive a restart").format(
+        error=error
+    )
 
 
 # --- the admin API ----------------------------------------------------------------------------
-
-ADMIN_KEY_REFUSED = "the server refused the admin key"
 
 
 def admin_refused(status: int, description: str | None) -> str:
@@ -220,68 +214,99 @@ def admin_refused(status: int, description: str | None) -> str:
 
 
 def cannot_follow_events(status: int) -> str:
-    return f"cannot follow events: HTTP {status}"
+    return tr("cannot follow events: HTTP {status}").format(status=status)
 
 
 def event_stream_broke(server: str, error: object) -> str:
-    return f"the event stream of {server} broke: {error}"
+    return tr("the event stream of {server} broke: {error}").format(server=server, error=error)
 
 
 # --- devices and their list -------------------------------------------------------------------
 
 
 def bad_device_id(device_id: str) -> str:
-    return f"device id {device_id!r}: use 1-64 letters, digits and . _ : -"
-
-
-def bad_device_type(device_type: str, known: tuple[str, ...]) -> str:
-    return f"device type {device_type!r}: use one of {', '.join(known)}"
-
-
-NO_USER = "a device needs a user"
-NEGATIVE_MARGIN = "refresh_margin cannot be negative"
-
-
-def bad_server_url(server: str) -> str:
-    return f"server {server!r} must be an http(s) URL"
-
-
-def incomplete_device(problem: object) -> str:
-    return f"incomplete device: {problem}"
-
-
-def duplicate_device(device_id: str) -> str:
-    return f"there is already a device {device_id!r}"
-
-
-def no_such_device(device_id: str) -> str:
-    return f"no device {device_id!r}"
-
-
-def registry_unreadable(path: object, error: object) -> str:
-    return f"cannot read {path}: {error}"
-
-
-def lab_busy(db: object) -> str:
-    return (
-        f"Another JWT Device Lab already runs its bundled server on {db}. "
-        "Close that window first, or give this one a database of its own (--db FILE), "
-        "or open it against a running server (--server URL --admin-key KEY)."
+    return tr("device id {device_id!r}: use 1-64 letters, digits and . _ : -").format(
+        device_id=device_id
     )
 
 
-REGISTRY_SHAPE = "expected {'devices': [...]}"
+def bad_device_type(device_type: str, known: tuple[str, ...]) -> str:
+    return tr("device type {device_type!r}: use one of {known}").format(
+        device_type=device_type, known=", ".join(known)
+    )
+
+
+def bad_server_url(server: str) -> str:
+    return tr("server {server!r} must be an http(s) URL").format(server=server)
+
+
+def incomplete_device(problem: object) -> str:
+    return tr("incomplete device: {problem}").format(problem=problem)
+
+
+def duplicate_device(device_id: str) -> str:
+    return tr("there is already a device {device_id!r}").format(device_id=device_id)
+
+
+def no_such_device(device_id: str) -> str:
+    return tr("no device {device_id!r}").format(device_id=device_id)
+
+
+def registry_unreadable(path: object, error: object) -> str:
+    return tr("cannot read {path}: {error}").format(path=path, error=error)
+
+
+def lab_busy(db: object) -> str:
+    return tr(
+        "Another JWT Device Lab already runs its bundled server on {db}. "
+        "Close that window first, or give this one a database of its own (--db FILE), "
+        "or open it against a running server (--server URL --admin-key KEY)."
+    ).format(db=db)
 
 
 def registry_damaged(path: object, problem: object, moved_to: str) -> str:
-    return f"{path} was damaged ({problem}); it was moved to {moved_to}"
+    return tr("{path} was damaged ({problem}); it was moved to {moved_to}").format(
+        path=path, problem=problem, moved_to=moved_to
+    )
 
 
 # --- token responses --------------------------------------------------------------------------
 
-NO_ACCESS_TOKEN = "the token response has no access_token"
-REFRESH_TOKEN_NOT_TEXT = "refresh_token must be a string"
-
 
 def unsupported_token_type(token_type: object) -> str:
-    return f"unsupported token_type {token_type!r}"
+    return tr("unsupported token_type {token_type!r}").format(token_type=token_type)
+
+
+REGISTRY_SHAPE = "expected {'devices': [...]}"  # a shape, not a sentence
+
+
+# How sentences name device types (contract.device_word), for the catalogue.
+DEVICE_WORDS = (QT_TR_NOOP("phone"), QT_TR_NOOP("PC"), QT_TR_NOOP("tablet"), QT_TR_NOOP("browser"))
+
+# Sentences without placeholders: ``say.NAME`` is translated when it is read.
+_SENTENCES: dict[str, str] = {
+    "SIGNED_OUT": QT_TR_NOOP("Signed out"),
+    "NOT_SIGNED_IN": QT_TR_NOOP("the device is not signed in"),
+    "NO_REFRESH_TOKEN": QT_TR_NOOP("there is no refresh token; sign in again"),
+    "WRONG_PASSWORD": QT_TR_NOOP("wrong username or password"),
+    "TOKEN_RESPONSE_NOT_JSON": QT_TR_NOOP("the token response is not JSON"),
+    "MEMORY_STORE": QT_TR_NOOP("memory only (tokens are lost when the app exits)"),
+    "KEYRING_LOCKED": QT_TR_NOOP("the OS keyring is locked; unlock it and try again"),
+    "NO_KEYRING": QT_TR_NOOP("no OS keyring is available"),
+    "ADMIN_KEY_REFUSED": QT_TR_NOOP("the server refused the admin key"),
+    "NO_USER": QT_TR_NOOP("a device needs a user"),
+    "NEGATIVE_MARGIN": QT_TR_NOOP("refresh_margin cannot be negative"),
+    "NO_ACCESS_TOKEN": QT_TR_NOOP("the token response has no access_token"),
+    "REFRESH_TOKEN_NOT_TEXT": QT_TR_NOOP("refresh_token must be a string"),
+    "NO_KEYRING_HINT": QT_TR_NOOP(
+        "no OS keyring is available (on Linux, install and unlock gnome-keyring or "
+        "KWallet; or continue with memory-only tokens)"
+    ),
+}
+
+
+def __getattr__(name: str) -> str:
+    try:
+        return tr(_SENTENCES[name])
+    except KeyError:
+        raise AttributeError(name) from None

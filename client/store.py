@@ -75,7 +75,9 @@ class TokenStore(ABC):
 class MemoryTokenStore(TokenStore):
     """Tokens in this process only: gone when it exits."""
 
-    name = say.MEMORY_STORE
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        return say.MEMORY_STORE  # in the language of the moment
 
     def __init__(self) -> None:
         self._tokens: dict[StoreKey, TokenSet] = {}

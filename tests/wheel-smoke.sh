@@ -26,7 +26,9 @@ echo "built $(basename "$wheel")"
 import sys, zipfile
 names = set(zipfile.ZipFile(sys.argv[1]).namelist())
 for needed in ("client/assets/style.qss", "client/assets/icons/pc.svg",
-               "client/assets/scenarios/04a-dual-login.toml"):
+               "client/assets/scenarios/04a-dual-login.toml",
+               "client/assets/i18n/jwt_lab_ko.qm", "client/assets/i18n/jwt_lab_ko.ts",
+               "client/assets/fonts/JWTLabGothic.ttf", "client/assets/fonts/OFL.txt"):
     assert needed in names, needed
 PY
 
@@ -38,6 +40,9 @@ cd "$work"
 "$work/venv/bin/jwt-lab" scenario list
 "$work/venv/bin/jwt-lab" scenario run --all --quiet
 QT_QPA_PLATFORM=offscreen "$work/venv/bin/jwt-lab" gui --demo --screenshot "$work/window.png"
+# And in Korean, from the installed catalogue and font.
+QT_QPA_PLATFORM=offscreen "$work/venv/bin/jwt-lab" gui --demo --lang ko --screenshot "$work/ko.png"
+[ "$(stat -c %s "$work/ko.png")" -gt 20000 ] || { echo "the Korean screenshot is too small" >&2; exit 1; }
 size=$(stat -c %s "$work/window.png")
 [ "$size" -gt 20000 ] || { echo "the screenshot is suspiciously small ($size bytes)" >&2; exit 1; }
 echo "wheel smoke test passed: scenarios and an offscreen window ($size-byte PNG) from the installed wheel"

@@ -21,15 +21,18 @@ from client.admin import AdminClient
 from client.clock import Clock, ServerClock
 from client.engine import Engine
 from client.gui.bridge import LabBridge
+from client.gui.i18n import install_font, install_language, tr
 from client.gui.main_window import MainWindow
 from client.gui.theme import apply_theme
+from client.i18n import QT_TR_NOOP, language
+from client.i18n import tr as core_tr
 from client.lab import Lab
 from client.registry import DeviceRegistry, MemoryRegistry
 from client.store import KeyringTokenStore, MemoryTokenStore, TokenStore
 
-DEFAULT_DEVICES = (
-    ("phone", "mobile", "Alice's phone"),
-    ("pc", "pc", "Office PC"),
+DEFAULT_DEVICES = (  # named in the lab's language when they are first made
+    ("phone", "mobile", QT_TR_NOOP("Alice's phone")),
+    ("pc", "pc", QT_TR_NOOP("Office PC")),
 )
 
 
@@ -46,6 +49,7 @@ class LaunchOptions:
     store: TokenStore | None = None  # tests inject one
     clock_rate: float = 1.0  # of the embedded server's virtual clock; 0 = frozen
     server_settings: dict[str, Any] = field(default_factory=dict)
+    lang: str = "en"  # the window's language (``--lang``, else the system locale)
 
 
 @dataclass
@@ -56,6 +60,32 @@ class LabApp:
     bridge: LabBridge
     engine: Engine
     server: Any = None  # an EmbeddedServer, when the lab started one
+    server_url: str = ""
+
+    def __post_init__(self) -> None:
+        self.window.on_language = self.set_language
+
+    def set_language(self, lang: str) -> None:
+        """Speak ``lang``: the window is built again in it, around the same lab, with
+        the user's timeline and log as they were (a scenario's lab is left)."""
+        app = QApplication.instance()
+        if lang == language() or not isinstance(app, QApplication):
+            return
+        old = self.window
+        if self.bridge.devices.scenario is not None:
+            self.bridge.player.back_to_own_devices()
+        install_language(app, lang)
+        old.detach()
+        window = MainWindow(self.bridge, server_url=self.server_url)
+        window.keep(old.own, self.bridge.server.last_state)
+        window.setGeometry(old.geometry())
+        window.on_language = self.set_language
+        self.window = window
+        if old.isVisible():
+            window.show()
+        old.hide()
+        old.deleteLater()
+        self.bridge.devices.request_view()
 
     def shutdown(self) -> None:
         self.window.ticker.stop()
@@ -121,17 +151,19 @@ def build(options: LaunchOptions) -> LabApp:
             if error is None:
                 bridge.start()
             else:
-                bridge.dispatch.failed.emit(f"The embedded server could not start: {error}")
+                bridge.dispatch.failed.emit(
+                    tr("The embedded server could not start: {error}").format(error=error)
+                )
 
         server.start(on_ready=lambda error: bridge.dispatch.to_gui(ready, error))
-    return LabApp(window, bridge, engine, server)
+    return LabApp(window, bridge, engine, server, url)
 
 
 async def _restore_or_create(lab: Lab) -> None:
     restored = await lab.restore()
     if not restored and not lab.devices:
         for device_id, kind, name in DEFAULT_DEVICES:
-            await lab.add_device(device_id, kind, user="alice", name=name)
+            await lab.add_device(device_id, kind, user="alice", name=core_tr(name))
 
 
 async def demo_script(app: LabApp) -> None:
@@ -204,6 +236,8 @@ def main(options: LaunchOptions) -> int:
     assert isinstance(qapp, QApplication)
     qapp.setApplicationName("JWT Device Lab")
     apply_theme(qapp)
+    install_font(qapp)
+    install_language(qapp, options.lang)
     from client.embedded import LabBusy
 
     try:
@@ -212,7 +246,7 @@ def main(options: LaunchOptions) -> int:
         # Said where a desktop user looks (a dialog) and where a terminal user looks.
         print(f"jwt-lab gui: {exc}", file=sys.stderr)
         if options.screenshot is None:
-            QMessageBox.critical(None, "JWT Device Lab is already open", str(exc))
+            QMessageBox.critical(None, tr("JWT Device Lab is already open"), str(exc))
         return 2
     try:
         if options.screenshot is not None:

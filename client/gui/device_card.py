@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from client import messages as say
 from client.gui import theme
+from client.gui.i18n import QT_TR_NOOP, tr
 from client.inspect import relative
 from client.values import DeviceSnapshot
 
@@ -100,6 +101,23 @@ class TokenBar(QWidget):
         painter.end()
 
 
+BADGES = {
+    "active": QT_TR_NOOP("ACTIVE"),
+    "signed_out": QT_TR_NOOP("SIGNED OUT"),
+    "signing_in": QT_TR_NOOP("SIGNING IN"),
+    "refreshing": QT_TR_NOOP("REFRESHING"),
+    "offline": QT_TR_NOOP("OFFLINE"),
+    "revoked": QT_TR_NOOP("REVOKED"),
+    "expired": QT_TR_NOOP("EXPIRED"),
+}
+TYPE_WORDS = {
+    "mobile": QT_TR_NOOP("mobile"),
+    "pc": QT_TR_NOOP("pc"),
+    "tablet": QT_TR_NOOP("tablet"),
+    "web": QT_TR_NOOP("web"),
+}
+
+
 def _revoked_but_accepted(
     snap: DeviceSnapshot, session: dict[str, Any], at_format: Callable[[float], str]
 ) -> str:
@@ -107,11 +125,14 @@ def _revoked_but_accepted(
     at = at_format(session["revoked_at"])
     why = f" ({session['reason']})" if session.get("reason") else ""
     if session.get("verify_mode") == "stateful":
-        return f"Revoked at {at}{why} — refused from now on (stateful checks)"
+        text = tr("Revoked at {at}{why} — refused from now on (stateful checks)")
+        return text.format(at=at, why=why)
     left = (snap.access_exp or 0) - snap.at  # the server judges on its (the lab's) clock
     if left > 0:
-        return f"Revoked at {at}{why} — still accepted (stateless) for {left:.0f} s"
-    return f"Revoked at {at}{why} — its access token has expired: the next call is refused"
+        text = tr("Revoked at {at}{why} — still accepted (stateless) for {s} s")
+        return text.format(at=at, why=why, s=f"{left:.0f}")
+    text = tr("Revoked at {at}{why} — its access token has expired: the next call is refused")
+    return text.format(at=at, why=why)
 
 
 class DeviceCard(QFrame):
@@ -166,10 +187,10 @@ class DeviceCard(QFrame):
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         bars = QGridLayout()
         bars.setHorizontalSpacing(10)
-        bars.addWidget(QLabel("Access token"), 0, 0)
+        bars.addWidget(QLabel(tr("Access token")), 0, 0)
         bars.addWidget(self.access_bar, 0, 1)
         bars.addWidget(self.access_left, 0, 2)
-        bars.addWidget(QLabel("Refresh token"), 1, 0)
+        bars.addWidget(QLabel(tr("Refresh token")), 1, 0)
         bars.addWidget(self.refresh_bar, 1, 1)
         bars.addWidget(self.refresh_left, 1, 2)
 
@@ -186,41 +207,43 @@ class DeviceCard(QFrame):
         policy.setRetainSizeWhenHidden(True)
         self.reason_box.setSizePolicy(policy)
         self.reason_box.hide()
-        self.last_call = QLabel("No request yet")
+        self.last_call = QLabel(tr("No request yet"))
         self.last_call.setObjectName("lastCall")
         self.last_call.setWordWrap(True)
 
-        self.sign_in = QPushButton("Sign in")
-        self.call = QPushButton("Call API")
+        self.sign_in = QPushButton(tr("Sign in"))
+        self.call = QPushButton(tr("Call API"))
         self.auto = QToolButton()
         self.auto.setCheckable(True)
-        self.auto.setText("Auto")
-        self.auto.setToolTip("Call the API automatically")
+        self.auto.setText(tr("Auto"))
+        self.auto.setToolTip(tr("Call the API automatically"))
         self.auto.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         auto_menu = QMenu(self.auto)
         for seconds in AUTO_INTERVALS:
-            action = auto_menu.addAction("Off" if seconds == 0 else f"Every {seconds} s")
+            action = auto_menu.addAction(
+                tr("Off") if seconds == 0 else tr("Every {s} s").format(s=seconds)
+            )
             action.setData(seconds)
         auto_menu.triggered.connect(lambda action: self._set_auto(float(action.data())))
         self.auto.setMenu(auto_menu)
-        self.sign_out = QPushButton("Sign out")
-        self.inspect = QPushButton("Inspect")
-        self.inspect.setToolTip("Decode the tokens and check their signature")
+        self.sign_out = QPushButton(tr("Sign out"))
+        self.inspect = QPushButton(tr("Inspect"))
+        self.inspect.setToolTip(tr("Decode the tokens and check their signature"))
         self.more = QToolButton()
         self.more.setText("⋯")
         self.more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         more_menu = QMenu(self.more)
         self.logout_others_action = more_menu.addAction(
-            "Sign out other devices", lambda: self.logout_others_requested.emit(self.device_id)
+            tr("Sign out other devices"), lambda: self.logout_others_requested.emit(self.device_id)
         )
-        more_menu.addAction("Remove device", lambda: self.remove_requested.emit(self.device_id))
+        more_menu.addAction(tr("Remove device"), lambda: self.remove_requested.emit(self.device_id))
         self.more.setMenu(more_menu)
 
         self.sign_in.clicked.connect(lambda: self.sign_in_requested.emit(self.device_id))
         self.call.clicked.connect(lambda: self.call_requested.emit(self.device_id))
         self.sign_out.clicked.connect(lambda: self.sign_out_requested.emit(self.device_id))
         self.sign_in_again = more_menu.addAction(
-            "Sign in again", lambda: self.sign_in_requested.emit(self.device_id)
+            tr("Sign in again"), lambda: self.sign_in_requested.emit(self.device_id)
         )
         self.inspect.clicked.connect(lambda: self.inspect_requested.emit(self.device_id))
 
@@ -238,7 +261,7 @@ class DeviceCard(QFrame):
         if read_only:
             for widget in (self.sign_in, self.sign_out, self.call, self.auto, self.more):
                 widget.hide()
-            played = QLabel("Played by the scenario")
+            played = QLabel(tr("Played by the scenario"))
             played.setObjectName("subtitle")
             buttons.insertWidget(0, played)
 
@@ -270,7 +293,7 @@ class DeviceCard(QFrame):
         self.auto_call_changed.emit(self.device_id, float(seconds))
 
     def set_auto_label(self, seconds: float) -> None:
-        self._set(self.auto, "Auto" if seconds == 0 else f"⟳ {seconds:g} s")
+        self._set(self.auto, tr("Auto") if seconds == 0 else f"⟳ {seconds:g} s")
         if self.auto.isChecked() != (seconds > 0):
             self.auto.setChecked(seconds > 0)
 
@@ -304,13 +327,20 @@ class DeviceCard(QFrame):
             state = "expired"  # it will find out at its next call; the card says so now
         if state != self._shown_state:
             self._shown_state = state
-            self.badge.setText(state.replace("_", " ").upper())
+            self.badge.setText(tr(BADGES.get(state, state.replace("_", " ").upper())))
             self.badge.setStyleSheet(f"background: {theme.STATE_COLORS.get(state, '#6b7280')};")
             self.setProperty("signedOut", state == "signed_out")
             for widget in (self, self.name):  # the name's colour depends on the card's state
                 widget.style().unpolish(widget)
                 widget.style().polish(widget)
-        self._set(self.subtitle, f"{config.type} · {config.user} · clock {snap.clock_offset:+g} s")
+        self._set(
+            self.subtitle,
+            tr("{type} · {user} · clock {offset} s").format(
+                type=tr(TYPE_WORDS.get(config.type, config.type)),
+                user=config.user,
+                offset=f"{snap.clock_offset:+g}",
+            ),
+        )
 
         # The refresh bar spans the session, not just the latest rotated token.
         self.access_bar.set_lifetime(snap.obtained_at, snap.access_exp, now)
@@ -345,7 +375,12 @@ class DeviceCard(QFrame):
                 outcome += f" ({call.error})"
             self._set(
                 self.last_call,
-                f"Last: {call.method} {call.path} → {outcome} · {relative(call.at - snap.at)}",
+                tr("Last: {method} {path} → {outcome} · {when}").format(
+                    method=call.method,
+                    path=call.path,
+                    outcome=outcome,
+                    when=relative(call.at - snap.at),
+                ),
             )
         has_tokens = snap.access_exp is not None
         if has_tokens != self._shown_tokens or state == "signing_in":

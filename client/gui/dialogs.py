@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from client.gui.i18n import QT_TR_NOOP, tr
 from client.inspect import (
     TIME_CLAIMS,
     FamilyMember,
@@ -40,7 +41,12 @@ from client.inspect import (
 from client.messages import wall_time
 from contract import DEVICE_TYPES
 
-TYPE_NAMES = {"mobile": "Phone", "pc": "PC", "tablet": "Tablet", "web": "Browser"}
+TYPE_NAMES = {
+    "mobile": QT_TR_NOOP("Phone"),
+    "pc": QT_TR_NOOP("PC"),
+    "tablet": QT_TR_NOOP("Tablet"),
+    "web": QT_TR_NOOP("Browser"),
+}
 
 
 class LoginDialog(QDialog):
@@ -48,20 +54,20 @@ class LoginDialog(QDialog):
 
     def __init__(self, device_name: str, user: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Sign in — {device_name}")
+        self.setWindowTitle(tr("Sign in — {device}").format(device=device_name))
         self.user = QLineEdit(user)
         self.user.setReadOnly(True)
         self.password = QLineEdit(f"{user}-pass")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        hint = QLabel("Demo users: alice / alice-pass, bob / bob-pass")
+        hint = QLabel(tr("Demo users: alice / alice-pass, bob / bob-pass"))
         hint.setObjectName("subtitle")
         form = QFormLayout()
-        form.addRow("User", self.user)
-        form.addRow("Password", self.password)
+        form.addRow(tr("User"), self.user)
+        form.addRow(tr("Password"), self.password)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign in")
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("Sign in"))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -77,11 +83,11 @@ class AddDeviceDialog(QDialog):
         self, device_type: str, existing: set[str], users: list[str], parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Add a device")
+        self.setWindowTitle(tr("Add a device"))
         self.existing = existing
         self.type = QComboBox()
         for kind in DEVICE_TYPES:
-            self.type.addItem(TYPE_NAMES[kind], kind)
+            self.type.addItem(tr(TYPE_NAMES[kind]), kind)
         self.type.setCurrentIndex(DEVICE_TYPES.index(device_type))
         self.name = QLineEdit()
         self.user = QComboBox()
@@ -90,23 +96,23 @@ class AddDeviceDialog(QDialog):
         self.offset = QDoubleSpinBox()
         self.offset.setRange(-3600, 3600)
         self.offset.setSuffix(" s")
-        self.offset.setToolTip("Simulate a device whose clock runs ahead (+) or behind (−)")
+        self.offset.setToolTip(tr("Simulate a device whose clock runs ahead (+) or behind (−)"))
         self.margin = QDoubleSpinBox()
         self.margin.setRange(0, 600)
         self.margin.setValue(5)
         self.margin.setSuffix(" s")
         self.margin.setToolTip(
-            "Refresh this long before the access token expires; 0 waits for the 401"
+            tr("Refresh this long before the access token expires; 0 waits for the 401")
         )
         self.error = QLabel()
         self.error.setObjectName("subtitle")
         self.error.hide()
         form = QFormLayout()
-        form.addRow("Type", self.type)
-        form.addRow("Name", self.name)
-        form.addRow("User", self.user)
-        form.addRow("Clock offset", self.offset)
-        form.addRow("Refresh margin", self.margin)
+        form.addRow(tr("Type"), self.type)
+        form.addRow(tr("Name"), self.name)
+        form.addRow(tr("User"), self.user)
+        form.addRow(tr("Clock offset"), self.offset)
+        form.addRow(tr("Refresh margin"), self.margin)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -142,7 +148,7 @@ class AddDeviceDialog(QDialog):
 
     def _validate(self) -> None:
         if not self.user.currentText().strip():
-            self.error.setText("A device needs a user")
+            self.error.setText(tr("A device needs a user"))
             self.error.show()
             return
         self.accept()
@@ -150,14 +156,16 @@ class AddDeviceDialog(QDialog):
 
 def _lifetime(exp: object, now: float) -> str:
     if not isinstance(exp, int | float):
-        return "<b>Lifetime:</b> no exp claim"
+        return tr("<b>Lifetime:</b> no exp claim")
     left = float(exp) - now
-    status = f"expired {relative(left)}" if left <= 0 else f"valid, expires {relative(left)}"
-    return f"<b>Lifetime:</b> {status}"
+    if left <= 0:
+        return tr("<b>Lifetime:</b> expired {when}").format(when=relative(left))
+    return tr("<b>Lifetime:</b> valid, expires {when}").format(when=relative(left))
 
 
 # The window asks the device's server for its keys; only a finished scenario's is gone.
-UNCHECKED = "not checked: the server that signed it is gone (its scenario has ended)"
+UNCHECKED = QT_TR_NOOP("not checked: the server that signed it is gone (its scenario has ended)")
+TOKEN_KINDS = (QT_TR_NOOP("access token"), QT_TR_NOOP("refresh token"))  # the tabs
 
 
 class TokenInspector(QDialog):
@@ -178,7 +186,7 @@ class TokenInspector(QDialog):
         """``family``: the session's lineage as the server has it (None if it
         could not be read) and the device's record of why each token came."""
         super().__init__(parent)
-        self.setWindowTitle(f"Token inspector — {title}")
+        self.setWindowTitle(tr("Token inspector — {device}").format(device=title))
         # What ages while the dialog is open: each token's lifetime line and its times.
         self._live: list[tuple[TokenReport, QLabel, list[tuple[QTreeWidgetItem, float]]]] = []
         self._clock = clock
@@ -187,16 +195,16 @@ class TokenInspector(QDialog):
         self.reports: dict[str, TokenReport] = {}
         for kind, token in tokens.items():
             try:
-                report = inspect_token(token, now, jwks, unchecked=UNCHECKED)
+                report = inspect_token(token, now, jwks, unchecked=tr(UNCHECKED))
             except ValueError as exc:
-                self.tabs.addTab(QLabel(f"Not a JWT: {exc}"), kind)
+                self.tabs.addTab(QLabel(tr("Not a JWT: {error}").format(error=exc)), tr(kind))
                 continue
             self.reports[kind] = report
-            self.tabs.addTab(self._page(report, token), kind)
+            self.tabs.addTab(self._page(report, token), tr(kind))
         self.family: list[FamilyMember] = []
         self.family_end = ""
         if family is not None:
-            self.tabs.addTab(self._family_page(*family, at_format or wall_time), "token family")
+            self.tabs.addTab(self._family_page(*family, at_format or wall_time), tr("token family"))
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
         if clock is not None:
@@ -226,19 +234,26 @@ class TokenInspector(QDialog):
         page = QWidget()
         layout = QVBoxLayout(page)
         if lineage is None:
-            layout.addWidget(QLabel("The server's record of this session could not be read."))
+            layout.addWidget(QLabel(tr("The server's record of this session could not be read.")))
             layout.addStretch(1)
             return page
         self.family, self.family_end = token_family(lineage, causes, at)
         intro = QLabel(
-            f"Session {lineage['sid'][:8]}… of {lineage['user']} on {lineage['device_name']}, "
-            f"signed in at {at(lineage['created_at'])}: {len(self.family)} refresh token(s). "
-            "Each refresh retires the token it used and issues its successor."
+            tr(
+                "Session {sid}… of {user} on {device}, signed in at {at}: {n} refresh token(s). "
+                "Each refresh retires the token it used and issues its successor."
+            ).format(
+                sid=lineage["sid"][:8],
+                user=lineage["user"],
+                device=lineage["device_name"],
+                at=at(lineage["created_at"]),
+                n=len(self.family),
+            )
         )
         intro.setWordWrap(True)
         tree = QTreeWidget()
         tree.setRootIsDecorated(False)
-        tree.setHeaderLabels(["#", "refresh token", "issued", "why", "then"])
+        tree.setHeaderLabels(["#", tr("refresh token"), tr("issued"), tr("why"), tr("then")])
         for member in self.family:
             QTreeWidgetItem(
                 tree, [str(member.index), member.id, member.issued, member.cause, member.then]
@@ -248,7 +263,7 @@ class TokenInspector(QDialog):
         layout.addWidget(intro)
         layout.addWidget(tree, 1)
         if self.family_end:
-            end = QLabel(f"<b>Ended:</b> {self.family_end}")
+            end = QLabel(tr("<b>Ended:</b> {end}").format(end=self.family_end))
             end.setObjectName("familyEnd")
             end.setWordWrap(True)
             layout.addWidget(end)
@@ -273,7 +288,7 @@ class TokenInspector(QDialog):
         tree.expandAll()
         lifetime = QLabel(_lifetime(report.claims.get("exp"), report.now))
         self._live.append((report, lifetime, times))
-        signature = QLabel(f"<b>Signature:</b> {report.signature}")
+        signature = QLabel(tr("<b>Signature:</b> {status}").format(status=report.signature))
         signature.setWordWrap(True)
         notes = QLabel("<br>".join(report.notes))
         notes.setWordWrap(True)
@@ -281,9 +296,9 @@ class TokenInspector(QDialog):
         raw.setReadOnly(True)
         raw.setMaximumHeight(90)
         raw.hide()
-        show = QCheckBox("Show the token itself")
+        show = QCheckBox(tr("Show the token itself"))
         show.toggled.connect(raw.setVisible)
-        copy = QPushButton("Copy token")
+        copy = QPushButton(tr("Copy token"))
         copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(token))
         row = QHBoxLayout()
         row.addWidget(show)

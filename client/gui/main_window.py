@@ -73,6 +73,13 @@ TICK_MS = 100
 SPEEDS = (0, 1, 5, 10)  # 0: the clock stands still
 
 
+def play_tip() -> str:
+    return tr(
+        "Play the scenario in a lab of its own, on a server of its own: "
+        "your devices, sessions and settings are not touched"
+    )
+
+
 class ReflowScroll(QScrollArea):
     """The cards' scroll area: calls ``on_resize`` when its width changes, to reflow."""
 
@@ -139,7 +146,7 @@ class MainWindow(QMainWindow):
         self.scenario_sessions: dict[str, dict[str, Any]] = {}  # the same, of its server
         self.scenario_state: dict[str, Any] = {}
         self.origin: float | None = None  # T+0 of the shown lab, on its clock
-        self.setWindowTitle("JWT Device Lab")
+        self.setWindowTitle(tr("JWT Device Lab"))
         self.resize(1280, 800)
 
         self.timeline_model = TimelineModel()  # the shown one
@@ -182,8 +189,8 @@ class MainWindow(QMainWindow):
 
         self.tabs = QTabWidget()
         self.timeline_panel = TimelinePanel(self.timeline)
-        self.tabs.addTab(self.timeline_panel, "Timeline")
-        self.tabs.addTab(self.event_log, "Event log")
+        self.tabs.addTab(self.timeline_panel, tr("Timeline"))
+        self.tabs.addTab(self.event_log, tr("Event log"))
         bottom = QFrame()
         bottom.setObjectName("bottomPanel")
         bottom_layout = QVBoxLayout(bottom)
@@ -208,22 +215,29 @@ class MainWindow(QMainWindow):
         )
         self.console.retire_key.connect(server.retire_key)
 
-        devices.view.connect(self.on_view)
-        devices.device_event.connect(self.on_device_event)
-        devices.scenario_event.connect(self.on_scenario_event)
-        devices.devices_changed.connect(self.on_devices_changed)
-        devices.inspect_ready.connect(self.on_inspect_ready)
-        server.server_events.connect(self.on_server_events)
-        server.server_state.connect(self.on_server_state)
-        server.connection.connect(self.on_connection)
-        bridge.dispatch.failed.connect(self.on_failed)
-        bridge.dispatch.info.connect(lambda text: self.show_message(text, 6000))
-        player.started.connect(self.on_scenario_started)
-        player.server.connect(self.on_scenario_server)
-        player.step.connect(self.on_scenario_step)
-        player.finished.connect(self.on_scenario_finished)
+        # The bridge outlives a window (a language switch builds a new one): each
+        # link is kept so that ``detach`` can cut it.
+        self._links: list[tuple[Any, Callable[..., Any]]] = [
+            (devices.view, self.on_view),
+            (devices.device_event, self.on_device_event),
+            (devices.scenario_event, self.on_scenario_event),
+            (devices.devices_changed, self.on_devices_changed),
+            (devices.inspect_ready, self.on_inspect_ready),
+            (server.server_events, self.on_server_events),
+            (server.server_state, self.on_server_state),
+            (server.connection, self.on_connection),
+            (bridge.dispatch.failed, self.on_failed),
+            (bridge.dispatch.info, self.on_info),
+            (player.started, self.on_scenario_started),
+            (player.server, self.on_scenario_server),
+            (player.step, self.on_scenario_step),
+            (player.finished, self.on_scenario_finished),
+        ]
+        for signal, slot in self._links:
+            signal.connect(slot)
 
         self.current_device: str | None = None  # what the Device menu acts on
+        self.on_language: Callable[[str], None] | None = None  # set by the app
         self.last_result: ScenarioResult | None = None  # the player's, for its report
         self.menu_actions = build_menu_bar(self)
         self.menu_actions["export_report"].setEnabled(False)
@@ -239,7 +253,7 @@ class MainWindow(QMainWindow):
     def _toolbar(self) -> QToolBar:
         """Three groups in a tool bar: in a narrow window the groups that do not fit
         move behind its » button instead of keeping the window wide."""
-        bar = QToolBar("Lab")
+        bar = QToolBar(tr("Lab"))
         bar.setObjectName("labToolBar")
         bar.setMovable(False)
         bar.setFloatable(False)
@@ -254,7 +268,11 @@ class MainWindow(QMainWindow):
 
         devices, layout = group()
         self.add_buttons: dict[str, QPushButton] = {}
-        for kind, text in (("mobile", "+ Phone"), ("pc", "+ PC"), ("tablet", "+ Tablet")):
+        for kind, text in (
+            ("mobile", tr("+ Phone")),
+            ("pc", tr("+ PC")),
+            ("tablet", tr("+ Tablet")),
+        ):
             button = QPushButton(text)
             button.clicked.connect(lambda _=False, k=kind: self.add_device(k))
             layout.addWidget(button)
@@ -262,7 +280,7 @@ class MainWindow(QMainWindow):
         bar.addWidget(devices)
         bar.addSeparator()
         player, layout = group()
-        layout.addWidget(QLabel("Scenario"))
+        layout.addWidget(QLabel(tr("Scenario")))
         self.scenario_combo = QComboBox()
         self.scenario_combo.setMinimumWidth(200)
         for path in builtin_scenarios():
@@ -276,32 +294,29 @@ class MainWindow(QMainWindow):
             )
         layout.addWidget(self.scenario_combo)
         open_file = QToolButton()
-        open_file.setText("Open…")
+        open_file.setText(tr("Open…"))
         open_file.clicked.connect(self.open_scenario_file)
         layout.addWidget(open_file)
-        self.play = QPushButton("▶ Play")
-        self.play.setToolTip(
-            "Play the scenario in a lab of its own, on a server of its own: "
-            "your devices, sessions and settings are not touched"
-        )
+        self.play = QPushButton(tr("▶ Play"))
+        self.play.setToolTip(play_tip())
         self.play.clicked.connect(self.play_or_stop)
-        stop_width = self.play.fontMetrics().horizontalAdvance("■ Stop") + 24
+        stop_width = self.play.fontMetrics().horizontalAdvance(tr("■ Stop")) + 24
         self.play.setMinimumWidth(max(self.play.sizeHint().width(), stop_width))  # no jump
         layout.addWidget(self.play)
-        self.back = QPushButton("Back to my devices")
+        self.back = QPushButton(tr("Back to my devices"))
         self.back.clicked.connect(self.back_to_own_devices)
         self.back.hide()
         layout.addWidget(self.back)
         bar.addWidget(player)
         bar.addSeparator()
         clock, layout = group()
-        layout.addWidget(QLabel("Clock speed"))
+        layout.addWidget(QLabel(tr("Clock speed")))
         self.speed_group = QButtonGroup(self)
         self.speed_buttons: dict[int, QPushButton] = {}
         for speed in SPEEDS:
             button = QPushButton(f"{speed}×")  # 0×: the clock stands still
             if not speed:
-                button.setToolTip("Stop the clock: tokens neither age nor expire")
+                button.setToolTip(tr("Stop the clock: tokens neither age nor expire"))
             button.setCheckable(True)
             button.setFixedWidth(44)
             self.speed_group.addButton(button, speed)
@@ -311,7 +326,7 @@ class MainWindow(QMainWindow):
         self.speed_group.idClicked.connect(self.set_speed)
         if not self.bridge.embedded:
             for button in self.speed_buttons.values():
-                button.setToolTip("The clock of an external server is its own")
+                button.setToolTip(tr("The clock of an external server is its own"))
         bar.addWidget(clock)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
@@ -328,9 +343,9 @@ class MainWindow(QMainWindow):
         layout = QHBoxLayout(self.keyring_banner)
         self.keyring_text = QLabel()
         self.keyring_text.setWordWrap(True)
-        self.use_memory = QPushButton("Continue with memory-only tokens")
+        self.use_memory = QPushButton(tr("Continue with memory-only tokens"))
         self.use_memory.clicked.connect(self.bridge.devices.use_memory_store)
-        self.retry_keyring = QPushButton("Retry keyring")
+        self.retry_keyring = QPushButton(tr("Retry keyring"))
         self.retry_keyring.clicked.connect(self.bridge.devices.retry_keyring)
         layout.addWidget(self.keyring_text, 1)
         layout.addWidget(self.use_memory)
@@ -342,15 +357,15 @@ class MainWindow(QMainWindow):
         devices = self.bridge.devices
         problem, opening = devices.store_problem, devices.opening
         if opening:
-            text = (
+            text = tr(
                 "<b>Opening the OS keyring…</b> If your desktop asks to unlock it, answer "
                 "there; the devices appear once it opens — or continue without it."
             )
         else:
-            text = (
-                f"<b>The OS keyring is unavailable.</b> {problem or ''} "
+            text = tr(
+                "<b>The OS keyring is unavailable.</b> {problem} "
                 "Devices cannot keep tokens until you choose."
-            )
+            ).format(problem=problem or "")
         if self.keyring_text.text() != text:
             self.keyring_text.setText(text)
         self.retry_keyring.setVisible(not opening)
@@ -373,8 +388,10 @@ class MainWindow(QMainWindow):
             self.server_banner.hide()
             return
         self.server_text.setText(
-            f"<b>The server cannot be followed.</b> {status}. "
-            "Retrying with a growing pause; the settings shown are the last ones read."
+            tr(
+                "<b>The server cannot be followed.</b> {status}. "
+                "Retrying with a growing pause; the settings shown are the last ones read."
+            ).format(status=status)
         )
         self.server_banner.show()
 
@@ -404,23 +421,56 @@ class MainWindow(QMainWindow):
         self.store_label = QLabel()
         key = self.bridge.admin_key
         self.admin_label = QToolButton()
-        self.admin_label.setText("Copy admin key")
+        self.admin_label.setText(tr("Copy admin key"))
         self.admin_label.setToolTip(
-            f"The admin key ({key[:4]}…{key[-2:]}), for curl, the CLI or another console"
+            tr("The admin key ({key}), for curl, the CLI or another console").format(
+                key=f"{key[:4]}…{key[-2:]}"
+            )
         )
         self.admin_label.setAutoRaise(True)
         self.admin_label.clicked.connect(lambda: QGuiApplication.clipboard().setText(key))
         self.counts_label = QLabel()
         # The console's title names the server's URL; here, which kind, the URL on hover.
-        where = "embedded" if self.bridge.embedded else "external"
-        self.server_label = QLabel(f"{where} server")
-        self.server_label.setToolTip(
-            f"The {where} server at {self.server_url}"
-            + (" (runs inside this app)" if self.bridge.embedded else "")
-        )
+        if self.bridge.embedded:
+            self.server_label = QLabel(tr("embedded server"))
+            tip = tr("The embedded server at {url} (runs inside this app)")
+        else:
+            self.server_label = QLabel(tr("external server"))
+            tip = tr("The external server at {url}")
+        self.server_label.setToolTip(tip.format(url=self.server_url))
         for widget in (self.store_label, self.admin_label, self.counts_label, self.server_label):
             status.addPermanentWidget(widget)
         self._update_store_label()
+
+    def detach(self) -> None:
+        """Stop listening to the bridge (this window is being replaced)."""
+        self.ticker.stop()
+        for signal, slot in self._links:
+            signal.disconnect(slot)
+        self._links = []
+
+    def keep(self, history: History, server_state: dict[str, Any]) -> None:
+        """Show the user's history (and the server as last read) of a window this
+        one replaces: the timeline and the log go on where they were."""
+        self.own = self.history = history
+        self.timeline_model = self.timeline.model = history.timeline
+        self.event_log.show_model(history.log)
+        if history.origin is not None:
+            self.set_origin(history.origin)
+        if server_state:
+            self.on_server_state(server_state)
+
+    @Slot(str)
+    def on_info(self, text: str) -> None:
+        self.show_message(text, 6000)
+
+    def switch_language(self, lang: str) -> None:
+        """The View ▸ Language menu: the app rebuilds the window in ``lang``."""
+        if self.bridge.player.running:
+            self.show_message(tr("Stop the scenario first: the window is rebuilt"), 6000)
+            return
+        if self.on_language is not None:
+            self.on_language(lang)
 
     def show_message(self, text: str, ms: int) -> None:
         """A passing message in the status bar, for ``ms`` milliseconds."""
@@ -429,14 +479,14 @@ class MainWindow(QMainWindow):
 
     def _update_store_label(self) -> None:
         if self.bridge.devices.store_problem:
-            where = "keyring unavailable"
+            where = tr("keyring unavailable")
         else:
             where = self.view.store if self.view is not None else "…"
         short = where.partition(" (")[0]  # the why is for the tooltip
-        text = f"Tokens: {short} ·"
+        text = tr("Tokens: {where} ·").format(where=short)
         if self.store_label.text() != text:
             self.store_label.setText(text)
-            self.store_label.setToolTip(f"Tokens: {where}")
+            self.store_label.setToolTip(tr("Tokens: {where}").format(where=where))
 
     def now(self) -> float:
         """The lab clock as of the latest view (what every display is drawn at)."""
@@ -454,16 +504,20 @@ class MainWindow(QMainWindow):
 
     def confirm_force_expire(self, user: str) -> None:
         if self._confirm(
-            "Force-expire sessions",
-            f"End every session of {user} now? Their devices are signed out at their next "
-            "refresh (at once under stateful checks).",
-            "Force-expire",
+            tr("Force-expire sessions"),
+            tr(
+                "End every session of {user} now? Their devices are signed out at their next "
+                "refresh (at once under stateful checks)."
+            ).format(user=user),
+            tr("Force-expire"),
         ):
             self.bridge.server.force_expire_user(user)
 
     def confirm_revoke(self, sid: str) -> None:
         if self._confirm(
-            "Revoke the session", "End this session now? Its device is signed out.", "Revoke"
+            tr("Revoke the session"),
+            tr("End this session now? Its device is signed out."),
+            tr("Revoke"),
         ):
             self.bridge.server.revoke_session(sid)
 
@@ -471,9 +525,9 @@ class MainWindow(QMainWindow):
         card = self.cards.get(device_id)
         name = card.name.text() if card is not None else device_id
         if self._confirm(
-            "Remove the device",
-            f"Remove {name}? It is signed out and its tokens are deleted.",
-            "Remove",
+            tr("Remove the device"),
+            tr("Remove {name}? It is signed out and its tokens are deleted.").format(name=name),
+            tr("Remove"),
         ):
             self.bridge.devices.remove_device(device_id)
 
@@ -584,7 +638,9 @@ class MainWindow(QMainWindow):
             if self.bridge.server.last_state:
                 self.console.update_state(self.bridge.server.last_state)
         else:
-            self.console.show_server(f"Server · the scenario's own ({view.scenario})")
+            self.console.show_server(
+                tr("Server · the scenario's own ({name})").format(name=view.scenario)
+            )
             if self.scenario_state:
                 self.console.update_state(self.scenario_state)
         if self.origin is not None:
@@ -668,9 +724,11 @@ class MainWindow(QMainWindow):
             s["sid"]: {**s, "verify_mode": mode} for s in state.get("sessions", [])
         }
         active = sum(1 for s in state.get("sessions", []) if s["state"] == "active")
-        devices = f"{len(self.cards)} device" + ("" if len(self.cards) == 1 else "s")
-        sessions = f"{active} active session" + ("" if active == 1 else "s")
-        self.counts_label.setText(f"· {devices} · {sessions} ·")
+        devices = tr("1 device") if len(self.cards) == 1 else tr("{n} devices")
+        sessions = tr("1 active session") if active == 1 else tr("{n} active sessions")
+        self.counts_label.setText(
+            f"· {devices.format(n=len(self.cards))} · {sessions.format(n=active)} ·"
+        )
         rate = state.get("clock", {}).get("rate")
         if rate is not None and not self.bridge.player.running:
             self._show_speed(rate)
@@ -811,12 +869,14 @@ class MainWindow(QMainWindow):
 
     def set_speed(self, speed: int) -> None:
         if not self.bridge.embedded:
-            self.on_failed("The clock speed is set on the external server itself")
+            self.on_failed(tr("The clock speed is set on the external server itself"))
             return
         self.bridge.server.set_clock_rate(float(speed))
 
     def open_scenario_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a scenario", "", "Scenarios (*.toml)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, tr("Open a scenario"), "", tr("Scenarios (*.toml)")
+        )
         if path:
             self.play_scenario(Path(path))
 
@@ -839,12 +899,14 @@ class MainWindow(QMainWindow):
         self.scenario_checks: list[bool] = []
         self.scenario_title.setText(f"▶ {scenario.title}")
         self.scenario_text.setText(
-            f"{scenario.description} — playing in a lab of its own on a server of its own; "
-            "your devices, sessions and settings are untouched."
+            tr(
+                "{description} — playing in a lab of its own on a server of its own; "
+                "your devices, sessions and settings are untouched."
+            ).format(description=scenario.description.strip())
         )
         self.scenario_banner.show()
-        self.play.setText("■ Stop")
-        self.play.setToolTip("Stop the scenario (its lab is kept for you to look at)")
+        self.play.setText(tr("■ Stop"))
+        self.play.setToolTip(tr("Stop the scenario (its lab is kept for you to look at)"))
         self.back.hide()
 
     @Slot(object)
@@ -856,7 +918,9 @@ class MainWindow(QMainWindow):
             text = (
                 f"{mark} {check.key} = {check.expected}"
                 if check.passed
-                else (f"{mark} {check.key}: expected {check.expected}, got {check.actual}")
+                else tr("{mark} {key}: expected {expected}, got {actual}").format(
+                    mark=mark, key=check.key, expected=check.expected, actual=check.actual
+                )
             )
             self.event_log.add_note(
                 self.now(),
@@ -867,37 +931,47 @@ class MainWindow(QMainWindow):
             )
         held = sum(self.scenario_checks)
         self.scenario_text.setText(
-            f"step {result.step.index}: {result.step.device or ''} "
-            f"{result.step.action} → {result.outcome} · "
-            f"{held}/{len(self.scenario_checks)} expectations held"
+            tr("step {index}: {device} {action} → {outcome} · {held}/{n} expectations held").format(
+                index=result.step.index,
+                device=result.step.device or "",
+                action=result.step.action,
+                outcome=result.outcome,
+                held=held,
+                n=len(self.scenario_checks),
+            )
         )
 
     @Slot(object)
     def on_scenario_finished(self, result: ScenarioResult) -> None:
         self.last_result = result
         self.menu_actions["export_report"].setEnabled(True)
-        self.play.setText("▶ Play")
-        self.play.setToolTip(
-            "Play the scenario in a lab of its own, on a server of its own: "
-            "your devices, sessions and settings are not touched"
-        )
+        self.play.setText(tr("▶ Play"))
+        self.play.setToolTip(play_tip())
         self.back.setVisible(self.view is not None and self.view.scenario is not None)
         checks = result.checks
         held = sum(c.passed for c in checks)
         if result.stopped:
-            verdict = f"stopped after step {len(result.steps)} of {len(result.scenario.steps)}"
+            verdict = tr("stopped after step {n} of {total}").format(
+                n=len(result.steps), total=len(result.scenario.steps)
+            )
         else:
-            verdict = "passed" if result.passed else "FAILED"
+            verdict = tr("passed") if result.passed else tr("FAILED")
         mark = "■" if result.stopped else ("✓" if result.passed else "✗")
         self.scenario_title.setText(f"{mark} {result.scenario.title}")
         windows = "; ".join(
-            f"{w['device']} still accepted for {w['window']:g} s after revocation"
+            tr("{device} still accepted for {s} s after revocation").format(
+                device=w["device"], s=f"{w['window']:g}"
+            )
             for w in result.windows
         )
         error = f" — {result.error}" if result.error else ""
+        text = tr("{verdict}: {held}/{n} expectations held").format(
+            verdict=verdict, held=held, n=len(checks)
+        )
         self.scenario_text.setText(
-            f"{verdict}: {held}/{len(checks)} expectations held{error}"
-            + (f" · stateless window: {windows}" if windows else "")
+            text
+            + error
+            + (tr(" · stateless window: {windows}").format(windows=windows) if windows else "")
         )
 
     def back_to_own_devices(self) -> None:

@@ -12,16 +12,19 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QMenu
 
 from client.gui.i18n import tr
+from client.i18n import language
 
 if TYPE_CHECKING:
     from client.gui.main_window import MainWindow
 
 # Clock speeds and their shortcuts: Ctrl+0 stops the clock, Ctrl+1 … Ctrl+3 speed up.
 SPEED_KEYS = {0: "Ctrl+0", 1: "Ctrl+1", 5: "Ctrl+2", 10: "Ctrl+3"}
+# Each language in its own words: a reader finds theirs whatever the window speaks.
+LANGUAGE_NAMES = {"en": "English", "ko": "한국어"}
 
 
 def build_menu_bar(window: MainWindow) -> dict[str, QAction]:
@@ -111,6 +114,15 @@ def build_menu_bar(window: MainWindow) -> dict[str, QAction]:
         "Ctrl+Shift+T",
     )
     add(view, "show_log", tr("Event log"), lambda: window.tabs.setCurrentIndex(1), "Ctrl+Shift+E")
+
+    view.addSeparator()
+    languages = view.addMenu(tr("Language"))
+    group = QActionGroup(window)
+    for lang, name in LANGUAGE_NAMES.items():
+        action = add(languages, f"lang_{lang}", name, partial(window.switch_language, lang))
+        action.setCheckable(True)
+        action.setChecked(lang == language())
+        group.addAction(action)
 
     help_menu = bar.addMenu(tr("&Help"))
     add(help_menu, "about", tr("About JWT Device Lab"), window.show_about)

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from client.gui import theme
+from client.gui.i18n import QT_TR_NOOP, tr
 from contract import SETTINGS_BY_NAME, policy_help
 
 # The console's widgets come from the contract's settings schema; a server's
@@ -40,7 +41,14 @@ POLICIES = SETTINGS_BY_NAME["login_policy"].choices
 ALGORITHMS = SETTINGS_BY_NAME["algorithm"].choices
 # The device's type and id are on the device cell's tooltip: the names get the room.
 COLUMNS = ("user", "device", "created", "last refresh", "state", "reason")
-HEADERS = ("user", "device", "created", "refreshed", "state", "reason")
+HEADERS = (
+    QT_TR_NOOP("user"),
+    QT_TR_NOOP("device"),
+    QT_TR_NOOP("created"),
+    QT_TR_NOOP("refreshed"),
+    QT_TR_NOOP("state"),
+    QT_TR_NOOP("reason"),
+)
 COLUMN_TIMES = {2: "created_at", 3: "last_refresh_at"}
 STATE_COLUMNS = (4, 5)
 
@@ -62,7 +70,9 @@ class ServerConsole(QFrame):
         self.setObjectName("console")
         self._updating = False
         self.read_only = False  # a scenario's server: shown, set by the scenario alone
-        self.own_title = f"Server · {url}" + (" (embedded)" if embedded else "")
+        self.own_title = (
+            tr("Server · {url} (embedded)") if embedded else tr("Server · {url}")
+        ).format(url=url)
         self.title = title = QLabel(self.own_title)
         title.setObjectName("consoleTitle")
 
@@ -74,14 +84,16 @@ class ServerConsole(QFrame):
             )
         self.policy.currentTextChanged.connect(lambda v: self._changed(login_policy=v))
 
-        self.stateless = QPushButton("stateless")
-        self.stateful = QPushButton("stateful")
+        self.stateless = QPushButton(tr("stateless"))
+        self.stateful = QPushButton(tr("stateful"))
         self.stateless.setToolTip(
-            "Signature and claims only: a revoked session's access token "
-            "keeps working until it expires"
+            tr(
+                "Signature and claims only: a revoked session's access token "
+                "keeps working until it expires"
+            )
         )
         self.stateful.setToolTip(
-            "Also checks the session on every request: revocation is immediate"
+            tr("Also checks the session on every request: revocation is immediate")
         )
         self.mode_group = QButtonGroup(self)
         for button in (self.stateless, self.stateful):
@@ -105,27 +117,29 @@ class ServerConsole(QFrame):
         form = QGridLayout()
         form.setHorizontalSpacing(10)
         form.setVerticalSpacing(6)
-        form.addWidget(QLabel("Login policy"), 0, 0)
+        form.addWidget(QLabel(tr("Login policy")), 0, 0)
         form.addWidget(self.policy, 0, 1, 1, 3)
-        form.addWidget(QLabel("Verify mode"), 1, 0)
+        form.addWidget(QLabel(tr("Verify mode")), 1, 0)
         form.addLayout(modes, 1, 1, 1, 3)
-        form.addWidget(QLabel("Access TTL"), 2, 0)
+        form.addWidget(QLabel(tr("Access TTL")), 2, 0)
         form.addWidget(self.access_ttl, 2, 1)
-        form.addWidget(QLabel("Refresh TTL"), 2, 2)
+        form.addWidget(QLabel(tr("Refresh TTL")), 2, 2)
         form.addWidget(self.refresh_ttl, 2, 3)
-        form.addWidget(QLabel("Leeway"), 3, 0)
+        form.addWidget(QLabel(tr("Leeway")), 3, 0)
         form.addWidget(self.leeway, 3, 1)
-        form.addWidget(QLabel("Algorithm"), 3, 2)
+        form.addWidget(QLabel(tr("Algorithm")), 3, 2)
         form.addWidget(self.algorithm, 3, 3)
 
-        self.rotate = QPushButton("Rotate key")
-        self.rotate.setToolTip("A new key signs from now on; tokens of the old key still verify")
+        self.rotate = QPushButton(tr("Rotate key"))
+        self.rotate.setToolTip(
+            tr("A new key signs from now on; tokens of the old key still verify")
+        )
         self.rotate.clicked.connect(self.rotate_key)
-        self.retire = QPushButton("Retire old key")
-        self.retire.setToolTip("The oldest key stops verifying: its tokens are refused at once")
+        self.retire = QPushButton(tr("Retire old key"))
+        self.retire.setToolTip(tr("The oldest key stops verifying: its tokens are refused at once"))
         self.retire.clicked.connect(self.retire_key)
         self.user = QComboBox()
-        self.force = QPushButton("Force-expire user")
+        self.force = QPushButton(tr("Force-expire user"))
         self.force.setObjectName("danger")
         self.force.clicked.connect(lambda: self.force_expire_user.emit(self.user.currentText()))
         actions = QHBoxLayout()
@@ -136,7 +150,7 @@ class ServerConsole(QFrame):
         actions.addWidget(self.force)
 
         self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(HEADERS))
+        self.table.setHorizontalHeaderLabels([tr(h) for h in HEADERS])
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -146,7 +160,7 @@ class ServerConsole(QFrame):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.revoke = QPushButton("Revoke selected session")
+        self.revoke = QPushButton(tr("Revoke selected session"))
         self.revoke.setObjectName("danger")
         self.revoke.setEnabled(False)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -158,7 +172,7 @@ class ServerConsole(QFrame):
         self.keys = QLabel()
         self.keys.setObjectName("subtitle")
 
-        sessions_title = QLabel("Sessions")
+        sessions_title = QLabel(tr("Sessions"))
         sessions_title.setObjectName("sectionTitle")
         sessions_header = QHBoxLayout()
         sessions_header.addWidget(sessions_title)
@@ -207,7 +221,7 @@ class ServerConsole(QFrame):
             self.stateless.setChecked(False)
             self.stateful.setChecked(False)
             self.mode_group.setExclusive(True)
-            self.keys.setText("Settings not read from the server yet")
+            self.keys.setText(tr("Settings not read from the server yet"))
             for control in self._controls():
                 control.setEnabled(False)
         finally:
@@ -282,8 +296,10 @@ class ServerConsole(QFrame):
                     self.user.setCurrentText(current)
             active_keys = [k for k in state.get("keys", []) if k["state"] == "active"]
             self.keys.setText(
-                f"Signing keys: {len(active_keys)} active · "
-                + ", ".join(f"{k['alg']} {k['kid'][:8]}…" for k in active_keys[-3:])
+                tr("Signing keys: {n} active · {keys}").format(
+                    n=len(active_keys),
+                    keys=", ".join(f"{k['alg']} {k['kid'][:8]}…" for k in active_keys[-3:]),
+                )
             )
             self._fill_sessions(state.get("sessions", []))
         finally:

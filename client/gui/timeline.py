@@ -29,6 +29,8 @@ from PySide6.QtWidgets import QHBoxLayout, QScrollBar, QToolTip, QWidget
 
 from client.events import DeviceEvent, SignedOut, StateChanged, TokensIssued, Unauthorized
 from client.gui import theme
+from client.gui.event_log import describe, describe_server
+from client.gui.i18n import tr
 
 MARKER_COLORS = {
     "login": QColor("#16a34a"),
@@ -122,27 +124,23 @@ class TimelineModel:
             if event.refresh_exp is not None:
                 lane.segments.append(Segment("refresh", event.at, event.refresh_exp))
             del lane.segments[: -self.MAX_ITEMS]
-            self._mark(
-                lane, event.at, event.how, f"{event.how}: new access token {event.access_fp}"
-            )
+            self._mark(lane, event.at, event.how, f"{describe(event)} ({event.access_fp})")
         elif isinstance(event, Unauthorized):
-            self._mark(
-                lane, event.at, "401", f"401 on {event.path} ({event.reason or 'invalid_token'})"
-            )
+            self._mark(lane, event.at, "401", describe(event))
         elif isinstance(event, SignedOut):
             self._cut(lane, event.at, ("access", "refresh"))
             self._mark(lane, event.at, "signed_out", event.message)
         elif isinstance(event, StateChanged) and event.new == "offline":
-            self._mark(lane, event.at, "offline", "server unreachable: offline, tokens kept")
+            self._mark(lane, event.at, "offline", describe(event))
 
     def add_server_event(self, event: dict[str, Any]) -> None:
         kind = event.get("type")
         lane = self._lane(event.get("device_id"))
         if kind == "session_revoked" and lane is not None:
             self._revoked[event["sid"]] = (event["at"], event.get("reason", ""), lane.device_id)
-            self._mark(lane, event["at"], "revoked", f"session revoked ({event.get('reason')})")
+            self._mark(lane, event["at"], "revoked", describe_server(event))
         elif kind == "reuse_detected" and lane is not None:
-            self._mark(lane, event["at"], "reuse", "refresh token reuse detected: family revoked")
+            self._mark(lane, event["at"], "reuse", describe_server(event))
         elif kind == "revoked_token_accepted":
             revoked = self._revoked.get(event.get("sid", ""))
             if revoked is None:
@@ -311,13 +309,13 @@ class TimelineView(QWidget):
     def _legend(self, painter: QPainter, color: QColor) -> None:
         """What the bars and the markers mean, right-aligned along the bottom."""
         items: tuple[tuple[str, QColor, str], ...] = (
-            ("bar", theme.ACCESS, "access token"),
-            ("bar", theme.REFRESH.lighter(140), "refresh token"),
-            ("stale", QColor(220, 38, 38, 60), "revoked but still accepted"),
-            ("login", MARKER_COLORS["login"], "sign-in"),
-            ("refresh", MARKER_COLORS["refresh"], "refresh"),
+            ("bar", theme.ACCESS, tr("access token")),
+            ("bar", theme.REFRESH.lighter(140), tr("refresh token")),
+            ("stale", QColor(220, 38, 38, 60), tr("revoked but still accepted")),
+            ("login", MARKER_COLORS["login"], tr("sign-in")),
+            ("refresh", MARKER_COLORS["refresh"], tr("refresh")),
             ("401", MARKER_COLORS["401"], "401"),
-            ("ended", MARKER_COLORS["revoked"], "session ended"),
+            ("ended", MARKER_COLORS["revoked"], tr("session ended")),
         )
         x = self.width() - 16
         y = self.height() - 12.5  # the middle of the legend's line

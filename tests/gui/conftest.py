@@ -30,10 +30,11 @@ def options(tmp_path: Path) -> LaunchOptions:
 @pytest.fixture
 def lab_app(qtbot: QtBot, options: LaunchOptions) -> Iterator[LabApp]:
     app = build(options)
-    qtbot.addWidget(app.window)
     app.window.show()
     qtbot.waitUntil(lambda: bool(app.bridge.server.last_state), timeout=10_000)
     yield app
+    # Not qtbot.addWidget: a language switch replaces (and deletes) the window.
+    app.window.close()
     app.shutdown()
 
 
