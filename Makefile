@@ -34,7 +34,9 @@ serve: $(VENV)/.installed-app
 
 # The README's picture of the real window, rendered by the app itself offscreen.
 screenshot: $(VENV)/.installed-app
-	QT_QPA_PLATFORM=offscreen $(BIN)/jwt-lab gui --demo --screenshot docs/screenshot.png
+	QT_QPA_PLATFORM=offscreen $(BIN)/jwt-lab gui --demo --theme light --lang en --screenshot docs/screenshot.png
+	QT_QPA_PLATFORM=offscreen $(BIN)/jwt-lab gui --demo --theme dark --lang en --screenshot docs/screenshot-dark.png
+	QT_QPA_PLATFORM=offscreen $(BIN)/jwt-lab gui --demo --theme light --lang ko --screenshot docs/screenshot-ko.png
 
 test: $(VENV)/.installed-test
 	PATH="$(CURDIR)/$(BIN):$$PATH" tests/run.sh $(ARGS)

@@ -245,6 +245,12 @@ def add_gui_arguments(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="with --demo: save a PNG of the window and exit",
     )
+    p.add_argument(
+        "--theme",
+        choices=("system", "light", "dark"),
+        default="system",
+        help="the window's colours (default: the desktop's scheme, following its changes)",
+    )
     add_language_argument(p)
     p.set_defaults(func=_gui)
 
@@ -296,6 +302,7 @@ def _gui(args: argparse.Namespace) -> int:
             demo=args.demo,
             screenshot=args.screenshot,
             lang=language(),
+            theme=args.theme,
         )
     )
 

@@ -50,6 +50,7 @@ class LaunchOptions:
     clock_rate: float = 1.0  # of the embedded server's virtual clock; 0 = frozen
     server_settings: dict[str, Any] = field(default_factory=dict)
     lang: str = "en"  # the window's language (``--lang``, else the system locale)
+    theme: str = "system"  # or "light" / "dark" (``--theme``)
 
 
 @dataclass
@@ -235,7 +236,7 @@ def main(options: LaunchOptions) -> int:
     qapp = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(qapp, QApplication)
     qapp.setApplicationName("JWT Device Lab")
-    apply_theme(qapp)
+    apply_theme(qapp, options.theme)
     install_font(qapp)
     install_language(qapp, options.lang)
     from client.embedded import LabBusy

@@ -45,8 +45,10 @@ def text_color(role: str) -> QColor:
     return QColor(_TEXT[is_dark()][role])
 
 
-def apply_theme(app: QApplication) -> None:
-    """Fusion, with a palette for the system's colour scheme, and the lab's style sheet."""
+def apply_theme(app: QApplication, scheme: str = "system") -> None:
+    """Fusion, with a palette for the colour scheme (``system`` follows the
+    desktop's, also when it changes; ``light`` or ``dark`` hold), and the lab's
+    style sheet."""
     app.setStyle("Fusion")
 
     def use(dark: bool) -> None:
@@ -55,9 +57,12 @@ def apply_theme(app: QApplication) -> None:
         danger = _TEXT[dark]["danger"]
         app.setStyleSheet(sheet + f"\nQPushButton#danger {{ color: {danger}; }}\n")
 
+    if scheme != "system":
+        use(scheme == "dark")
+        return
     use(is_dark())
     QGuiApplication.styleHints().colorSchemeChanged.connect(
-        lambda scheme: use(scheme == Qt.ColorScheme.Dark)
+        lambda chosen: use(chosen == Qt.ColorScheme.Dark)
     )
 
 

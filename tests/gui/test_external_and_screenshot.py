@@ -151,3 +151,37 @@ def test_no_display_means_linux_without_x11_wayland_or_a_chosen_platform() -> No
     assert not _no_display({"WAYLAND_DISPLAY": "wayland-0"}, "linux")
     assert not _no_display({"QT_QPA_PLATFORM": "offscreen"}, "linux")
     assert not _no_display({}, "win32") and not _no_display({}, "darwin")
+
+
+def test_the_screenshot_in_the_dark_theme_and_in_korean(tmp_path: Path) -> None:
+    """What the README shows: the window in the dark palette, and in Korean."""
+    from PySide6.QtGui import QImage
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path)}
+    shots = {}
+    for name, extra in (
+        ("dark", ["--theme", "dark"]),
+        ("ko", ["--lang", "ko", "--theme", "light"]),
+    ):
+        shots[name] = tmp_path / f"{name}.png"
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "client",
+                "gui",
+                "--demo",
+                *extra,
+                "--screenshot",
+                str(shots[name]),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+        )
+        assert result.returncode == 0, result.stderr
+    dark, light = QImage(str(shots["dark"])), QImage(str(shots["ko"]))
+    corner = (640, 300)  # the window's background beside the cards
+    assert dark.pixelColor(*corner).lightness() < 80
+    assert light.pixelColor(*corner).lightness() > 200
