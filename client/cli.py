@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from client.i18n import language, set_language, system_language, tr
+from client.i18n import QT_TR_NOOP, language, set_language, system_language, tr
 
 
 def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -73,9 +73,11 @@ def _fetch_jwks(args: argparse.Namespace) -> dict[str, Any] | None:
         response.raise_for_status()
         jwks = response.json()
     except (httpx.HTTPError, ValueError) as exc:
-        raise SystemExit(f"jwt-lab decode: cannot fetch the JWK Set: {exc}") from exc
+        raise SystemExit(
+            "jwt-lab decode: " + tr("cannot fetch the JWK Set: {error}").format(error=exc)
+        ) from exc
     if not isinstance(jwks, dict):
-        raise SystemExit("jwt-lab decode: the JWK Set is not a JSON object")
+        raise SystemExit("jwt-lab decode: " + tr("the JWK Set is not a JSON object"))
     return jwks
 
 
@@ -120,7 +122,9 @@ def _add_scenario(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     run.set_defaults(func=_scenario_run)
 
 
-_NO_BUILTINS = "no scenarios found: the built-in library is missing from this installation"
+_NO_BUILTINS = QT_TR_NOOP(
+    "no scenarios found: the built-in library is missing from this installation"
+)
 
 
 def _scenario_list(args: argparse.Namespace) -> int:
@@ -128,13 +132,13 @@ def _scenario_list(args: argparse.Namespace) -> int:
 
     paths = builtin_scenarios()
     if not paths:
-        print(f"jwt-lab scenario list: {_NO_BUILTINS}", file=sys.stderr)
+        print(f"jwt-lab scenario list: {tr(_NO_BUILTINS)}", file=sys.stderr)
         return 2
     for path in paths:
         try:
             scenario = load_scenario(path)
         except ScenarioError as exc:
-            print(f"{path.stem:<28} (invalid: {exc})")
+            print(f"{path.stem:<28} " + tr("(invalid: {error})").format(error=exc))
             continue
         print(f"{scenario.name:<28} {scenario.title}")
     return 0
@@ -161,10 +165,13 @@ def _scenario_run(args: argparse.Namespace) -> int:
     )
 
     if not args.scenarios and not args.all:
-        print("jwt-lab scenario run: name scenarios or files, or give --all", file=sys.stderr)
+        print(
+            "jwt-lab scenario run: " + tr("name scenarios or files, or give --all"),
+            file=sys.stderr,
+        )
         return 2
     if args.server and not args.admin_key:
-        print("jwt-lab scenario run: --server needs --admin-key", file=sys.stderr)
+        print("jwt-lab scenario run: " + tr("--server needs --admin-key"), file=sys.stderr)
         return 2
     paths = builtin_scenarios() if args.all else []
     scenarios: list[Scenario] = []
@@ -172,11 +179,11 @@ def _scenario_run(args: argparse.Namespace) -> int:
         paths += [resolve(name) for name in args.scenarios]
         scenarios = [load_scenario(path) for path in paths]
     except ScenarioError as exc:
-        print(f"invalid scenario: {exc}", file=sys.stderr)
+        print(tr("invalid scenario: {error}").format(error=exc), file=sys.stderr)
         return 2
     if not scenarios:
         # Running nothing is not a pass: a broken install looks exactly like this.
-        print(f"jwt-lab scenario run: {_NO_BUILTINS}", file=sys.stderr)
+        print(f"jwt-lab scenario run: {tr(_NO_BUILTINS)}", file=sys.stderr)
         return 2
     environment = (
         external_environment(args.server, args.admin_key) if args.server else in_process_environment
@@ -204,7 +211,7 @@ def _scenario_run(args: argparse.Namespace) -> int:
 
     results = asyncio.run(play())
     passed = sum(r.passed for r in results)
-    print(f"\n{passed}/{len(results)} scenarios passed")
+    print("\n" + tr("{passed}/{n} scenarios passed").format(passed=passed, n=len(results)))
     if args.json:
         write_json(results, args.json)
     if args.junit:

@@ -75,7 +75,7 @@ def relative(seconds: float) -> str:
     return (tr("in {span}") if seconds > 0 else tr("{span} ago")).format(span=text)
 
 
-UNCHECKED = "not checked (give --jwks URL or --server URL)"
+UNCHECKED = QT_TR_NOOP("not checked (give --jwks URL or --server URL)")
 
 
 def inspect_token(
@@ -94,7 +94,7 @@ def inspect_token(
         header = jwt.get_unverified_header(token)
         claims = jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError as exc:
-        raise ValueError(f"not a JWT: {exc}") from exc
+        raise ValueError(tr("not a JWT: {error}").format(error=exc)) from exc
     kind = _KINDS.get(str(header.get("typ")), "JWT")
     notes = []
     if str(header.get("alg", "")).lower() == "none":
@@ -102,7 +102,9 @@ def inspect_token(
     for name in ("jku", "x5u", "jwk"):
         if name in header:
             notes.append(f"header '{name}' points at a key: a server must never fetch or trust it")
-    signature, ok = _check_signature(token, header, jwks) if jwks is not None else (unchecked, None)
+    signature, ok = (
+        _check_signature(token, header, jwks) if jwks is not None else (tr(unchecked), None)
+    )
     return TokenReport(header, claims, kind, now, signature, ok, notes)
 
 
@@ -110,18 +112,20 @@ def _check_signature(
     token: str, header: dict[str, Any], jwks: dict[str, Any]
 ) -> tuple[str, bool | None]:
     if str(header.get("alg")) == "HS256":
-        return "not checkable: HS256 uses a shared secret that is never published", None
+        return tr("not checkable: HS256 uses a shared secret that is never published"), None
     kid = header.get("kid")
     try:
         key_set = jwt.PyJWKSet.from_dict(jwks)
     except jwt.PyJWTError as exc:
-        return f"not checked: the JWK Set is unusable ({exc})", None
+        return tr("not checked: the JWK Set is unusable ({error})").format(error=exc), None
     key = next((k for k in key_set.keys if k.key_id == kid), None)
     if key is None:
-        return f"INVALID: no published key has kid {kid!r} (unknown or retired)", False
+        text = tr("INVALID: no published key has kid {kid!r} (unknown or retired)")
+        return text.format(kid=kid), False
     algorithm = key.algorithm_name
     if header.get("alg") != algorithm:
-        return f"INVALID: the header says {header.get('alg')!r} but key {kid} is {algorithm}", False
+        text = tr("INVALID: the header says {alg!r} but key {kid} is {algorithm}")
+        return text.format(alg=header.get("alg"), kid=kid, algorithm=algorithm), False
     try:
         jwt.decode(
             token,
@@ -136,10 +140,10 @@ def _check_signature(
             },
         )
     except jwt.InvalidSignatureError:
-        return f"INVALID: the signature does not verify under key {kid}", False
+        return tr("INVALID: the signature does not verify under key {kid}").format(kid=kid), False
     except jwt.PyJWTError as exc:
-        return f"INVALID: {exc}", False
-    return f"valid ({algorithm}, key {kid})", True
+        return tr("INVALID: {error}").format(error=exc), False
+    return tr("valid ({algorithm}, key {kid})").format(algorithm=algorithm, kid=kid), True
 
 
 def format_report(report: TokenReport) -> str:
@@ -153,12 +157,15 @@ def format_report(report: TokenReport) -> str:
             shown = f"{value}  {human_time(float(value), report.now)}"
         lines.append(f"  {name:<12} {shown}")
     left = report.expires_in
+    lifetime, signature, note = tr("lifetime"), tr("signature"), tr("note")
     lines.append("")
     if left is not None:
-        status = "EXPIRED " + relative(left) if left <= 0 else "valid, expires " + relative(left)
-        lines.append(f"lifetime     {status}")
-    lines.append(f"signature    {report.signature}")
-    lines += [f"note         {n}" for n in report.notes]
+        status = (tr("EXPIRED {when}") if left <= 0 else tr("valid, expires {when}")).format(
+            when=relative(left)
+        )
+        lines.append(f"{lifetime:<12} {status}")
+    lines.append(f"{signature:<12} {report.signature}")
+    lines += [f"{note:<12} {n}" for n in report.notes]
     return "\n".join(lines)
 
 

@@ -131,3 +131,22 @@ def test_the_cli_speaks_korean_with_lang_ko() -> None:
 def test_the_font_is_shipped_with_its_licence() -> None:
     licence = asset("fonts", "OFL.txt").read_text(encoding="utf-8")
     assert "SIL OPEN FONT LICENSE" in licence and "NanumGothic" in licence
+
+
+def test_the_cli_reports_a_scenario_in_korean() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "client", "scenario", "run", "dual-login-stateless", "--lang", "ko"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "시나리오 1개 중 1개 통과" in result.stdout
+    assert "무상태 검증의 25초짜리 틈" in result.stdout
+    decoded = subprocess.run(
+        [sys.executable, "-m", "client", "decode", "--lang", "ko", "not-a-token"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert decoded.returncode != 0 and "JWT가 아닙니다" in decoded.stderr

@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+from client.i18n import tr
 from client.scenarios.results import Check, ScenarioResult, StepResult
 
 TICK, CROSS = "✓", "✗"
@@ -31,7 +32,9 @@ def format_step(result: StepResult) -> list[str]:
 def _check(check: Check) -> str:
     if check.passed:
         return f"{TICK} {check.key} = {_show(check.expected)}"
-    return f"{CROSS} {check.key}: expected {_show(check.expected)}, got {_show(check.actual)}"
+    return f"{CROSS} " + tr("{key}: expected {expected}, got {actual}").format(
+        key=check.key, expected=_show(check.expected), actual=_show(check.actual)
+    )
 
 
 def _show(value: Any) -> str:
@@ -41,12 +44,20 @@ def _show(value: Any) -> str:
 def format_windows(result: ScenarioResult) -> list[str]:
     lines = []
     for w in result.windows:
+        text = tr(
+            "  window: {device}'s session was revoked at +{revoked}s ({reason}), yet its "
+            "access token was still accepted (last at +{last}s) and stayed usable until its "
+            "exp at +{exp}s: a {window} s window of stateless verification"
+        )
         lines.append(
-            f"  window: {w['device']}'s session was revoked at +{w['revoked_at']:g}s "
-            f"({w['reason']}), yet its access token was still accepted (last at "
-            f"+{w['last_accepted_at']:g}s) and stayed usable until its exp at "
-            f"+{w['token_exp']:g}s: "
-            f"a {w['window']:g} s window of stateless verification"
+            text.format(
+                device=w["device"],
+                revoked=f"{w['revoked_at']:g}",
+                reason=w["reason"],
+                last=f"{w['last_accepted_at']:g}",
+                exp=f"{w['token_exp']:g}",
+                window=f"{w['window']:g}",
+            )
         )
     return lines
 
@@ -56,16 +67,17 @@ def format_summary(result: ScenarioResult) -> str:
     failed = [c for c in checks if not c.passed]
     mark = TICK if result.passed else CROSS
     name = result.scenario.name
+    held = len(checks) - len(failed)
     if result.error:
-        return f"{mark} {name}: error — {result.error}"
+        return f"{mark} {name}: " + tr("error — {error}").format(error=result.error)
     if result.stopped:
-        return (
-            f"{mark} {name}: stopped after {len(result.steps)}/{len(result.scenario.steps)} "
-            f"steps; {len(checks) - len(failed)}/{len(checks)} expectations held"
+        text = tr("stopped after {done}/{total} steps; {held}/{n} expectations held")
+        return f"{mark} {name}: " + text.format(
+            done=len(result.steps), total=len(result.scenario.steps), held=held, n=len(checks)
         )
-    return (
-        f"{mark} {name}: {len(checks) - len(failed)}/{len(checks)} expectations held "
-        f"({result.wall_seconds * 1000:.0f} ms)"
+    text = tr("{held}/{n} expectations held ({ms} ms)")
+    return f"{mark} {name}: " + text.format(
+        held=held, n=len(checks), ms=f"{result.wall_seconds * 1000:.0f}"
     )
 
 

@@ -4,6 +4,38 @@
 <context>
     <name></name>
     <message>
+        <source>cannot fetch the JWK Set: {error}</source>
+        <translation>JWK Set을 가져올 수 없습니다: {error}</translation>
+    </message>
+    <message>
+        <source>the JWK Set is not a JSON object</source>
+        <translation>JWK Set이 JSON 객체가 아닙니다</translation>
+    </message>
+    <message>
+        <source>no scenarios found: the built-in library is missing from this installation</source>
+        <translation>시나리오가 없습니다: 이 설치에 내장 시나리오 모음이 빠져 있습니다</translation>
+    </message>
+    <message>
+        <source>(invalid: {error})</source>
+        <translation>(잘못됨: {error})</translation>
+    </message>
+    <message>
+        <source>name scenarios or files, or give --all</source>
+        <translation>시나리오 이름이나 파일을 주거나 --all을 쓰세요</translation>
+    </message>
+    <message>
+        <source>--server needs --admin-key</source>
+        <translation>--server에는 --admin-key가 필요합니다</translation>
+    </message>
+    <message>
+        <source>invalid scenario: {error}</source>
+        <translation>잘못된 시나리오: {error}</translation>
+    </message>
+    <message>
+        <source>{passed}/{n} scenarios passed</source>
+        <translation>시나리오 {n}개 중 {passed}개 통과</translation>
+    </message>
+    <message>
         <source>there is no display to open a window on (neither DISPLAY nor WAYLAND_DISPLAY is set). Run it in a desktop session; on a server, try `jwt-lab scenario run --all`, or render the window to a file with `QT_QPA_PLATFORM=offscreen jwt-lab gui --demo --screenshot window.png`.</source>
         <translation>창을 띄울 디스플레이가 없습니다(DISPLAY도 WAYLAND_DISPLAY도 설정되지 않았습니다). 데스크톱 세션에서 실행하세요. 서버에서는 `jwt-lab scenario run --all`을 쓰거나, `QT_QPA_PLATFORM=offscreen jwt-lab gui --demo --screenshot window.png`로 창을 파일로 그릴 수 있습니다.</translation>
     </message>
@@ -1032,6 +1064,62 @@
         <translation>{span} 전</translation>
     </message>
     <message>
+        <source>not checked (give --jwks URL or --server URL)</source>
+        <translation>확인하지 않음 (--jwks URL이나 --server URL을 주세요)</translation>
+    </message>
+    <message>
+        <source>not a JWT: {error}</source>
+        <translation>JWT가 아닙니다: {error}</translation>
+    </message>
+    <message>
+        <source>not checkable: HS256 uses a shared secret that is never published</source>
+        <translation>확인할 수 없음: HS256은 공개되지 않는 공유 비밀을 씁니다</translation>
+    </message>
+    <message>
+        <source>not checked: the JWK Set is unusable ({error})</source>
+        <translation>확인하지 않음: JWK Set을 쓸 수 없습니다 ({error})</translation>
+    </message>
+    <message>
+        <source>INVALID: no published key has kid {kid!r} (unknown or retired)</source>
+        <translation>무효: kid가 {kid!r}인 공개 키가 없습니다 (알 수 없거나 폐기됨)</translation>
+    </message>
+    <message>
+        <source>INVALID: the header says {alg!r} but key {kid} is {algorithm}</source>
+        <translation>무효: 헤더는 {alg!r}라고 하지만 키 {kid}는 {algorithm}입니다</translation>
+    </message>
+    <message>
+        <source>INVALID: the signature does not verify under key {kid}</source>
+        <translation>무효: 키 {kid}로 서명이 검증되지 않습니다</translation>
+    </message>
+    <message>
+        <source>INVALID: {error}</source>
+        <translation>무효: {error}</translation>
+    </message>
+    <message>
+        <source>valid ({algorithm}, key {kid})</source>
+        <translation>유효 ({algorithm}, 키 {kid})</translation>
+    </message>
+    <message>
+        <source>lifetime</source>
+        <translation>유효 기간</translation>
+    </message>
+    <message>
+        <source>signature</source>
+        <translation>서명</translation>
+    </message>
+    <message>
+        <source>note</source>
+        <translation>참고</translation>
+    </message>
+    <message>
+        <source>EXPIRED {when}</source>
+        <translation>만료됨 {when}</translation>
+    </message>
+    <message>
+        <source>valid, expires {when}</source>
+        <translation>유효, {when} 만료</translation>
+    </message>
+    <message>
         <source>restored from the store</source>
         <translation>저장소에서 복원</translation>
     </message>
@@ -1346,6 +1434,26 @@
     <message>
         <source>no OS keyring is available (on Linux, install and unlock gnome-keyring or KWallet; or continue with memory-only tokens)</source>
         <translation>사용할 수 있는 OS 키링이 없습니다 (Linux에서는 gnome-keyring이나 KWallet을 설치하고 잠금을 푸세요. 또는 메모리에만 토큰을 보관하고 계속하세요)</translation>
+    </message>
+    <message>
+        <source>{key}: expected {expected}, got {actual}</source>
+        <translation>{key}: 기대 {expected}, 실제 {actual}</translation>
+    </message>
+    <message>
+        <source>  window: {device}&apos;s session was revoked at +{revoked}s ({reason}), yet its access token was still accepted (last at +{last}s) and stayed usable until its exp at +{exp}s: a {window} s window of stateless verification</source>
+        <translation>  틈: {device}의 세션은 +{revoked}초에 폐기되었지만({reason}) 액세스 토큰은 여전히 통과했고(마지막 +{last}초) exp인 +{exp}초까지 쓸 수 있었습니다: 무상태 검증의 {window}초짜리 틈</translation>
+    </message>
+    <message>
+        <source>error — {error}</source>
+        <translation>오류 — {error}</translation>
+    </message>
+    <message>
+        <source>stopped after {done}/{total} steps; {held}/{n} expectations held</source>
+        <translation>{total}단계 중 {done}단계 후 정지, 기대 {n}개 중 {held}개 충족</translation>
+    </message>
+    <message>
+        <source>{held}/{n} expectations held ({ms} ms)</source>
+        <translation>기대 {n}개 중 {held}개 충족 ({ms} ms)</translation>
     </message>
 </context>
 </TS>
