@@ -51,6 +51,21 @@ HEADERS = (
 )
 COLUMN_TIMES = {2: "created_at", 3: "last_refresh_at"}
 STATE_COLUMNS = (4, 5)
+# The table's words for a session's state and end (the wire's codes on hover).
+SESSION_STATES = {
+    "active": QT_TR_NOOP("active"),
+    "revoked": QT_TR_NOOP("revoked"),
+    "expired": QT_TR_NOOP("expired"),
+}
+REASON_WORDS = {
+    "superseded": QT_TR_NOOP("superseded"),
+    "logout": QT_TR_NOOP("logout"),
+    "forced": QT_TR_NOOP("forced"),
+    "reuse_detected": QT_TR_NOOP("reuse detected"),
+    "refresh_expired": QT_TR_NOOP("refresh expired"),
+    "key_retired": QT_TR_NOOP("key retired"),
+    "keyring_error": QT_TR_NOOP("keyring error"),
+}
 
 
 def _wall(value: float | None) -> str:
@@ -360,8 +375,10 @@ class ServerConsole(QFrame):
                 session["device_name"],
                 self._t(session["created_at"]),
                 self._t(session["last_refresh_at"]),
-                session["state"],
-                session["reason"] or "",
+                tr(SESSION_STATES.get(session["state"], session["state"])),
+                tr(REASON_WORDS.get(session["reason"], session["reason"]))
+                if session["reason"]
+                else "",
             )
             for column, value in enumerate(values):
                 item = self.table.item(row, column)
@@ -371,6 +388,8 @@ class ServerConsole(QFrame):
                 item.setText(str(value))
                 if column in COLUMN_TIMES:  # T+ like the rest of the window; wall time on hover
                     item.setToolTip(_wall(session[COLUMN_TIMES[column]]))
+                elif column in STATE_COLUMNS:  # the wire's word, as the log has it
+                    item.setToolTip(session["reason" if column == 5 else "state"] or "")
                 elif column == 1:
                     item.setToolTip(
                         f"{session['device_name']} · {session['device_type']} · "

@@ -45,6 +45,9 @@ def test_the_menu_switches_the_window_to_korean_and_back(qtbot: QtBot, lab_app: 
     qtbot.waitUntil(lambda: phone.badge.text() == "활성")
     assert phone.sign_out.text() == "로그아웃" and phone.call.text() == "API 호출"
     assert window.menu_actions["lang_ko"].isChecked()
+    # The console's words too; the wire's codes stay on hover.
+    qtbot.waitUntil(lambda: [r["state"] for r in window.console.sessions_rows()] == ["활성"])
+    assert window.console.table.item(0, 4).toolTip() == "active"
     # The same lab and the same history: nothing was lost by the switch.
     assert window.own is history and window.timeline_model is history.timeline
     assert len(window.event_log.model.rows) >= rows

@@ -936,6 +936,42 @@
         <translation>사유</translation>
     </message>
     <message>
+        <source>revoked</source>
+        <translation>폐기됨</translation>
+    </message>
+    <message>
+        <source>expired</source>
+        <translation>만료됨</translation>
+    </message>
+    <message>
+        <source>superseded</source>
+        <translation>대체됨</translation>
+    </message>
+    <message>
+        <source>logout</source>
+        <translation>로그아웃</translation>
+    </message>
+    <message>
+        <source>forced</source>
+        <translation>강제 만료</translation>
+    </message>
+    <message>
+        <source>reuse detected</source>
+        <translation>재사용 탐지</translation>
+    </message>
+    <message>
+        <source>refresh expired</source>
+        <translation>리프레시 만료</translation>
+    </message>
+    <message>
+        <source>key retired</source>
+        <translation>키 폐기</translation>
+    </message>
+    <message>
+        <source>keyring error</source>
+        <translation>키링 오류</translation>
+    </message>
+    <message>
         <source>Server · {url} (embedded)</source>
         <translation>서버 · {url} (내장)</translation>
     </message>
