@@ -78,7 +78,7 @@ class LabApp:
         install_language(app, lang)
         old.detach()
         window = MainWindow(self.bridge, server_url=self.server_url)
-        window.keep(old.own, self.bridge.server.last_state)
+        window.keep(old, self.bridge.server.last_state)
         window.setGeometry(old.geometry())
         window.on_language = self.set_language
         self.window = window

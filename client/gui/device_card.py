@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from client import messages as say
 from client.gui import theme
-from client.gui.i18n import QT_TR_NOOP, tr
+from client.gui.i18n import QT_TR_NOOP, reason_word, tr
 from client.inspect import relative
 from client.values import DeviceSnapshot
 
@@ -123,7 +123,7 @@ def _revoked_but_accepted(
 ) -> str:
     """The stateless lesson, on the card: revoked on the server, still accepted here."""
     at = at_format(session["revoked_at"])
-    why = f" ({session['reason']})" if session.get("reason") else ""
+    why = f" ({reason_word(session['reason'])})" if session.get("reason") else ""
     if session.get("verify_mode") == "stateful":
         text = tr("Revoked at {at}{why} — refused from now on (stateful checks)")
         return text.format(at=at, why=why)
@@ -196,6 +196,7 @@ class DeviceCard(QFrame):
 
         self.reason = QLabel()
         self.reason.setWordWrap(True)
+        self.reason.setTextFormat(Qt.TextFormat.PlainText)  # names come from users and servers
         self.reason_box = QFrame()
         self.reason_box.setObjectName("reasonBanner")
         reason_layout = QVBoxLayout(self.reason_box)
@@ -210,6 +211,8 @@ class DeviceCard(QFrame):
         self.last_call = QLabel(tr("No request yet"))
         self.last_call.setObjectName("lastCall")
         self.last_call.setWordWrap(True)
+        for label in (self.name, self.last_call):  # a user's name, a server's error
+            label.setTextFormat(Qt.TextFormat.PlainText)
 
         self.sign_in = QPushButton(tr("Sign in"))
         self.call = QPushButton(tr("Call API"))
@@ -368,9 +371,9 @@ class DeviceCard(QFrame):
 
         call = snap.last_call
         if call is not None:
-            outcome = str(call.status) if call.status is not None else (call.error or "failed")
+            outcome = str(call.status) if call.status is not None else (call.error or tr("failed"))
             if call.retried:
-                outcome += " (401 → refresh → retry)"
+                outcome += tr(" (401 → refresh → retry)")
             elif call.error and call.status:
                 outcome += f" ({call.error})"
             self._set(

@@ -28,6 +28,7 @@ from client.admin import AdminClient
 from client.errors import ClientError, KeyringUnavailable
 from client.events import DeviceEvent, StateChanged
 from client.gui.dispatch import Dispatcher
+from client.gui.i18n import tr
 from client.lab import Lab, open_token_store
 from client.state import DeviceState
 from client.store import MemoryTokenStore, TokenStore
@@ -45,6 +46,7 @@ class Inspection:
     device_now: float
     lineage: dict[str, Any] | None = None  # the session's token family, as the server has it
     causes: dict[str, str] | None = None  # refresh id → why the device got it
+    keys_problem: str | None = None  # why the signature could not be checked
 
 
 class DeviceCommands(QObject):
@@ -105,7 +107,9 @@ class DeviceCommands(QObject):
             self._view_pending = False
 
         # The devices exist before the server answers: no need to wait for it.
-        self.dispatch.submit(build(), "Showing the devices", done, failed, wait_for_server=False)
+        self.dispatch.submit(
+            build(), tr("Showing the devices"), done, failed, wait_for_server=False
+        )
 
     def _changed(self, _: object = None) -> None:
         self.devices_changed.emit()
@@ -132,28 +136,28 @@ class DeviceCommands(QObject):
                 clock_offset=clock_offset,
                 refresh_margin=refresh_margin,
             ),
-            f"Adding {name}",
+            tr("Adding {name}").format(name=name),
             self._changed,
         )
 
     def remove_device(self, device_id: str) -> None:
         self.set_auto_call(device_id, 0)
         self.dispatch.submit(
-            self.own_lab.remove_device(device_id), "Removing the device", self._changed
+            self.own_lab.remove_device(device_id), tr("Removing the device"), self._changed
         )
 
     def login(self, device_id: str, password: str) -> None:
         async def login() -> None:
             await self.own_lab.get(device_id).login(password)
 
-        self.dispatch.submit(login(), "Signing in")
+        self.dispatch.submit(login(), tr("Signing in"))
 
     def call(self, device_id: str, path: str = "/api/me") -> None:
         async def call() -> None:
             if device_id in self.own_lab.devices:
                 await self.own_lab.get(device_id).call(path)
 
-        self.dispatch.submit(call(), "Calling the API")
+        self.dispatch.submit(call(), tr("Calling the API"))
 
     def logout(self, device_id: str) -> None:
         self.set_auto_call(device_id, 0)
@@ -161,13 +165,13 @@ class DeviceCommands(QObject):
         async def logout() -> None:
             await self.own_lab.get(device_id).logout()
 
-        self.dispatch.submit(logout(), "Signing out")
+        self.dispatch.submit(logout(), tr("Signing out"))
 
     def logout_others(self, device_id: str) -> None:
         async def logout_others() -> None:
             await self.own_lab.get(device_id).logout_others()
 
-        self.dispatch.submit(logout_others(), "Signing out the other devices")
+        self.dispatch.submit(logout_others(), tr("Signing out the other devices"))
 
     def inspect(self, device_id: str) -> None:
         """Copy the device's tokens and fetch the server's keys, for the inspector."""
@@ -182,10 +186,18 @@ class DeviceCommands(QObject):
             shown = {"access token": tokens.access_token}
             if tokens.refresh_token:
                 shown["refresh token"] = tokens.refresh_token
+            keys_problem = None
             try:
                 jwks: dict[str, Any] | None = await lab.jwks()
-            except (ClientError, RuntimeError, ValueError):  # a finished scenario's is gone
+            except (ClientError, RuntimeError, ValueError) as exc:
                 jwks = None
+                keys_problem = (
+                    tr("not checked: the server's keys could not be read ({error})").format(
+                        error=exc
+                    )
+                    if lab is self.own_lab
+                    else None  # a finished scenario's server is gone: the inspector says so
+                )
             lineage = None
             if lab is self.own_lab and self.admin is not None and tokens.sid:
                 try:
@@ -200,11 +212,12 @@ class DeviceCommands(QObject):
                 device.clock.now(),
                 lineage,
                 dict(device.family_causes),
+                keys_problem,
             )
 
         self.dispatch.submit(
             collect(),
-            "Fetching the server's keys",
+            tr("Fetching the server's keys"),
             lambda found: self.inspect_ready.emit(found) if found is not None else None,
         )
 
@@ -277,7 +290,7 @@ class DeviceCommands(QObject):
             self.opening = False
             self._changed()
 
-        self.dispatch.submit(open_(), "Opening the lab", done, failed, wait_for_server=False)
+        self.dispatch.submit(open_(), tr("Opening the lab"), done, failed, wait_for_server=False)
 
     def use_memory_store(self) -> None:
         """The user chose memory-only tokens over an unavailable keyring."""
@@ -287,7 +300,7 @@ class DeviceCommands(QObject):
                 self._memory_chosen.set()  # an unanswered unlock prompt no longer holds the lab
             return self._use_store(MemoryTokenStore())
 
-        self.dispatch.submit(switch(), "Switching to memory-only tokens", self._store_switched)
+        self.dispatch.submit(switch(), tr("Switching to memory-only tokens"), self._store_switched)
 
     def retry_keyring(self) -> None:
         """Try the OS keyring again (off the engine loop: D-Bus may block)."""
@@ -295,7 +308,9 @@ class DeviceCommands(QObject):
         async def attempt() -> str:
             return self._use_store(await asyncio.to_thread(open_token_store))
 
-        self.dispatch.submit(attempt(), "The keyring is still unavailable", self._store_switched)
+        self.dispatch.submit(
+            attempt(), tr("The keyring is still unavailable"), self._store_switched
+        )
 
     def _use_store(self, store: TokenStore) -> str:
         self.own_lab.use_store(store)  # on the engine thread, where the devices live
@@ -303,7 +318,7 @@ class DeviceCommands(QObject):
 
     def _store_switched(self, name: str) -> None:
         self.store_problem = None
-        self.dispatch.info.emit(f"Tokens are now kept in {name}")
+        self.dispatch.info.emit(tr("Tokens are now kept in {name}").format(name=name))
         self._changed()
 
     # which lab is shown --------------------------------------------------------

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import json
 import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -130,7 +131,7 @@ class AddDeviceDialog(QDialog):
         n = 1
         while f"{kind}-{n}" in self.existing:
             n += 1
-        self.name.setText(f"{TYPE_NAMES[kind]} {n}")
+        self.name.setText(f"{tr(TYPE_NAMES[kind])} {n}")
         self._id = f"{kind}-{n}"
 
     def device_id(self) -> str:
@@ -182,6 +183,7 @@ class TokenInspector(QDialog):
         clock: Callable[[], float] | None = None,
         family: tuple[dict[str, Any] | None, dict[str, str]] | None = None,
         at_format: Callable[[float], str] | None = None,
+        unchecked: str | None = None,
     ) -> None:
         """``family``: the session's lineage as the server has it (None if it
         could not be read) and the device's record of why each token came."""
@@ -195,7 +197,7 @@ class TokenInspector(QDialog):
         self.reports: dict[str, TokenReport] = {}
         for kind, token in tokens.items():
             try:
-                report = inspect_token(token, now, jwks, unchecked=tr(UNCHECKED))
+                report = inspect_token(token, now, jwks, unchecked=unchecked or tr(UNCHECKED))
             except ValueError as exc:
                 self.tabs.addTab(QLabel(tr("Not a JWT: {error}").format(error=exc)), tr(kind))
                 continue
@@ -251,6 +253,7 @@ class TokenInspector(QDialog):
             )
         )
         intro.setWordWrap(True)
+        intro.setTextFormat(Qt.TextFormat.PlainText)  # names come from users and servers
         tree = QTreeWidget()
         tree.setRootIsDecorated(False)
         tree.setHeaderLabels(["#", tr("refresh token"), tr("issued"), tr("why"), tr("then")])
@@ -263,7 +266,7 @@ class TokenInspector(QDialog):
         layout.addWidget(intro)
         layout.addWidget(tree, 1)
         if self.family_end:
-            end = QLabel(tr("<b>Ended:</b> {end}").format(end=self.family_end))
+            end = QLabel(tr("<b>Ended:</b> {end}").format(end=html.escape(self.family_end)))
             end.setObjectName("familyEnd")
             end.setWordWrap(True)
             layout.addWidget(end)
@@ -288,7 +291,9 @@ class TokenInspector(QDialog):
         tree.expandAll()
         lifetime = QLabel(_lifetime(report.claims.get("exp"), report.now))
         self._live.append((report, lifetime, times))
-        signature = QLabel(tr("<b>Signature:</b> {status}").format(status=report.signature))
+        signature = QLabel(
+            tr("<b>Signature:</b> {status}").format(status=html.escape(report.signature))
+        )
         signature.setWordWrap(True)
         notes = QLabel("<br>".join(report.notes))
         notes.setWordWrap(True)

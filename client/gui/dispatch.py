@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from client.engine import Engine
 from client.errors import ClientError, ServerUnreachable
+from client.gui.i18n import tr
 
 
 class Dispatcher(QObject):
@@ -77,7 +78,9 @@ class Dispatcher(QObject):
                     self.failed.emit,
                     f"{what}: {exc}"
                     if isinstance(exc, ClientError)
-                    else f"{what} failed unexpectedly: {type(exc).__name__}: {exc}",
+                    else tr("{what} failed unexpectedly: {error}").format(
+                        what=what, error=f"{type(exc).__name__}: {exc}"
+                    ),
                 )
                 if on_error is not None:
                     self.to_gui(on_error, exc)

@@ -38,8 +38,13 @@ from client.events import (
 from client.gui.i18n import QT_TR_NOOP, tr
 from client.gui.theme import format_t
 
-ALL = "All"
-HEADERS = ("time", "source", "kind", "what happened")
+ALL = QT_TR_NOOP("All")  # the filters' first entry: no filter
+HEADERS = (
+    QT_TR_NOOP("time"),
+    QT_TR_NOOP("source"),
+    QT_TR_NOOP("kind"),
+    QT_TR_NOOP("what happened"),
+)
 _ModelIndex = QModelIndex | QPersistentModelIndex
 
 
@@ -256,7 +261,7 @@ class EventModel(QAbstractTableModel):
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return HEADERS[section]
+            return tr(HEADERS[section])
         return None
 
     def add(self, rows: list[Row]) -> None:
@@ -296,7 +301,7 @@ class EventLog(QWidget):
         self.source = QComboBox()
         self.kind = QComboBox()
         for combo in (self.source, self.kind):
-            combo.addItem(ALL)
+            combo.addItem(tr(ALL))
             combo.setMinimumWidth(120)
             combo.currentTextChanged.connect(self._apply_filter)
         self.search = QLineEdit()
@@ -375,12 +380,12 @@ class EventLog(QWidget):
             (self.source, {row.source for row in model.rows}),
             (self.kind, {row.kind for row in model.rows}),
         ):
-            chosen = combo.currentText()
+            chosen = combo.currentText() if combo.currentIndex() > 0 else None
             combo.blockSignals(True)
             combo.clear()
-            combo.addItem(ALL)
+            combo.addItem(tr(ALL))
             combo.addItems(sorted(values))
-            combo.setCurrentText(chosen if chosen in values else ALL)
+            combo.setCurrentIndex(combo.findText(chosen) if chosen in values else 0)
             combo.blockSignals(False)
         self._apply_filter()
 
@@ -392,7 +397,7 @@ class EventLog(QWidget):
         self.model.add(rows)
         for row in rows:
             for combo, value in ((self.source, row.source), (self.kind, row.kind)):
-                if combo.findText(value) < 0:
+                if combo.findText(value) < 1:  # entry 0 is "All", whatever its words
                     combo.addItem(value)
         for i in range(max(0, first - (len(self.model.rows) - len(rows))), self.model.rowCount()):
             self.view.setRowHidden(i, not self._visible(self.model.rows[i]))
@@ -400,11 +405,12 @@ class EventLog(QWidget):
             self.view.scrollToBottom()
 
     def _visible(self, row: Row) -> bool:
-        source, kind = self.source.currentText(), self.kind.currentText()
+        source = self.source.currentText() if self.source.currentIndex() > 0 else None
+        kind = self.kind.currentText() if self.kind.currentIndex() > 0 else None
         wanted = self.search.text().strip().casefold()
         return (
-            (source == ALL or row.source == source)
-            and (kind == ALL or row.kind == kind)
+            (source is None or row.source == source)
+            and (kind is None or row.kind == kind)
             and (not wanted or wanted in f"{row.source} {row.kind} {row.text}".casefold())
         )
 

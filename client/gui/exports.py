@@ -21,6 +21,7 @@ from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QWidget
 
 from client.gui.event_log import Row
+from client.gui.i18n import QT_TR_NOOP
 from client.gui.theme import format_t
 from client.scenarios.report import (
     format_step,
@@ -31,11 +32,14 @@ from client.scenarios.report import (
 )
 from client.scenarios.results import ScenarioResult
 
-TIMELINE_FORMATS = {"png": "PNG image (*.png)", "svg": "SVG drawing (*.svg)"}
+TIMELINE_FORMATS = {
+    "png": QT_TR_NOOP("PNG image (*.png)"),
+    "svg": QT_TR_NOOP("SVG drawing (*.svg)"),
+}
 REPORT_FORMATS = {
-    "json": "JSON report (*.json)",
-    "xml": "JUnit XML (*.xml)",
-    "txt": "Text report (*.txt)",
+    "json": QT_TR_NOOP("JSON report (*.json)"),
+    "xml": QT_TR_NOOP("JUnit XML (*.xml)"),
+    "txt": QT_TR_NOOP("Text report (*.txt)"),
 }
 
 

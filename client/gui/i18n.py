@@ -11,21 +11,31 @@ from PySide6.QtCore import QCoreApplication, QLibraryInfo, QTranslator
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 
 from client import i18n
+from client.i18n import QT_TR_NOOP as QT_TR_NOOP  # re-exported for the widgets
 from client.paths import asset
 
 FONT_FAMILY = "JWT Lab Gothic"  # the bundled Hangul subset (assets/fonts, SIL OFL)
 _installed: list[QTranslator] = []
 
+# A session's end in one or two words (the console's table, the cards).
+REASON_WORDS = {
+    "superseded": QT_TR_NOOP("superseded"),
+    "logout": QT_TR_NOOP("logout"),
+    "forced": QT_TR_NOOP("forced"),
+    "reuse_detected": QT_TR_NOOP("reuse detected"),
+    "refresh_expired": QT_TR_NOOP("refresh expired"),
+    "key_retired": QT_TR_NOOP("key retired"),
+    "keyring_error": QT_TR_NOOP("keyring error"),
+}
+
+
+def reason_word(code: str) -> str:
+    return tr(REASON_WORDS.get(code, code))
+
 
 def tr(text: str) -> str:
     """``text`` in the window's language (the source English if it has none)."""
     return QCoreApplication.translate("", text)
-
-
-def QT_TR_NOOP(text: str) -> str:
-    """Mark ``text`` for the catalogue where it is not translated yet (a table's
-    values); ``tr`` translates it where it is shown."""
-    return text
 
 
 def install_language(app: QCoreApplication, lang: str) -> None:
@@ -34,20 +44,23 @@ def install_language(app: QCoreApplication, lang: str) -> None:
     i18n.set_language(lang)
     for translator in _installed:
         app.removeTranslator(translator)
+        translator.deleteLater()
     _installed.clear()
     if lang == "en":
         return
     ours = QTranslator(app)
     if not ours.load(str(asset("i18n", f"jwt_lab_{lang}.qm"))):
+        ours.deleteLater()
         raise FileNotFoundError(asset("i18n", f"jwt_lab_{lang}.qm"))
+    app.installTranslator(ours)
+    _installed.append(ours)
     qt = QTranslator(app)
-    for translator in (ours, qt):
-        if translator is qt and not qt.load(
-            f"qtbase_{lang}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-        ):
-            continue  # Qt's own catalogue is optional: its buttons stay English
-        app.installTranslator(translator)
-        _installed.append(translator)
+    where = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if qt.load(f"qtbase_{lang}", where):
+        app.installTranslator(qt)
+        _installed.append(qt)
+    else:
+        qt.deleteLater()  # Qt's own catalogue is optional: its buttons stay English
 
 
 def install_font(app: QGuiApplication) -> None:

@@ -14,6 +14,7 @@ out of sight; "Back to my devices" shows it again, as it was.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +64,7 @@ from client.gui.i18n import tr
 from client.gui.menus import build_menu_bar, card_menu, session_menu
 from client.gui.server_console import ServerConsole
 from client.gui.timeline import TimelineModel, TimelinePanel, TimelineView
+from client.i18n import language
 from client.paths import installed_version
 from client.scenarios.errors import ScenarioError
 from client.scenarios.model import Scenario, builtin_scenarios, load_scenario
@@ -99,6 +101,7 @@ class ElidedLabel(QLabel):
     def __init__(self) -> None:
         super().__init__()
         self.full_text = ""
+        self.setTextFormat(Qt.TextFormat.PlainText)  # messages carry servers' words
         self.setMinimumWidth(120)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
@@ -138,6 +141,8 @@ class MainWindow(QMainWindow):
         self.server_url = server_url
         self.cards: dict[str, DeviceCard] = {}
         self._columns = 0  # of the card grid, as last laid out
+        self._own_at = 0.0  # the user's lab clock as of its latest view
+        self._own_store = ""  # where the user's tokens are, as of its latest view
         self.dialog: Any = None  # the open dialog, if any (tests reach it here)
         self.view: LabView | None = None  # the latest, from the engine
         # The server's sessions by sid (with its verify mode), rebuilt per state read:
@@ -237,6 +242,7 @@ class MainWindow(QMainWindow):
             signal.connect(slot)
 
         self.current_device: str | None = None  # what the Device menu acts on
+        self.connection_status = ""  # the event stream's, as last said
         self.on_language: Callable[[str], None] | None = None  # set by the app
         self.last_result: ScenarioResult | None = None  # the player's, for its report
         self.menu_actions = build_menu_bar(self)
@@ -365,7 +371,7 @@ class MainWindow(QMainWindow):
             text = tr(
                 "<b>The OS keyring is unavailable.</b> {problem} "
                 "Devices cannot keep tokens until you choose."
-            ).format(problem=problem or "")
+            ).format(problem=html.escape(problem or ""))
         if self.keyring_text.text() != text:
             self.keyring_text.setText(text)
         self.retry_keyring.setVisible(not opening)
@@ -384,6 +390,7 @@ class MainWindow(QMainWindow):
         return self.server_banner
 
     def on_connection(self, status: str) -> None:
+        self.connection_status = status
         if status == "following":
             self.server_banner.hide()
             return
@@ -391,7 +398,7 @@ class MainWindow(QMainWindow):
             tr(
                 "<b>The server cannot be followed.</b> {status}. "
                 "Retrying with a growing pause; the settings shown are the last ones read."
-            ).format(status=status)
+            ).format(status=html.escape(status))
         )
         self.server_banner.show()
 
@@ -404,6 +411,8 @@ class MainWindow(QMainWindow):
         self.scenario_title.setObjectName("sectionTitle")
         self.scenario_text = QLabel()
         self.scenario_text.setWordWrap(True)
+        for label in (self.scenario_title, self.scenario_text):  # a file's words, not HTML
+            label.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(self.scenario_title)
         layout.addWidget(self.scenario_text)
         self.scenario_banner.hide()
@@ -449,9 +458,17 @@ class MainWindow(QMainWindow):
             signal.disconnect(slot)
         self._links = []
 
-    def keep(self, history: History, server_state: dict[str, Any]) -> None:
-        """Show the user's history (and the server as last read) of a window this
-        one replaces: the timeline and the log go on where they were."""
+    def keep(self, old: MainWindow, server_state: dict[str, Any]) -> None:
+        """Take over from the window this one replaces: the user's history, the
+        server as last read, the played scenario's result, the current device,
+        the open tab and the connection's state go on where they were."""
+        history = old.own
+        self.last_result = old.last_result
+        self.menu_actions["export_report"].setEnabled(old.last_result is not None)
+        self.current_device = old.current_device
+        self.tabs.setCurrentIndex(old.tabs.currentIndex())
+        if old.connection_status not in ("", "following"):
+            self.on_connection(old.connection_status)
         self.own = self.history = history
         self.timeline_model = self.timeline.model = history.timeline
         self.event_log.show_model(history.log)
@@ -468,6 +485,7 @@ class MainWindow(QMainWindow):
         """The View ▸ Language menu: the app rebuilds the window in ``lang``."""
         if self.bridge.player.running:
             self.show_message(tr("Stop the scenario first: the window is rebuilt"), 6000)
+            self.menu_actions[f"lang_{language()}"].setChecked(True)  # the menu tells the truth
             return
         if self.on_language is not None:
             self.on_language(lang)
@@ -481,8 +499,9 @@ class MainWindow(QMainWindow):
         if self.bridge.devices.store_problem:
             where = tr("keyring unavailable")
         else:
-            where = self.view.store if self.view is not None else "…"
-        short = where.partition(" (")[0]  # the why is for the tooltip
+            where = self._own_store or "…"  # the user's tokens, also while a scenario shows
+        # The memory store's why ("lost when the app exits") is for the tooltip.
+        short = tr("memory only") if where == say.MEMORY_STORE else where
         text = tr("Tokens: {where} ·").format(where=short)
         if self.store_label.text() != text:
             self.store_label.setText(text)
@@ -562,6 +581,8 @@ class MainWindow(QMainWindow):
         """Show the lab as the engine saw it: cards, lanes, banners, the clock."""
         previous = self.view
         self.view = view
+        if view.scenario is None:
+            self._own_at, self._own_store = view.at, view.store
         swapped = self._show_history(view)
         if self.origin is None:
             self.set_origin(view.at)
@@ -580,6 +601,7 @@ class MainWindow(QMainWindow):
         self.back.setVisible(view.scenario is not None and not self.bridge.player.running)
         for button in self.add_buttons.values():
             button.setEnabled(view.scenario is None)
+        self.menu_actions["new_device"].setEnabled(view.scenario is None)
         origin = self.origin if self.origin is not None else view.at
         self.clock_label.setText(theme.format_t(max(0.0, view.at - origin)))
         self.timeline.update()
@@ -735,8 +757,10 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def on_failed(self, message: str) -> None:
+        """A failed command: said in the status bar and noted in the user's own log
+        (at the user's lab clock), never in a scenario's history."""
         self.show_message(f"⚠ {message}", 10000)
-        self.event_log.add_note(self.now(), "lab", "error", message)
+        self.event_log.add_note(self._own_at, "lab", "error", message, self.own.log)
 
     @Slot()
     def tick(self) -> None:
@@ -781,6 +805,7 @@ class MainWindow(QMainWindow):
                 if self.history is self.own  # a scenario's server cannot be asked
                 else None,
                 at_format=self.format_time,
+                unchecked=found.keys_problem,
             )
         )
 
@@ -840,7 +865,7 @@ class MainWindow(QMainWindow):
     def export_timeline(self, fmt: str, path: Path | None = None) -> None:
         """The timeline as it is drawn now: PNG, or SVG (text stays text, for a slide)."""
         path = path or self._save_path(
-            tr("Export the timeline"), TIMELINE_FORMATS[fmt], f"jwt-lab-timeline.{fmt}"
+            tr("Export the timeline"), tr(TIMELINE_FORMATS[fmt]), f"jwt-lab-timeline.{fmt}"
         )
         if path is None:
             return
@@ -858,7 +883,7 @@ class MainWindow(QMainWindow):
             return
         path = path or self._save_path(
             tr("Export the scenario report"),
-            ";;".join(REPORT_FORMATS.values()),
+            ";;".join(tr(f) for f in REPORT_FORMATS.values()),
             f"{result.scenario.name}.json",
         )
         if path is None:

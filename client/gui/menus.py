@@ -12,6 +12,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QMenu
 
@@ -129,9 +130,15 @@ def build_menu_bar(window: MainWindow) -> dict[str, QAction]:
     return actions
 
 
+def _menu(window: MainWindow) -> QMenu:
+    menu = QMenu(window)
+    menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one per right-click: freed
+    return menu
+
+
 def card_menu(window: MainWindow, device_id: str) -> QMenu:
     """What a right-click on a card offers (a scenario's card: inspect only)."""
-    menu = QMenu(window)
+    menu = _menu(window)
     card = window.cards.get(device_id)
     snapshot = window.view.get(device_id) if window.view else None
     signed_in = snapshot is not None and snapshot.access_exp is not None
@@ -155,7 +162,7 @@ def card_menu(window: MainWindow, device_id: str) -> QMenu:
 
 def session_menu(window: MainWindow, sid: str, user: str) -> QMenu:
     """What a right-click on a session row offers."""
-    menu = QMenu(window)
+    menu = _menu(window)
     revoke = menu.addAction(tr("Revoke this session…"), lambda: window.confirm_revoke(sid))
     force = menu.addAction(
         tr("Force-expire every session of {user}…").format(user=user),

@@ -23,6 +23,7 @@ from PySide6.QtCore import QObject, Signal
 
 from client.gui.devices import DeviceCommands
 from client.gui.dispatch import Dispatcher
+from client.gui.i18n import tr
 from client.lab import Lab
 from client.scenarios import ScenarioError, ScenarioRunner, load_scenario
 from client.scenarios.environment import in_process_environment
@@ -49,7 +50,7 @@ class ScenarioPlayer(QObject):
 
     def play(self, path: Path, speed: float) -> None:
         if self.running:
-            self.dispatch.failed.emit("A scenario is already playing")
+            self.dispatch.failed.emit(tr("A scenario is already playing"))
             return
         try:
             scenario = load_scenario(path)
@@ -86,7 +87,11 @@ class ScenarioPlayer(QObject):
         self.started.emit(scenario)
         # In-process: it needs nothing from the user's server.
         self.dispatch.submit(
-            runner.run(scenario), f"Playing {scenario.name}", done, failed, wait_for_server=False
+            runner.run(scenario),
+            tr("Playing {name}").format(name=scenario.name),
+            done,
+            failed,
+            wait_for_server=False,
         )
 
     def stop(self) -> None:

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from client.gui import theme
-from client.gui.i18n import QT_TR_NOOP, tr
+from client.gui.i18n import QT_TR_NOOP, reason_word, tr
 from contract import SETTINGS_BY_NAME, policy_help
 
 # The console's widgets come from the contract's settings schema; a server's
@@ -56,15 +56,6 @@ SESSION_STATES = {
     "active": QT_TR_NOOP("active"),
     "revoked": QT_TR_NOOP("revoked"),
     "expired": QT_TR_NOOP("expired"),
-}
-REASON_WORDS = {
-    "superseded": QT_TR_NOOP("superseded"),
-    "logout": QT_TR_NOOP("logout"),
-    "forced": QT_TR_NOOP("forced"),
-    "reuse_detected": QT_TR_NOOP("reuse detected"),
-    "refresh_expired": QT_TR_NOOP("refresh expired"),
-    "key_retired": QT_TR_NOOP("key retired"),
-    "keyring_error": QT_TR_NOOP("keyring error"),
 }
 
 
@@ -376,9 +367,7 @@ class ServerConsole(QFrame):
                 self._t(session["created_at"]),
                 self._t(session["last_refresh_at"]),
                 tr(SESSION_STATES.get(session["state"], session["state"])),
-                tr(REASON_WORDS.get(session["reason"], session["reason"]))
-                if session["reason"]
-                else "",
+                reason_word(session["reason"]) if session["reason"] else "",
             )
             for column, value in enumerate(values):
                 item = self.table.item(row, column)

@@ -26,6 +26,7 @@ from client.admin import AdminClient
 from client.clock import Clock
 from client.errors import ClientError
 from client.gui.dispatch import Dispatcher
+from client.gui.i18n import tr
 
 STATE_INTERVAL = 0.25  # seconds between state reads while events pour in
 RETRY_MAX = 10.0
@@ -94,7 +95,8 @@ class ServerMonitor(QObject):
             except ClientError as exc:
                 # Reads follow events or a command, so a dead server is not re-reported in a loop.
                 self.dispatch.to_gui(
-                    self.dispatch.failed.emit, f"Reading the server's state: {exc}"
+                    self.dispatch.failed.emit,
+                    tr("Reading the server's state: {error}").format(error=exc),
                 )
             else:
                 self._sync_clock(state)
@@ -141,36 +143,36 @@ class ServerMonitor(QObject):
         self.dispatch.submit(coro, what, done)
 
     def update_settings(self, **changes: Any) -> None:
-        self._command(self.admin.update_settings(**changes), "Changing the server settings")
+        self._command(self.admin.update_settings(**changes), tr("Changing the server settings"))
 
     def force_expire_user(self, user: str) -> None:
         self._command(
             self.admin.force_expire(user=user),
-            f"Forcing {user}'s sessions to expire",
-            lambda sids: f"{len(sids)} session(s) of {user} revoked",
+            tr("Forcing {user}'s sessions to expire").format(user=user),
+            lambda sids: tr("{n} session(s) of {user} revoked").format(n=len(sids), user=user),
         )
 
     def revoke_session(self, sid: str) -> None:
-        self._command(self.admin.revoke_session(sid), "Revoking the session")
+        self._command(self.admin.revoke_session(sid), tr("Revoking the session"))
 
     def rotate_key(self) -> None:
         self._command(
             self.admin.rotate_key(),
-            "Rotating the signing key",
-            lambda key: f"New signing key {key['kid'][:10]}…",
+            tr("Rotating the signing key"),
+            lambda key: tr("New signing key {kid}…").format(kid=key["kid"][:10]),
         )
 
     def retire_key(self) -> None:
         self._command(
             self.admin.retire_key(),
-            "Retiring a key",
-            lambda key: f"Key {key['kid'][:10]}… retired",
+            tr("Retiring a key"),
+            lambda key: tr("Key {kid}… retired").format(kid=key["kid"][:10]),
         )
 
     def set_clock_rate(self, rate: float) -> None:
         """The clock rate changes only through the admin API (``PUT /admin/clock``)."""
         self._command(
             self.admin.set_clock_rate(rate),
-            "Changing the clock speed",
-            lambda _: f"Clock speed {rate:g}×",
+            tr("Changing the clock speed"),
+            lambda _: tr("Clock speed {rate}×").format(rate=f"{rate:g}"),
         )

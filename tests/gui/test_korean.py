@@ -32,6 +32,10 @@ def test_the_menu_switches_the_window_to_korean_and_back(qtbot: QtBot, lab_app: 
     history, rows = old.own, len(old.own.log.rows)
     old.menu_actions["lang_ko"].trigger()
     window = lab_app.window
+    # The old window no longer listens (it is deleted on the next turn of the loop).
+    lab_app.bridge.dispatch.info.emit("only the new window hears this")
+    assert old.message.full_text != "only the new window hears this"
+    assert window.message.full_text == "only the new window hears this"
     assert window is not old and i18n.language() == "ko"
     assert window.windowTitle() == "JWT Device Lab"
     assert [a.text() for a in window.menuBar().actions()][:3] == [

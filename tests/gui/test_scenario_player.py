@@ -117,6 +117,17 @@ def test_a_played_scenario_leaves_the_users_lab_as_it_was(
     qtbot.waitUntil(lambda: phone.badge.text() == "SIGNED OUT")  # the next view shows it
     assert "GET /api/me → 401" in phone.last_call.text()  # its own calls, not the user's
     assert not window.add_buttons["mobile"].isEnabled()
+    assert not window.menu_actions["new_device"].isEnabled()  # nor its menu item (Ctrl+N)
+    # A failure of the user's own lab is noted in the user's log, not the scenario's.
+    scenario_rows = len(window.event_log.model.rows)
+    lab_app.bridge.dispatch.failed.emit("the keyring failed: boom")
+    assert len(window.event_log.model.rows) == scenario_rows
+    assert window.own.log.rows[-1].text == "the keyring failed: boom"
+    before_history = (
+        *before_history[:2],
+        [*before_history[2], window.own.log.rows[-1]],
+        before_history[3],
+    )
     # The console shows the scenario's server, read-only: its settings, its sessions.
     console = window.console
     assert console.title.text() == "Server · the scenario's own (jimin)"
@@ -172,6 +183,10 @@ def test_stop_ends_a_scenario_at_once_and_says_so(qtbot: QtBot, lab_app: LabApp)
     window.play_scenario(path)
     qtbot.waitUntil(lambda: window.play.text() == "■ Stop")
     qtbot.waitUntil(lambda: list(window.cards) == ["phone"])  # its lab is shown
+    # The window cannot be rebuilt under a playing scenario: the menu says so and stays true.
+    window.menu_actions["lang_ko"].trigger()
+    assert lab_app.window is window and window.menu_actions["lang_en"].isChecked()
+    assert "Stop the scenario first" in window.message.full_text
     with qtbot.waitSignal(lab_app.bridge.player.finished, timeout=5_000) as finished:
         window.play.click()
     result = finished.args[0]

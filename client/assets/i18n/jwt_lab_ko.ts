@@ -176,6 +176,14 @@
         <translation>{type} · {user} · 시계 {offset}초</translation>
     </message>
     <message>
+        <source>failed</source>
+        <translation>실패</translation>
+    </message>
+    <message>
+        <source> (401 → refresh → retry)</source>
+        <translation> (401 → 갱신 → 재시도)</translation>
+    </message>
+    <message>
         <source>Last: {method} {path} → {outcome} · {when}</source>
         <translation>최근: {method} {path} → {outcome} · {when}</translation>
     </message>
@@ -314,6 +322,26 @@
     <message>
         <source>Copy token</source>
         <translation>토큰 복사</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>전체</translation>
+    </message>
+    <message>
+        <source>time</source>
+        <translation>시각</translation>
+    </message>
+    <message>
+        <source>source</source>
+        <translation>출처</translation>
+    </message>
+    <message>
+        <source>kind</source>
+        <translation>종류</translation>
+    </message>
+    <message>
+        <source>what happened</source>
+        <translation>일어난 일</translation>
     </message>
     <message>
         <source>signed out</source>
@@ -638,6 +666,10 @@
     <message>
         <source>keyring unavailable</source>
         <translation>키링 사용 불가</translation>
+    </message>
+    <message>
+        <source>memory only</source>
+        <translation>메모리만</translation>
     </message>
     <message>
         <source>Tokens: {where} ·</source>
@@ -1490,6 +1522,134 @@
     <message>
         <source>{held}/{n} expectations held ({ms} ms)</source>
         <translation>기대 {n}개 중 {held}개 충족 ({ms} ms)</translation>
+    </message>
+    <message>
+        <source>Showing the devices</source>
+        <translation>기기 표시</translation>
+    </message>
+    <message>
+        <source>Adding {name}</source>
+        <translation>{name} 추가</translation>
+    </message>
+    <message>
+        <source>Removing the device</source>
+        <translation>기기 삭제</translation>
+    </message>
+    <message>
+        <source>Signing in</source>
+        <translation>로그인</translation>
+    </message>
+    <message>
+        <source>Calling the API</source>
+        <translation>API 호출</translation>
+    </message>
+    <message>
+        <source>Signing out</source>
+        <translation>로그아웃</translation>
+    </message>
+    <message>
+        <source>Signing out the other devices</source>
+        <translation>다른 기기 로그아웃</translation>
+    </message>
+    <message>
+        <source>not checked: the server&apos;s keys could not be read ({error})</source>
+        <translation>확인하지 않음: 서버의 키를 읽지 못했습니다 ({error})</translation>
+    </message>
+    <message>
+        <source>Fetching the server&apos;s keys</source>
+        <translation>서버 키 가져오기</translation>
+    </message>
+    <message>
+        <source>Opening the lab</source>
+        <translation>랩 열기</translation>
+    </message>
+    <message>
+        <source>Switching to memory-only tokens</source>
+        <translation>메모리 전용 토큰으로 전환</translation>
+    </message>
+    <message>
+        <source>The keyring is still unavailable</source>
+        <translation>키링을 여전히 쓸 수 없습니다</translation>
+    </message>
+    <message>
+        <source>Tokens are now kept in {name}</source>
+        <translation>이제 토큰을 {name}에 보관합니다</translation>
+    </message>
+    <message>
+        <source>{what} failed unexpectedly: {error}</source>
+        <translation>{what} 중 예기치 않은 오류: {error}</translation>
+    </message>
+    <message>
+        <source>PNG image (*.png)</source>
+        <translation>PNG 이미지 (*.png)</translation>
+    </message>
+    <message>
+        <source>SVG drawing (*.svg)</source>
+        <translation>SVG 그림 (*.svg)</translation>
+    </message>
+    <message>
+        <source>JSON report (*.json)</source>
+        <translation>JSON 보고서 (*.json)</translation>
+    </message>
+    <message>
+        <source>JUnit XML (*.xml)</source>
+        <translation>JUnit XML (*.xml)</translation>
+    </message>
+    <message>
+        <source>Text report (*.txt)</source>
+        <translation>텍스트 보고서 (*.txt)</translation>
+    </message>
+    <message>
+        <source>A scenario is already playing</source>
+        <translation>이미 시나리오가 재생 중입니다</translation>
+    </message>
+    <message>
+        <source>Playing {name}</source>
+        <translation>{name} 재생</translation>
+    </message>
+    <message>
+        <source>Reading the server&apos;s state: {error}</source>
+        <translation>서버 상태 읽기: {error}</translation>
+    </message>
+    <message>
+        <source>Changing the server settings</source>
+        <translation>서버 설정 변경</translation>
+    </message>
+    <message>
+        <source>Forcing {user}&apos;s sessions to expire</source>
+        <translation>{user}의 세션 강제 만료</translation>
+    </message>
+    <message>
+        <source>{n} session(s) of {user} revoked</source>
+        <translation>{user}의 세션 {n}개 폐기됨</translation>
+    </message>
+    <message>
+        <source>Revoking the session</source>
+        <translation>세션 폐기</translation>
+    </message>
+    <message>
+        <source>Rotating the signing key</source>
+        <translation>서명 키 교체</translation>
+    </message>
+    <message>
+        <source>New signing key {kid}…</source>
+        <translation>새 서명 키 {kid}…</translation>
+    </message>
+    <message>
+        <source>Retiring a key</source>
+        <translation>키 폐기</translation>
+    </message>
+    <message>
+        <source>Key {kid}… retired</source>
+        <translation>키 {kid}… 폐기됨</translation>
+    </message>
+    <message>
+        <source>Changing the clock speed</source>
+        <translation>시계 속도 변경</translation>
+    </message>
+    <message>
+        <source>Clock speed {rate}×</source>
+        <translation>시계 속도 {rate}×</translation>
     </message>
 </context>
 </TS>
