@@ -29,14 +29,21 @@ ALGORITHMS = ("EdDSA", "ES256", "RS256", "HS256")
 VERIFY_MODES = ("stateless", "stateful")
 SESSION_LIFETIMES = ("absolute", "sliding")
 
+
 # Login policies: what a new login does to the user's other sessions.
 # ``max:N`` stands for max:1 … max:9999.
+def QT_TR_NOOP(text: str) -> str:
+    """Mark a sentence the lab's window shows, for its catalogue (client/assets/i18n);
+    the wire and the server keep the English."""
+    return text
+
+
 LOGIN_POLICIES: dict[str, str] = {
-    "multi": "every login may stay signed in",
-    "single": "a new login signs every other device out (the PC logs the phone out)",
-    "reject": "a new login is refused while another device is signed in",
-    "per_device_type": "one session per device type: a second phone logs the first out",
-    "max:N": "at most N sessions; the oldest is signed out",
+    "multi": QT_TR_NOOP("every login may stay signed in"),
+    "single": QT_TR_NOOP("a new login signs every other device out (the PC logs the phone out)"),
+    "reject": QT_TR_NOOP("a new login is refused while another device is signed in"),
+    "per_device_type": QT_TR_NOOP("one session per device type: a second phone logs the first out"),
+    "max:N": QT_TR_NOOP("at most N sessions; the oldest is signed out"),
 }
 _POLICY = re.compile(r"^(multi|single|reject|per_device_type|max:([1-9][0-9]{0,3}))$")
 
@@ -143,12 +150,20 @@ SETTINGS: tuple[Setting, ...] = (
         "effect at once",
         choices=VERIFY_MODES,
     ),
-    Setting("access_ttl", int, 30, "access-token lifetime", minimum=1, maximum=YEAR, unit="s"),
+    Setting(
+        "access_ttl",
+        int,
+        30,
+        QT_TR_NOOP("access-token lifetime"),
+        minimum=1,
+        maximum=YEAR,
+        unit="s",
+    ),
     Setting(
         "refresh_ttl",
         int,
         180,
-        "session / refresh-token lifetime",
+        QT_TR_NOOP("session / refresh-token lifetime"),
         minimum=1,
         maximum=YEAR,
         unit="s",
@@ -172,7 +187,7 @@ SETTINGS: tuple[Setting, ...] = (
         "leeway",
         int,
         5,
-        "clock-skew tolerance for `exp`, `iat`, `nbf`",
+        QT_TR_NOOP("clock-skew tolerance for `exp`, `iat`, `nbf`"),
         minimum=0,
         maximum=3600,
         unit="s",

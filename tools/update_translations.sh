@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${VENV:-.venv}/bin
 for lang in ko; do
-    "$BIN/pyside6-lupdate" $(git ls-files 'client/*.py' 'client/**/*.py' | sort -u) \
+    "$BIN/pyside6-lupdate" $(git ls-files 'client/*.py' 'client/**/*.py' contract/__init__.py | sort -u) \
         -ts "client/assets/i18n/jwt_lab_${lang}.ts" -no-obsolete -locations none \
         -target-language "${lang}"
     "$BIN/pyside6-lrelease" "client/assets/i18n/jwt_lab_${lang}.ts" \

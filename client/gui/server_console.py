@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from client.gui import theme
 from client.gui.i18n import QT_TR_NOOP, reason_word, tr
-from contract import SETTINGS_BY_NAME, policy_help
+from contract import LOGIN_POLICIES, SETTINGS_BY_NAME, policy_help
 
 # The console's widgets come from the contract's settings schema; a server's
 # own schema (GET /admin/state → schema) replaces it when it arrives.
@@ -57,6 +57,13 @@ SESSION_STATES = {
     "revoked": QT_TR_NOOP("revoked"),
     "expired": QT_TR_NOOP("expired"),
 }
+
+
+def _policy_help(policy: str) -> str:
+    """The policy's meaning in the window's language (``max:3`` included)."""
+    if policy.startswith("max:"):
+        return tr(LOGIN_POLICIES["max:N"]).replace("N", policy[4:])
+    return tr(policy_help(policy))
 
 
 def _wall(value: float | None) -> str:
@@ -86,7 +93,7 @@ class ServerConsole(QFrame):
         for policy in POLICIES:
             self.policy.addItem(policy)
             self.policy.setItemData(
-                self.policy.count() - 1, policy_help(policy), Qt.ItemDataRole.ToolTipRole
+                self.policy.count() - 1, _policy_help(policy), Qt.ItemDataRole.ToolTipRole
             )
         self.policy.currentTextChanged.connect(lambda v: self._changed(login_policy=v))
 
@@ -238,7 +245,7 @@ class ServerConsole(QFrame):
         spin = QSpinBox()
         spin.setRange(spec.minimum or 0, spec.maximum or 0)
         spin.setSuffix(" s" if spec.unit == "s" else "")
-        spin.setToolTip(spec.help.replace("`", ""))
+        spin.setToolTip(tr(spec.help).replace("`", ""))
         spin.setKeyboardTracking(False)  # apply on Enter or focus-out, not per keystroke
         spin.valueChanged.connect(lambda v: self._changed(**{key: v}))
         return spin

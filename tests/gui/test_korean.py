@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -52,6 +53,11 @@ def test_the_menu_switches_the_window_to_korean_and_back(qtbot: QtBot, lab_app: 
     # The console's words too; the wire's codes stay on hover.
     qtbot.waitUntil(lambda: [r["state"] for r in window.console.sessions_rows()] == ["활성"])
     assert window.console.table.item(0, 4).toolTip() == "active"
+    policy = window.console.policy
+    tips = [policy.itemData(i, Qt.ItemDataRole.ToolTipRole) for i in range(policy.count())]
+    assert "PC가 휴대폰을 로그아웃시킴" in tips[policy.findText("single")]
+    assert tips[policy.findText("max:3")] == "세션은 최대 3개, 가장 오래된 세션이 로그아웃됩니다"
+    assert window.console.access_ttl.toolTip() == "액세스 토큰 유효 기간"
     # The same lab and the same history: nothing was lost by the switch.
     assert window.own is history and window.timeline_model is history.timeline
     assert len(window.event_log.model.rows) >= rows

@@ -1651,5 +1651,37 @@
         <source>Clock speed {rate}×</source>
         <translation>시계 속도 {rate}×</translation>
     </message>
+    <message>
+        <source>every login may stay signed in</source>
+        <translation>모든 로그인이 함께 유지될 수 있습니다</translation>
+    </message>
+    <message>
+        <source>a new login signs every other device out (the PC logs the phone out)</source>
+        <translation>새 로그인이 다른 모든 기기를 로그아웃시킵니다 (PC가 휴대폰을 로그아웃시킴)</translation>
+    </message>
+    <message>
+        <source>a new login is refused while another device is signed in</source>
+        <translation>다른 기기가 로그인되어 있는 동안 새 로그인은 거부됩니다</translation>
+    </message>
+    <message>
+        <source>one session per device type: a second phone logs the first out</source>
+        <translation>기기 종류마다 세션 하나: 두 번째 휴대폰이 첫 번째를 로그아웃시킵니다</translation>
+    </message>
+    <message>
+        <source>at most N sessions; the oldest is signed out</source>
+        <translation>세션은 최대 N개, 가장 오래된 세션이 로그아웃됩니다</translation>
+    </message>
+    <message>
+        <source>access-token lifetime</source>
+        <translation>액세스 토큰 유효 기간</translation>
+    </message>
+    <message>
+        <source>session / refresh-token lifetime</source>
+        <translation>세션 / 리프레시 토큰 유효 기간</translation>
+    </message>
+    <message>
+        <source>clock-skew tolerance for `exp`, `iat`, `nbf`</source>
+        <translation>`exp`, `iat`, `nbf`의 시계 오차 허용 범위</translation>
+    </message>
 </context>
 </TS>
