@@ -102,7 +102,9 @@ def _decode(args: argparse.Namespace) -> int:
 def _add_scenario(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("scenario", help="list or run scripted scenarios")
     actions = p.add_subparsers(dest="scenario_command", metavar="ACTION", required=True)
-    actions.add_parser("list", help="the built-in scenarios").set_defaults(func=_scenario_list)
+    listing = actions.add_parser("list", help="the built-in scenarios")
+    add_language_argument(listing)
+    listing.set_defaults(func=_scenario_list)
     run = actions.add_parser(
         "run",
         help="run scenarios by name or file",
@@ -140,7 +142,7 @@ def _scenario_list(args: argparse.Namespace) -> int:
         except ScenarioError as exc:
             print(f"{path.stem:<28} " + tr("(invalid: {error})").format(error=exc))
             continue
-        print(f"{scenario.name:<28} {scenario.title}")
+        print(f"{scenario.name:<28} {scenario.title_in(language())}")
     return 0
 
 
@@ -200,7 +202,7 @@ def _scenario_run(args: argparse.Namespace) -> int:
         results = []
         for scenario in scenarios:
             if not quiet:
-                print(f"\n{scenario.name} — {scenario.title}")
+                print(f"\n{scenario.name} — {scenario.title_in(language())}")
             result = await runner.run(scenario)
             if not quiet:
                 for line in format_windows(result):

@@ -150,3 +150,20 @@ def test_the_cli_reports_a_scenario_in_korean() -> None:
         timeout=60,
     )
     assert decoded.returncode != 0 and "JWT가 아닙니다" in decoded.stderr
+
+
+def test_every_built_in_scenario_has_its_korean_title_and_description() -> None:
+    from client.scenarios.model import builtin_scenarios, load_scenario
+
+    for path in builtin_scenarios():
+        scenario = load_scenario(path)
+        assert scenario.title_in("ko") != scenario.title, path.name
+        assert scenario.description_in("ko") != scenario.description, path.name
+        assert re.search("[가-힣]", scenario.title_in("ko") + scenario.description_in("ko"))
+    listed = subprocess.run(
+        [sys.executable, "-m", "client", "scenario", "list", "--lang", "ko"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "PC에서 로그인하면 휴대폰이 로그아웃됩니다" in listed.stdout

@@ -296,7 +296,9 @@ class MainWindow(QMainWindow):
                 continue
             self.scenario_combo.addItem(scenario.name, str(path))
             self.scenario_combo.setItemData(
-                self.scenario_combo.count() - 1, scenario.title, Qt.ItemDataRole.ToolTipRole
+                self.scenario_combo.count() - 1,
+                scenario.title_in(language()),
+                Qt.ItemDataRole.ToolTipRole,
             )
         layout.addWidget(self.scenario_combo)
         open_file = QToolButton()
@@ -922,12 +924,12 @@ class MainWindow(QMainWindow):
         self.scenario_sessions = {}
         self.scenario_state = {}
         self.scenario_checks: list[bool] = []
-        self.scenario_title.setText(f"▶ {scenario.title}")
+        self.scenario_title.setText(f"▶ {scenario.title_in(language())}")
         self.scenario_text.setText(
             tr(
                 "{description} — playing in a lab of its own on a server of its own; "
                 "your devices, sessions and settings are untouched."
-            ).format(description=scenario.description.strip())
+            ).format(description=scenario.description_in(language()))
         )
         self.scenario_banner.show()
         self.play.setText(tr("■ Stop"))
@@ -982,7 +984,7 @@ class MainWindow(QMainWindow):
         else:
             verdict = tr("passed") if result.passed else tr("FAILED")
         mark = "■" if result.stopped else ("✓" if result.passed else "✗")
-        self.scenario_title.setText(f"{mark} {result.scenario.title}")
+        self.scenario_title.setText(f"{mark} {result.scenario.title_in(language())}")
         windows = "; ".join(
             tr("{device} still accepted for {s} s after revocation").format(
                 device=w["device"], s=f"{w['window']:g}"

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from client.i18n import LANGUAGES
 from client.paths import builtin_scenario_dir
 from client.scenarios.actions import ACTIONS, EXPECTATIONS, SERVER_KEYS, Kind
 from client.scenarios.errors import ScenarioError
@@ -64,6 +65,14 @@ class Scenario:
     devices: tuple[DeviceSpec, ...]
     steps: tuple[Step, ...]
     path: Path | None = None
+    # The title and description in other languages: {"ko": {"title": …, "description": …}}
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def title_in(self, lang: str) -> str:
+        return self.translations.get(lang, {}).get("title", self.title)
+
+    def description_in(self, lang: str) -> str:
+        return self.translations.get(lang, {}).get("description", self.description)
 
     def device(self, device_id: str) -> DeviceSpec:
         return next(d for d in self.devices if d.id == device_id)
@@ -113,10 +122,18 @@ def parse_scenario(data: dict[str, Any], source: str, path: Path | None = None) 
     def fail(message: str) -> ScenarioError:
         return ScenarioError(f"{source}: {message}")
 
-    known_top = {"name", "title", "description", "server", "devices", "steps"}
+    languages = {lang for lang in LANGUAGES if lang != "en"}  # [ko]: title, description
+    known_top = {"name", "title", "description", "server", "devices", "steps", *languages}
     for key in data:
         if key not in known_top:
             raise fail(f"unknown top-level key {key!r} (known: {', '.join(sorted(known_top))})")
+    translations: dict[str, dict[str, str]] = {}
+    for lang in sorted(languages & set(data)):
+        try:
+            table = _check_table(data[lang], {"title": str, "description": str}, f"[{lang}]")
+        except ScenarioError as exc:
+            raise fail(str(exc)) from None
+        translations[lang] = {k: v.strip() for k, v in table.items() if v.strip()}
     for key in ("name", "title"):
         if not isinstance(data.get(key), str) or not data[key].strip():
             raise fail(f"{key!r} is required and must be a non-empty string")
@@ -227,6 +244,7 @@ def parse_scenario(data: dict[str, Any], source: str, path: Path | None = None) 
         devices=tuple(devices),
         steps=tuple(steps),
         path=path,
+        translations=translations,
     )
 
 

@@ -58,6 +58,9 @@ def test_the_menu_switches_the_window_to_korean_and_back(qtbot: QtBot, lab_app: 
     assert "PC가 휴대폰을 로그아웃시킴" in tips[policy.findText("single")]
     assert tips[policy.findText("max:3")] == "세션은 최대 3개, 가장 오래된 세션이 로그아웃됩니다"
     assert window.console.access_ttl.toolTip() == "액세스 토큰 유효 기간"
+    combo = window.scenario_combo
+    tip = combo.itemData(combo.findText("dual-login"), Qt.ItemDataRole.ToolTipRole)
+    assert tip == "PC에서 로그인하면 휴대폰이 로그아웃됩니다"  # the scenario's own [ko] title
     # The same lab and the same history: nothing was lost by the switch.
     assert window.own is history and window.timeline_model is history.timeline
     assert len(window.event_log.model.rows) >= rows

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -272,3 +273,18 @@ def test_no_scenarios_found_is_an_error_not_a_pass(
     out, err = capsys.readouterr()
     assert "no scenarios found" in err
     assert "passed" not in out
+
+
+def test_a_scenario_may_carry_its_title_in_korean_and_nothing_else(tmp_path: Path) -> None:
+    good = GOOD + '\n[ko]\ntitle = "작은 시나리오"\n'
+    scenario = load_scenario(write(tmp_path, good))
+    assert scenario.title_in("ko") == "작은 시나리오"
+    assert scenario.description_in("ko") == scenario.description  # not given: the source's
+    assert scenario.title_in("en") == "A tiny scenario"
+    for bad, said in [
+        ('\n[ko]\nsteps = "no"\n', "[ko]: unknown key 'steps'"),
+        ("\n[ko]\ntitle = 3\n", "'title' must be a string"),
+        ('\n[fr]\ntitle = "Un petit"\n', "unknown top-level key 'fr'"),
+    ]:
+        with pytest.raises(ScenarioError, match=re.escape(said)):
+            load_scenario(write(tmp_path, GOOD + bad))
