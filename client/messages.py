@@ -281,7 +281,13 @@ REGISTRY_SHAPE = "expected {'devices': [...]}"  # a shape, not a sentence
 
 
 # How sentences name device types (contract.device_word), for the catalogue.
-DEVICE_WORDS = (QT_TR_NOOP("phone"), QT_TR_NOOP("PC"), QT_TR_NOOP("tablet"), QT_TR_NOOP("browser"))
+DEVICE_WORDS = (
+    QT_TR_NOOP("phone"),
+    QT_TR_NOOP("PC"),
+    QT_TR_NOOP("tablet"),
+    QT_TR_NOOP("browser"),
+    QT_TR_NOOP("TV"),
+)
 
 # Sentences without placeholders: ``say.NAME`` is translated when it is read.
 _SENTENCES: dict[str, str] = {

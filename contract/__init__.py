@@ -193,6 +193,14 @@ SETTINGS: tuple[Setting, ...] = (
         unit="s",
     ),
     Setting(
+        "password_grant",
+        str,
+        "on",
+        "the resource-owner password grant: legacy — removed in OAuth 2.1; `off` leaves "
+        "sign-in to the authorization code (PKCE) and device grants",
+        choices=("on", "off"),
+    ),
+    Setting(
         "reuse_grace",
         int,
         2,
@@ -258,6 +266,7 @@ REVOCATION_REASONS: dict[str, str] = {
     "logout": "the session was signed out",
     "reuse_detected": "a refresh token of this session was used twice; the session was revoked",
     "refresh_expired": "the session has expired; sign in again",
+    "code_reuse": "an authorization code of this session was used twice; the session was revoked",
 }
 
 # Why a token was refused (``reason`` of 401 bodies and ``token_rejected`` events).
@@ -292,6 +301,7 @@ DEVICE_TYPE_INFO: dict[str, DeviceType] = {
         DeviceType("pc", "PC", "PC", "pc.svg"),
         DeviceType("tablet", "Tablet", "tablet", "tablet.svg"),
         DeviceType("web", "Browser", "browser", "web.svg"),
+        DeviceType("tv", "TV", "TV", "tv.svg"),  # signs in with the device grant
     )
 }
 DEVICE_TYPES: tuple[str, ...] = tuple(DEVICE_TYPE_INFO)
@@ -336,3 +346,37 @@ EVENT_KINDS: dict[str, tuple[str, ...]] = {
     "clock_advanced": ("seconds",),
     "clock_rate": ("rate",),
 }
+
+
+# --- how devices sign in --------------------------------------------------------------
+
+CLIENT_ID = APP_NAME  # the lab's public native client
+GRANT_PASSWORD = "password"  # noqa: S105 - a grant name (RFC 6749 §4.3; legacy, gone in OAuth 2.1)
+GRANT_CODE = "authorization_code"  # RFC 6749 §4.1 with PKCE (RFC 7636)
+GRANT_REFRESH = "refresh_token"
+GRANT_DEVICE = "urn:ietf:params:oauth:grant-type:device_code"  # RFC 8628
+FLOWS: tuple[str, ...] = ("password", "code", "device")  # a device's way to sign in
+
+# RFC 8252 §7.3: loopback redirects on any port; §7.1: a private-use URI scheme.
+PRIVATE_USE_REDIRECT = "dev.jwtlab.app:/callback"
+_LOOPBACK_REDIRECT = re.compile(r"^http://(127\.0\.0\.1|\[::1\]):([1-9][0-9]{0,4})/callback$")
+
+CODE_LIFETIME = 60  # seconds an authorization code may be exchanged, once
+USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"  # RFC 8628 §6.1: no vowels, no look-alikes
+USER_CODE_LENGTH = 8  # shown XXXX-XXXX
+DEVICE_CODE_LIFETIME = 600
+DEVICE_POLL_INTERVAL = 5  # seconds; slow_down adds 5 (RFC 8628 §3.5)
+
+
+def redirect_uri_allowed(uri: str) -> bool:
+    """Is ``uri`` one of the lab client's redirect URIs (loopback on any port, or
+    the private-use scheme)? Exact match: no query, no fragment, no other path."""
+    if uri == PRIVATE_USE_REDIRECT:
+        return True
+    match = _LOOPBACK_REDIRECT.fullmatch(uri)
+    return match is not None and int(match.group(2)) <= 65535
+
+
+def normalize_user_code(entered: str) -> str:
+    """A user code as typed: case and dashes (and spaces) do not matter."""
+    return "".join(c for c in entered.upper() if c not in "- ")

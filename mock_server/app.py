@@ -21,7 +21,7 @@ from mock_server import http
 from mock_server.clock import Clock, SystemClock
 from mock_server.errors import ServerError
 from mock_server.events import EventBus
-from mock_server.routes import admin, api, classic, discovery, oauth
+from mock_server.routes import admin, api, authorize, classic, discovery, oauth
 from mock_server.service import AuthService
 from mock_server.settings import Settings
 from mock_server.store import Store
@@ -76,6 +76,7 @@ def create_app(
     app.add_middleware(http.BodyLimitMiddleware, limit=settings.max_body_bytes)
     # The resource API first: routers are matched in order, and API calls are
     # the hot path (bench/api_throughput.py).
-    for router in (api.router, discovery.router, oauth.router, admin.router, classic.router):
+    routers = (api.router, discovery.router, oauth.router, authorize.router, admin.router)
+    for router in (*routers, classic.router):
         app.include_router(router)
     return app

@@ -7,7 +7,9 @@
     │   ├── InvalidGrant              bad credentials, or a refresh token that is over
     │   ├── UnauthorizedClient        the token belongs to another client
     │   ├── UnsupportedGrantType
-    │   └── InvalidScope
+    │   ├── InvalidScope
+    │   └── the device grant's answers (RFC 8628 §3.5): AuthorizationPending,
+    │       SlowDown, AccessDenied, ExpiredToken
     ├── InvalidToken                  RFC 6750: the bearer token was refused (401)
     ├── MissingToken                  RFC 6750 §3.1: no credentials at all (401)
     ├── RateLimited                   too many failed logins (429 + Retry-After)
@@ -171,3 +173,27 @@ class PayloadTooLarge(ServerError):
 
     status = 413
     error = "payload_too_large"
+
+
+class AuthorizationPending(OAuthError):
+    """RFC 8628: the user has not approved (nor denied) the device yet; poll again."""
+
+    error = "authorization_pending"
+
+
+class SlowDown(OAuthError):
+    """RFC 8628: polled faster than the interval; the interval grows by 5 s."""
+
+    error = "slow_down"
+
+
+class AccessDenied(OAuthError):
+    """RFC 8628 / RFC 6749 §4.1.2.1: the user said no."""
+
+    error = "access_denied"
+
+
+class ExpiredToken(OAuthError):
+    """RFC 8628: the device code expired before the user approved it."""
+
+    error = "expired_token"

@@ -13,14 +13,15 @@ from collections.abc import Awaitable, Callable
 import anyio.to_thread
 from fastapi import Request
 
-from contract import DEVICE_TYPES
-from mock_server.errors import InvalidClient, InvalidRequest
+from contract import DEVICE_TYPES, GRANT_CODE, GRANT_DEVICE, GRANT_PASSWORD, GRANT_REFRESH
+from mock_server.errors import InvalidClient, InvalidGrant, InvalidRequest, UnsupportedGrantType
 from mock_server.http import optional, require, service_of
 from mock_server.service import USERNAME, AuthService, DeviceInfo, TokenResponse
 
 Grant = Callable[[Request, dict[str, str], AuthService], Awaitable[TokenResponse]]
 
 _DEVICE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+_VERIFIER = re.compile(r"[A-Za-z0-9._~-]{43,128}")  # RFC 7636 §4.1
 
 
 def client_id(request: Request, params: dict[str, str], *, required: bool) -> str | None:
@@ -46,7 +47,13 @@ def device_info(params: dict[str, str], client: str) -> DeviceInfo:
 
 
 async def password(request: Request, params: dict[str, str], service: AuthService) -> TokenResponse:
-    """RFC 6749 §4.3: the resource owner's password, for a registered client."""
+    """RFC 6749 §4.3: the resource owner's password, for a registered client.
+    Legacy — OAuth 2.1 removes it; the ``password_grant`` setting turns it off."""
+    if service.settings.password_grant != "on":  # noqa: S105 - a setting, not a secret
+        raise UnsupportedGrantType(
+            "the password grant is off here (legacy, removed in OAuth 2.1): "
+            "sign in with the authorization code (PKCE) or the device grant"
+        )
     client = client_id(request, params, required=True)
     assert client is not None
     username = require(params, "username", max_len=64)
@@ -70,7 +77,64 @@ async def refresh_token(
     return service.refresh(token, client, optional(params, "scope", max_len=256))
 
 
+async def authorization_code(
+    request: Request, params: dict[str, str], service: AuthService
+) -> TokenResponse:
+    """RFC 6749 §4.1.3 with PKCE (RFC 7636): a code from the sign-in page, once,
+    within 60 s, with its verifier and the same redirect URI."""
+    client = client_id(request, params, required=True)
+    assert client is not None
+    code = require(params, "code", max_len=256)
+    redirect_uri = require(params, "redirect_uri", max_len=512)
+    verifier = require(params, "code_verifier", max_len=128)
+    if not _VERIFIER.fullmatch(verifier):
+        raise InvalidRequest("code_verifier must be 43-128 characters of A-Z a-z 0-9 - . _ ~")
+    try:
+        record = service.authorizations.take_code(code, client, redirect_uri, verifier)
+    except InvalidGrant as exc:
+        replayed = exc.extra.pop("replayed_sid", None)
+        if replayed:
+            service.revoke_for_code_reuse(replayed)
+        raise
+    user = service.user_for_grant(record.username)
+    grantee = record.grantee
+    issued = service.start_session(
+        user,
+        client,
+        DeviceInfo(grantee.device_id, grantee.device_type, grantee.device_name),
+        grantee.scope,
+    )
+    service.authorizations.code_exchanged(code, issued.sid)
+    return issued
+
+
+async def device_code(
+    request: Request, params: dict[str, str], service: AuthService
+) -> TokenResponse:
+    """RFC 8628 §3.4: the device polls with its device code until the user decides."""
+    client = client_id(request, params, required=True)
+    assert client is not None
+    code = require(params, "device_code", max_len=256)
+    record = service.authorizations.poll(code, client)
+    assert record.username is not None
+    grantee = record.grantee
+    return service.start_session(
+        service.user_for_grant(record.username),
+        client,
+        DeviceInfo(grantee.device_id, grantee.device_type, grantee.device_name),
+        grantee.scope,
+    )
+
+
 GRANTS: dict[str, Grant] = {
-    "password": password,
-    "refresh_token": refresh_token,
+    GRANT_PASSWORD: password,
+    GRANT_CODE: authorization_code,
+    GRANT_REFRESH: refresh_token,
+    GRANT_DEVICE: device_code,
 }
+
+
+def grants_on(settings: object) -> list[str]:
+    """The grant types this server accepts now (its metadata lists exactly these)."""
+    off = {GRANT_PASSWORD} if getattr(settings, "password_grant", "on") != "on" else set()
+    return [grant for grant in GRANTS if grant not in off]

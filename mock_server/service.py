@@ -24,6 +24,7 @@ from typing import Any
 
 from contract import ACCESS_TYP, REFRESH_TYP, REVOCATION_REASONS, schema
 from mock_server import tokens, views
+from mock_server.authorization import Authorizations
 from mock_server.clock import Clock
 from mock_server.errors import (
     Conflict,
@@ -104,6 +105,15 @@ class AuthService:
             max_per_address=settings.login_max_failures_per_address,
             window=settings.login_window,
         )
+        # Codes and device authorizations between the pages and the token endpoint.
+        self.authorizations = Authorizations(clock)
+        # Wrong user codes, per address (the user part is unused: one shared key).
+        self.user_code_limiter = LoginRateLimiter(
+            clock,
+            max_failures=10**9,
+            max_per_address=settings.login_max_failures_per_address,
+            window=settings.login_window,
+        )
         self._lock = threading.RLock()
         # jti hash of a rotated refresh token -> (grace deadline, the successor pair)
         self._grace: dict[str, tuple[float, TokenResponse]] = {}
@@ -181,6 +191,22 @@ class AuthService:
             raise InvalidGrant("the username or password is wrong", reason="invalid_credentials")
         self.limiter.succeeded(username)
         return user
+
+    def user_for_grant(self, username: str) -> UserRecord:
+        """The user a code or a device authorization was approved for (they may have
+        been deleted since)."""
+        user = self._user(username)
+        if user is None:
+            raise InvalidGrant("the user who approved this sign-in no longer exists")
+        return user
+
+    def revoke_for_code_reuse(self, sid: str) -> None:
+        """RFC 6749 §4.1.2: a code presented twice revokes what it issued."""
+        with self._lock:
+            session = self._session(sid)
+            now = self.clock.now()
+            if session is not None and session.is_active(now):
+                self._revoke(session, now, "code_reuse", by=None)
 
     def start_session(
         self, user: UserRecord, client_id: str, device: DeviceInfo, scope: str | None
@@ -718,6 +744,10 @@ class AuthService:
     def _session_view(self, session: SessionRecord, now: float) -> dict[str, Any]:
         by = self._session(session.revoked_by) if session.revoked_by else None
         return views.session_view(session, now, by)
+
+    def granted_scope(self, requested: str | None) -> str:
+        """The scope a sign-in would get (``InvalidScope`` for an unknown one)."""
+        return self._grant_scope(requested, self.settings.scopes)
 
     @staticmethod
     def _grant_scope(requested: str | None, allowed: tuple[str, ...]) -> str:

@@ -50,6 +50,7 @@ class Settings:
     algorithm: str = _D["algorithm"]
     leeway: int = _D["leeway"]
     reuse_grace: int = _D["reuse_grace"]
+    password_grant: str = _D["password_grant"]  # "on" | "off": legacy, removed in OAuth 2.1
     session_lifetime: SessionLifetime = SessionLifetime.ABSOLUTE  # the contract default
     admin_key: str = ""
     clients: tuple[str, ...] = (APP_NAME,)

@@ -115,6 +115,7 @@ TYPE_WORDS = {
     "pc": QT_TR_NOOP("pc"),
     "tablet": QT_TR_NOOP("tablet"),
     "web": QT_TR_NOOP("web"),
+    "tv": QT_TR_NOOP("tv"),
 }
 
 

@@ -47,6 +47,7 @@ TYPE_NAMES = {
     "pc": QT_TR_NOOP("PC"),
     "tablet": QT_TR_NOOP("Tablet"),
     "web": QT_TR_NOOP("Browser"),
+    "tv": QT_TR_NOOP("TV"),
 }
 
 

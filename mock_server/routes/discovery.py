@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from contract import ALGORITHMS
-from mock_server.grants import GRANTS
+from mock_server.grants import grants_on
 from mock_server.http import service_of
 
 router = APIRouter(tags=["discovery"])
@@ -20,12 +20,18 @@ async def metadata(request: Request) -> dict[str, Any]:
     issuer = settings.issuer.rstrip("/")
     return {
         "issuer": issuer,
+        "authorization_endpoint": f"{issuer}/oauth/authorize",
+        "device_authorization_endpoint": f"{issuer}/oauth/device_authorization",
         "token_endpoint": f"{issuer}/oauth/token",
         "revocation_endpoint": f"{issuer}/oauth/revoke",
         "introspection_endpoint": f"{issuer}/oauth/introspect",
         "jwks_uri": f"{issuer}/.well-known/jwks.json",
-        "grant_types_supported": list(GRANTS),
-        "response_types_supported": [],
+        "grant_types_supported": grants_on(settings),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "code_challenge_methods_supported": ["S256"],
+        "authorization_response_iss_parameter_supported": True,
+        "ui_locales_supported": ["en", "ko"],
         "token_endpoint_auth_methods_supported": ["none"],
         "revocation_endpoint_auth_methods_supported": ["none"],
         "introspection_endpoint_auth_methods_supported": ["bearer"],

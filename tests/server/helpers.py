@@ -79,3 +79,123 @@ def claims(token: str) -> dict[str, Any]:
 
 def header(token: str) -> dict[str, Any]:
     return jwt.get_unverified_header(token)
+
+
+# --- browser sign-in (code + PKCE, the device grant) -------------------------------------
+
+REDIRECT = "http://127.0.0.1:5555/callback"
+
+
+def pkce() -> tuple[str, str]:
+    """A code verifier and its S256 challenge (RFC 7636 §4.1-4.2)."""
+    import base64
+    import hashlib
+    import secrets
+
+    verifier = secrets.token_urlsafe(48)
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def hidden_fields(html: str) -> dict[str, str]:
+    """The hidden inputs of the page's form, as a browser would post them."""
+    from html.parser import HTMLParser
+
+    found: dict[str, str] = {}
+
+    class Parser(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            values = dict(attrs)
+            if tag == "input" and values.get("type") == "hidden" and values.get("name"):
+                found[str(values["name"])] = values.get("value") or ""
+
+    Parser().feed(html)
+    return found
+
+
+def authorize_params(challenge: str, **changes: str) -> dict[str, str]:
+    params = {
+        "response_type": "code",
+        "client_id": CLIENT_ID,
+        "redirect_uri": REDIRECT,
+        "state": "s-123",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        "device_id": "phone",
+        "device_type": "mobile",
+        "device_name": "Alice's phone",
+    }
+    params.update(changes)
+    return {k: v for k, v in params.items() if v != ""}
+
+
+async def code_for(
+    client: httpx.AsyncClient, user: str = "alice", **changes: str
+) -> tuple[str, str, dict[str, str]]:
+    """Sign in on the page as ``user``: the code, its verifier and the request."""
+    from urllib.parse import parse_qs, urlparse
+
+    verifier, challenge = pkce()
+    params = authorize_params(challenge, **changes)
+    page = await client.get("/oauth/authorize", params=params)
+    assert page.status_code == 200, page.text
+    answer = await client.post(
+        "/oauth/authorize",
+        data={**hidden_fields(page.text), "username": user, "password": f"{user}-pass"},
+    )
+    assert answer.status_code == 303, answer.text
+    query = parse_qs(urlparse(answer.headers["location"]).query)
+    return query["code"][0], verifier, params
+
+
+async def exchange(
+    client: httpx.AsyncClient, code: str, verifier: str, redirect_uri: str = REDIRECT
+) -> httpx.Response:
+    return await client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect_uri,
+            "client_id": CLIENT_ID,
+            "code_verifier": verifier,
+        },
+    )
+
+
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+
+
+async def poll(client: httpx.AsyncClient, device_code: str) -> httpx.Response:
+    return await client.post(
+        "/oauth/token",
+        data={"grant_type": DEVICE_GRANT, "device_code": device_code, "client_id": CLIENT_ID},
+    )
+
+
+async def start_device(client: httpx.AsyncClient, **fields: str) -> dict[str, Any]:
+    data = {"client_id": CLIENT_ID, "device_id": "tv", "device_type": "tv", "device_name": "TV"}
+    response = await client.post("/oauth/device_authorization", data={**data, **fields})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def verify(
+    client: httpx.AsyncClient,
+    user_code: str,
+    action: str = "approve",
+    user: str = "alice",
+    password: str | None = None,
+) -> httpx.Response:
+    page = await client.get("/oauth/device", params={"user_code": user_code})
+    return await client.post(
+        "/oauth/device",
+        data={
+            **hidden_fields(page.text),
+            "user_code": user_code,
+            "username": user,
+            "password": password if password is not None else f"{user}-pass",
+            "action": action,
+        },
+    )
