@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+import markupsafe
 
 from contract import DEVICE_TYPE_INFO
 
@@ -22,7 +23,8 @@ _ENV = jinja2.Environment(
     autoescape=True,
     undefined=jinja2.StrictUndefined,
 )
-_CSS = (_TEMPLATES / "lab.css").read_text(encoding="utf-8")
+# Our own style sheet, not user input: inserted as it is (autoescape would mangle quotes).
+_CSS = markupsafe.Markup((_TEMPLATES / "lab.css").read_text(encoding="utf-8"))  # noqa: S704
 
 
 @dataclass(frozen=True, slots=True)

@@ -267,7 +267,8 @@ async def device_verification(request: Request) -> Response:
     lang = pages.language(params.get("ui_locales"))
     words = pages.WORDS[lang]
     fields = {"ui_locales": params["ui_locales"]} if params.get("ui_locales") else {}
-    user_code = params.get("user_code", "")[:16]
+    # Shown back in the page: letters, digits, dashes and spaces only.
+    user_code = "".join(c for c in params.get("user_code", "") if c.isalnum() or c in "- ")[:16]
     username = params.get("username", "")[:64]
 
     def page(message: str = "", status: int = 200, done: str = "") -> HTMLResponse:
