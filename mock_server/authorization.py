@@ -117,7 +117,7 @@ class Authorizations:
 
     def check_form_token(self, token: str, fields: Mapping[str, str]) -> None:
         """The token this server put in this very form, not expired, not used before."""
-        expires_text, nonce, mac = (token.split(".", 2) + ["", ""])[:3]
+        expires_text, nonce, mac = [*token.split(".", 2), "", ""][:3]
         if not expires_text.isdigit() or not nonce or not mac:
             raise InvalidRequest("the form is not one of this server's (no anti-CSRF token)")
         expires = int(expires_text)
