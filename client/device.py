@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -36,6 +37,7 @@ from client.errors import (
     TokenStoreError,
 )
 from client.events import (
+    DeviceCodeShown,
     DeviceEvent,
     EventHub,
     Listener,
@@ -48,6 +50,7 @@ from client.events import (
     TokensIssued,
     Unauthorized,
 )
+from client.flows import Browser, DeviceAuthorization
 from client.http import http_client
 from client.oauth import DeviceIdentity, Discovery, OAuthClient
 from client.session import TokenSession
@@ -80,6 +83,7 @@ class Device:
         fallback_store: TokenStore | None = None,
         timeout: float = 10.0,
         auto_reconnect: bool = True,
+        auto_poll: bool = True,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.config = config
@@ -108,6 +112,10 @@ class Device:
         self.family_causes: dict[str, str] = {}  # refresh id → why it was issued
         self.last_call: CallResult | None = None
         self.auto_reconnect = auto_reconnect
+        self.auto_poll = auto_poll  # a device-flow sign-in polls by itself (else: the caller)
+        self.pending: DeviceAuthorization | None = None
+        self._next_poll = 0.0
+        self._poller: asyncio.Task[None] | None = None
         self._sleep = sleep
         self._events = EventHub()
         self._before_refresh = DeviceState.ACTIVE
@@ -163,23 +171,114 @@ class Device:
 
     # actions -------------------------------------------------------------------
 
+    @property
+    def identity(self) -> DeviceIdentity:
+        return DeviceIdentity(self.id, self.config.type, self.config.name)
+
     async def login(self, password: str) -> None:
-        """Sign in with the password grant. Raises ``LoginRefused``, ``ServerUnreachable``…"""
+        """Sign in with the password grant (legacy). Raises ``LoginRefused``,
+        ``ServerUnreachable``…"""
         previous = self.state
         self._set_state(DeviceState.SIGNING_IN)
-        identity = DeviceIdentity(self.id, self.config.type, self.config.name)
         try:
             tokens = await self.oauth.password_grant(
-                self.config.user, password, identity, self.clock.now()
+                self.config.user, password, self.identity, self.clock.now()
             )
-            try:
-                await self.session.adopt(tokens, "login")
-            except TokenStoreError:
-                # Tokens no store holds would leave a session nobody can end: end it now.
-                await self.session.revoke_unkept(tokens)
-                raise
+            await self._adopt_login(tokens, "password")
         except ClientError as exc:
             self._login_failed(previous, exc)
+            raise
+
+    async def login_in_browser(self, browser: Browser, ui_locales: str | None = None) -> None:
+        """Sign in with the authorization code and PKCE: ``browser`` shows the
+        server's page, the answer comes back to a loopback listener."""
+        previous = self.state
+        self._set_state(DeviceState.SIGNING_IN)
+        try:
+            tokens = await self.oauth.code_grant(
+                browser, self.identity, self.clock.now, ui_locales=ui_locales
+            )
+            await self._adopt_login(tokens, "code")
+        except ClientError as exc:
+            self._login_failed(previous, exc)
+            raise
+
+    async def start_device_flow(self) -> DeviceAuthorization:
+        """RFC 8628: ask for a user code to show; the device then polls until the
+        user approves it elsewhere (``poll_device_flow``; on its own when
+        ``auto_poll``)."""
+        previous = self.state
+        self._set_state(DeviceState.SIGNING_IN)
+        try:
+            authorization = await self.oauth.device_authorization(self.identity, self.clock.now())
+        except ClientError as exc:
+            self._login_failed(previous, exc)
+            raise
+        self.pending = authorization
+        self._next_poll = self.clock.now() + authorization.interval
+        self._emit(
+            DeviceCodeShown(
+                self.id,
+                self._at(),
+                authorization.user_code,
+                authorization.verification_uri,
+                authorization.verification_uri_complete,
+                authorization.expires_at,
+            )
+        )
+        if self.auto_poll:
+            self._poller = asyncio.get_running_loop().create_task(self._poll_loop())
+        return authorization
+
+    async def poll_device_flow(self) -> bool:
+        """One poll, if it is due by the device's clock; True once signed in."""
+        authorization = self.pending
+        if authorization is None or self.clock.now() < self._next_poll:
+            return False
+        try:
+            answer = await self.oauth.device_poll(authorization, self.clock.now())
+        except ServerUnreachable:
+            self._next_poll = self.clock.now() + authorization.interval
+            return False
+        except ClientError as exc:
+            self.pending = None
+            self._login_failed(DeviceState.SIGNED_OUT, exc)
+            return False
+        if answer == "slow_down":
+            self.pending = authorization = replace(
+                authorization, interval=authorization.interval + 5
+            )
+        if isinstance(answer, str):
+            self._next_poll = self.clock.now() + authorization.interval
+            return False
+        self.pending = None
+        try:
+            await self._adopt_login(answer, "device")
+        except ClientError as exc:
+            self._login_failed(DeviceState.SIGNED_OUT, exc)
+            return False
+        return True
+
+    def cancel_device_flow(self) -> None:
+        if self.pending is not None:
+            self.pending = None
+            if self._poller is not None:
+                self._poller.cancel()
+            if self.state == DeviceState.SIGNING_IN:
+                self._set_state(DeviceState.SIGNED_OUT)
+
+    async def _poll_loop(self) -> None:
+        while self.pending is not None:
+            # In steps of at most a second: a cancelled or rescheduled poll is noticed.
+            await self._sleep(min(1.0, max(0.05, self._next_poll - self.clock.now())))
+            await self.poll_device_flow()
+
+    async def _adopt_login(self, tokens: TokenSet, flow: str) -> None:
+        try:
+            await self.session.adopt(tokens, "login", flow)
+        except TokenStoreError:
+            # Tokens no store holds would leave a session nobody can end: end it now.
+            await self.session.revoke_unkept(tokens)
             raise
 
     def _login_failed(self, previous: DeviceState, exc: ClientError) -> None:
@@ -266,6 +365,8 @@ class Device:
 
     async def close(self) -> None:
         self._cancel_reconnect()
+        if self._poller is not None and not self._poller.done():
+            self._poller.cancel()
         if self._owns_http:
             await self.http.aclose()
 
@@ -291,6 +392,7 @@ class Device:
             refresh_count=self.session.refresh_count,
             last_call=self.last_call,
             end_detail=dict(self.end_detail) if self.end_detail else None,
+            pending=self.pending.shown() if self.pending else None,
         )
 
     # SessionListener -------------------------------------------------------------

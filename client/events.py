@@ -91,6 +91,17 @@ class SignedOut(DeviceEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class DeviceCodeShown(DeviceEvent):
+    """A TV shows a user code to approve on another device (RFC 8628)."""
+
+    user_code: str
+    verification_uri: str
+    verification_uri_complete: str | None
+    expires_at: float
+    kind: ClassVar[str] = "device_code"
+
+
+@dataclass(frozen=True, slots=True)
 class Notice(DeviceEvent):
     """Something the user should read: a storage fallback, a refused login, …"""
 

@@ -173,6 +173,9 @@ def format_report(report: TokenReport) -> str:
 
 FAMILY_CAUSES = {
     "login": QT_TR_NOOP("sign-in"),
+    "password": QT_TR_NOOP("sign-in (password grant, legacy)"),
+    "code": QT_TR_NOOP("sign-in in the browser (code + PKCE)"),
+    "device": QT_TR_NOOP("sign-in approved on another device (device grant)"),
     "restored": QT_TR_NOOP("restored from the store"),
     "proactive": QT_TR_NOOP("refreshed before the access token expired"),
     "401": QT_TR_NOOP("refreshed after the API refused the access token (401)"),

@@ -19,8 +19,9 @@ import httpx
 from client import messages as say
 from client.clock import Clock, WallClock
 from client.device import Device
-from client.errors import ServerFailure
+from client.errors import LoginRefused, ServerFailure
 from client.events import DeviceEvent, EventHub, Listener, Notice
+from client.flows import Autopilot
 from client.http import http_client
 from client.oauth import Discovery
 from client.registry import DeviceRegistry, RegistryError
@@ -52,8 +53,10 @@ class Lab:
         transport: httpx.AsyncBaseTransport | None = None,
         fallback_store: TokenStore | None = None,
         auto_reconnect: bool = True,
+        auto_poll: bool = True,
     ) -> None:
         self.server = server.rstrip("/")
+        self.transport = transport  # also the scripted browser's way to the server
         self.store = store if store is not None else KeyringTokenStore()
         self.clock = clock or WallClock()
         self.registry = registry if registry is not None else DeviceRegistry()
@@ -65,6 +68,7 @@ class Lab:
         )
         self._fallback_store = fallback_store
         self._auto_reconnect = auto_reconnect
+        self._auto_poll = auto_poll
         self._events = EventHub()
 
     # events -------------------------------------------------------------------
@@ -90,6 +94,7 @@ class Lab:
         name: str | None = None,
         clock_offset: float = 0.0,
         refresh_margin: float = 5.0,
+        flow: str = "password",
     ) -> Device:
         """Create a device and remember it (``ValueError`` for a bad or duplicate id)."""
         config = DeviceConfig(
@@ -100,6 +105,7 @@ class Lab:
             server=self.server,
             clock_offset=clock_offset,
             refresh_margin=refresh_margin,
+            flow=flow,
         )
         device = self._create(config)
         self._save()
@@ -116,10 +122,39 @@ class Lab:
             discovery=self.discovery,
             fallback_store=self._fallback_store,
             auto_reconnect=self._auto_reconnect,
+            auto_poll=self._auto_poll,
         )
         device.subscribe(self._emit)
         self.devices[config.id] = device
         return device
+
+    async def approve_device(
+        self, device_id: str, approver_id: str, password: str, *, deny: bool = False
+    ) -> str:
+        """Approve (or deny) a device's pending sign-in from another device of the lab,
+        as a person does on their phone: the verification page, the approver's user
+        and password. The text of the page it ends on."""
+        device, approver = self.get(device_id), self.get(approver_id)
+        pending = device.pending
+        if pending is None:
+            raise LoginRefused("no_pending", say.NO_PENDING_DEVICE)
+        url = pending.verification_uri_complete or pending.verification_uri
+        browser = Autopilot(
+            approver.config.user,
+            password,
+            transport=self.transport,
+            choose={"action": "deny" if deny else "approve"},
+        )
+        text = await browser.approve(url)
+        if not self._auto_poll:
+            await device.poll_device_flow()
+        return text
+
+    async def poll_device_flows(self) -> None:
+        """One due poll of each device that waits for a device-flow approval."""
+        for device in list(self.devices.values()):
+            if device.pending is not None:
+                await device.poll_device_flow()
 
     async def remove_device(self, device_id: str) -> None:
         """Sign the device out (best effort), forget its tokens, and drop it."""

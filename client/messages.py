@@ -123,6 +123,45 @@ def revocation_failed(status: int) -> str:
     return tr("revocation failed ({status})").format(status=status)
 
 
+# --- signing in through a browser, or on a TV ------------------------------------------
+
+
+def callback_timeout(seconds: float) -> str:
+    return tr("no sign-in came back from the browser within {s} s").format(s=f"{seconds:g}")
+
+
+def autopilot_stuck(url: str, status: int) -> str:
+    return tr("the scripted browser found no way on at {url} (HTTP {status})").format(
+        url=url, status=status
+    )
+
+
+def callback_state_mismatch() -> str:
+    return tr("the browser's answer does not belong to this sign-in (state): refused")
+
+
+def callback_issuer_mismatch(iss: str, issuer: str) -> str:
+    return tr(
+        "the browser's answer names issuer {iss!r}, not {issuer!r} (RFC 9207): refused"
+    ).format(iss=iss, issuer=issuer)
+
+
+def authorization_refused(error: str, description: str) -> str:
+    return tr("the server refused the sign-in: {error} ({description})").format(
+        error=error, description=description
+    )
+
+
+def no_endpoint(name: str) -> str:
+    return tr("the server publishes no {name}: it does not offer this way to sign in").format(
+        name=name
+    )
+
+
+def approval_failed(text: str) -> str:
+    return tr("the sign-in could not be approved: {text}").format(text=text[:200])
+
+
 # --- finding and reaching the server ---------------------------------------------------------
 
 
@@ -230,6 +269,10 @@ def bad_device_id(device_id: str) -> str:
     )
 
 
+def bad_flow(flow: str, known: tuple[str, ...]) -> str:
+    return tr("sign-in flow {flow!r}: use one of {known}").format(flow=flow, known=", ".join(known))
+
+
 def bad_device_type(device_type: str, known: tuple[str, ...]) -> str:
     return tr("device type {device_type!r}: use one of {known}").format(
         device_type=device_type, known=", ".join(known)
@@ -304,6 +347,14 @@ _SENTENCES: dict[str, str] = {
     "NEGATIVE_MARGIN": QT_TR_NOOP("refresh_margin cannot be negative"),
     "NO_ACCESS_TOKEN": QT_TR_NOOP("the token response has no access_token"),
     "REFRESH_TOKEN_NOT_TEXT": QT_TR_NOOP("refresh_token must be a string"),
+    "CALLBACK_DONE": QT_TR_NOOP(
+        "Signed in: you can close this window and return to JWT Device Lab."
+    ),
+    "CALLBACK_NOT_HERE": QT_TR_NOOP("Nothing here: this address only takes one sign-in callback."),
+    "NO_BROWSER": QT_TR_NOOP("no web browser could be opened for the sign-in page"),
+    "DEVICE_DENIED": QT_TR_NOOP("Sign-in denied on the other device"),
+    "DEVICE_CODE_EXPIRED": QT_TR_NOOP("The code expired before anyone approved it; sign in again"),
+    "NO_PENDING_DEVICE": QT_TR_NOOP("no TV sign-in is waiting for approval"),
     "NO_KEYRING_HINT": QT_TR_NOOP(
         "no OS keyring is available (on Linux, install and unlock gnome-keyring or "
         "KWallet; or continue with memory-only tokens)"

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 
@@ -27,7 +28,9 @@ from client.errors import (
     ServerFailure,
     SessionEnded,
 )
+from client.flows import Browser, DeviceAuthorization, LoopbackListener, pkce_pair
 from client.tokens import TokenSet
+from contract import GRANT_DEVICE
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +40,9 @@ class Endpoints:
     issuer: str
     token_endpoint: str
     revocation_endpoint: str | None
+    authorization_endpoint: str | None = None
+    device_authorization_endpoint: str | None = None
+    iss_parameter: bool = False  # RFC 9207: the callback must carry ``iss``
 
     @classmethod
     def default(cls, server: str) -> Endpoints:
@@ -48,10 +54,15 @@ class Endpoints:
         fallback = cls.default(server)
         token = metadata.get("token_endpoint")
         revoke = metadata.get("revocation_endpoint")
+        authorize = metadata.get("authorization_endpoint")
+        device = metadata.get("device_authorization_endpoint")
         return cls(
             issuer=str(metadata.get("issuer") or fallback.issuer),
             token_endpoint=token if isinstance(token, str) else fallback.token_endpoint,
             revocation_endpoint=revoke if isinstance(revoke, str) else None,
+            authorization_endpoint=authorize if isinstance(authorize, str) else None,
+            device_authorization_endpoint=device if isinstance(device, str) else None,
+            iss_parameter=metadata.get("authorization_response_iss_parameter_supported") is True,
         )
 
 
@@ -201,10 +212,13 @@ def _retry_after(headers: httpx.Headers, body: dict[str, Any] | None) -> float:
 class OAuthClient:
     """Token requests for one device, over the lab's HTTP client (no ``DeviceAuth``)."""
 
-    def __init__(self, http: httpx.AsyncClient, discovery: Discovery, client_id: str) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, discovery: Discovery, client_id: str, scope: str = ""
+    ) -> None:
         self.http = http
         self.discovery = discovery
         self.client_id = client_id
+        self.scope = scope  # asked for in browser and device sign-ins ("": the server's default)
 
     async def password_grant(
         self, username: str, password: str, device: DeviceIdentity, now: float
@@ -219,6 +233,131 @@ class OAuthClient:
             "device_name": device.device_name,
         }
         return await self._token_request(data, now, previous=None)
+
+    async def code_grant(
+        self,
+        browser: Browser,
+        device: DeviceIdentity,
+        now: Callable[[], float],
+        *,
+        wait_seconds: float = 180.0,
+        ui_locales: str | None = None,
+    ) -> TokenSet:
+        """Authorization code + PKCE (RFC 7636) through ``browser``, back to a loopback
+        listener (RFC 8252); the callback's ``state`` and ``iss`` (RFC 9207) are
+        checked before its code is used."""
+        endpoints = await self.discovery.endpoints()
+        if endpoints.authorization_endpoint is None:
+            raise LoginRefused("unsupported", say.no_endpoint("authorization_endpoint"))
+        listener = await LoopbackListener().start()
+        verifier, challenge = pkce_pair()
+        state = secrets.token_urlsafe(24)
+        query = {
+            "response_type": "code",
+            "client_id": self.client_id,
+            "redirect_uri": listener.redirect_uri,
+            "state": state,
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+            "scope": self.scope,
+            "device_id": device.device_id,
+            "device_type": device.device_type,
+            "device_name": device.device_name,
+        }
+        if ui_locales:
+            query["ui_locales"] = ui_locales
+        query = {k: v for k, v in query.items() if v}
+        url = f"{endpoints.authorization_endpoint}?{urlencode(query)}"
+        opening = asyncio.ensure_future(browser.open(url))
+        try:
+            waiting = asyncio.ensure_future(listener.wait(wait_seconds))
+            done, _ = await asyncio.wait({opening, waiting}, return_when=asyncio.FIRST_EXCEPTION)
+            if opening in done and opening.exception() is not None:
+                waiting.cancel()
+                raise opening.exception()  # type: ignore[misc]
+            answer = await waiting
+        finally:
+            await listener.close()
+            if not opening.done():
+                opening.cancel()
+        if not secrets.compare_digest(answer.get("state", ""), state):
+            raise LoginRefused("invalid_state", say.callback_state_mismatch())
+        iss = answer.get("iss")
+        if (iss is not None or endpoints.iss_parameter) and iss != endpoints.issuer:
+            raise LoginRefused(
+                "invalid_issuer", say.callback_issuer_mismatch(str(iss), endpoints.issuer)
+            )
+        if "error" in answer:
+            error = answer["error"]
+            raise LoginRefused(
+                error, say.authorization_refused(error, answer.get("error_description", ""))
+            )
+        data = {
+            "grant_type": "authorization_code",
+            "code": answer.get("code", ""),
+            "redirect_uri": listener.redirect_uri,
+            "client_id": self.client_id,
+            "code_verifier": verifier,
+        }
+        return await self._token_request(data, now(), previous=None)
+
+    async def device_authorization(self, device: DeviceIdentity, now: float) -> DeviceAuthorization:
+        """RFC 8628 §3.1-3.2: a device code to poll with and a user code to show."""
+        endpoints = await self.discovery.endpoints()
+        if endpoints.device_authorization_endpoint is None:
+            raise LoginRefused("unsupported", say.no_endpoint("device_authorization_endpoint"))
+        data = {
+            "client_id": self.client_id,
+            "scope": self.scope,
+            "device_id": device.device_id,
+            "device_type": device.device_type,
+            "device_name": device.device_name,
+        }
+        response = await self.http.post(
+            endpoints.device_authorization_endpoint, data={k: v for k, v in data.items() if v}
+        )
+        body = _json(response)
+        if response.status_code != 200 or body is None:
+            raise classify_token_error(response.status_code, body, response.headers, grant="device")
+        try:
+            return DeviceAuthorization(
+                device_code=str(body["device_code"]),
+                user_code=str(body["user_code"]),
+                verification_uri=str(body["verification_uri"]),
+                verification_uri_complete=body.get("verification_uri_complete"),
+                expires_at=now + float(body["expires_in"]),
+                interval=int(body.get("interval", 5)),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ServerFailure(say.token_response_unusable(exc), 200) from exc
+
+    async def device_poll(self, authorization: DeviceAuthorization, now: float) -> TokenSet | str:
+        """One poll (RFC 8628 §3.4-3.5): the tokens, or ``authorization_pending`` /
+        ``slow_down`` (wait longer); ``LoginRefused`` when denied or expired."""
+        endpoints = await self.discovery.endpoints()
+        data = {
+            "grant_type": GRANT_DEVICE,
+            "device_code": authorization.device_code,
+            "client_id": self.client_id,
+        }
+        response = await self.http.post(endpoints.token_endpoint, data=data)
+        body = _json(response)
+        if response.status_code != 200 and body is not None:
+            error = body.get("error")
+            if error in ("authorization_pending", "slow_down"):
+                return str(error)
+            if error == "access_denied":
+                raise LoginRefused("access_denied", say.DEVICE_DENIED)
+            if error == "expired_token":
+                raise LoginRefused("expired_token", say.DEVICE_CODE_EXPIRED)
+        if response.status_code != 200:
+            raise classify_token_error(response.status_code, body, response.headers, grant="device")
+        if body is None:
+            raise ServerFailure(say.TOKEN_RESPONSE_NOT_JSON, response.status_code)
+        try:
+            return TokenSet.from_response(body, now, None)
+        except ValueError as exc:
+            raise ServerFailure(say.token_response_unusable(exc), 200) from exc
 
     async def refresh_grant(self, tokens: TokenSet, now: float) -> TokenSet:
         if tokens.refresh_token is None:

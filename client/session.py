@@ -92,12 +92,12 @@ class TokenSession:
     def unauthorized(self, path: str, reason: str | None) -> None:
         self.listener.on_unauthorized(path, reason)
 
-    async def adopt(self, tokens: TokenSet, how: str) -> None:
-        """Store new tokens, then use them (login)."""
+    async def adopt(self, tokens: TokenSet, how: str, cause: str | None = None) -> None:
+        """Store new tokens, then use them (login; ``cause``: the sign-in flow)."""
         await self._store_save(tokens)
         self.tokens = tokens
         self._backoff = 0.0
-        self.listener.on_tokens(tokens, how)
+        self.listener.on_tokens(tokens, how, cause)
 
     async def restore(self) -> TokenSet | None:
         """Tokens from the store (a restart), or None."""

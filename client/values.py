@@ -19,7 +19,7 @@ from typing import Any
 
 from client import messages as say
 from client.state import DeviceState
-from contract import APP_NAME, DEVICE_TYPES
+from contract import APP_NAME, DEVICE_TYPES, FLOWS
 
 CLIENT_ID = APP_NAME  # the lab's registered OAuth client
 _ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -37,6 +37,8 @@ class DeviceConfig:
     clock_offset: float = 0.0
     refresh_margin: float = 5.0  # seconds before exp to refresh; 0 = wait for the 401
     client_id: str = CLIENT_ID
+    # How it signs in: "password" (legacy), "code" (a browser, PKCE) or "device" (a TV).
+    flow: str = "password"
 
     def __post_init__(self) -> None:
         if not _ID.match(self.id):
@@ -49,6 +51,8 @@ class DeviceConfig:
             raise ValueError(say.bad_server_url(self.server))
         if self.refresh_margin < 0:
             raise ValueError(say.NEGATIVE_MARGIN)
+        if self.flow not in FLOWS:
+            raise ValueError(say.bad_flow(self.flow, FLOWS))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -98,6 +102,9 @@ class DeviceSnapshot:
     # The server's details of how the session ended (who, when), if it said: the
     # window words them on its own clock (``messages.sign_out_message``).
     end_detail: dict[str, Any] | None = None
+    # A device sign-in waiting for approval elsewhere: its user code and where to
+    # enter it (``DeviceAuthorization.shown``), never the device code.
+    pending: dict[str, Any] | None = None
 
     @property
     def device_now(self) -> float:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from client.events import (
+    DeviceCodeShown,
     DeviceEvent,
     Notice,
     RefreshFailed,
@@ -64,6 +65,12 @@ STATE_WORDS = {
     "refreshing": QT_TR_NOOP("refreshing"),
     "offline": QT_TR_NOOP("offline"),
 }
+SIGN_INS = {
+    "": QT_TR_NOOP("Got its tokens at sign-in"),
+    "password": QT_TR_NOOP("Signed in with the password grant (legacy)"),
+    "code": QT_TR_NOOP("Signed in through the browser (code + PKCE)"),
+    "device": QT_TR_NOOP("Signed in: approved on another device (device grant)"),
+}
 CAUSES = {
     "proactive": QT_TR_NOOP("before the access token expired"),
     "401": QT_TR_NOOP("after the API refused the access token (401)"),
@@ -89,13 +96,17 @@ def describe(event: DeviceEvent) -> str:
         return tr("Now {state} (was {old})").format(state=_state(event.new), old=_state(event.old))
     if isinstance(event, TokensIssued):
         if event.how == "login":
-            return tr("Got its tokens at sign-in")
+            return tr(SIGN_INS.get(event.cause or "", SIGN_INS[""]))
         if event.how == "restored":
             return tr("Took its tokens back from the store")
         base, _, grace = (event.cause or "").partition("+")
         why = tr(CAUSES.get(base, "")) if base in CAUSES else ""
         text = tr("Refreshed its tokens {why}").format(why=why).strip()
         return text + (tr(" (the same pair came again within the grace period)") if grace else "")
+    if isinstance(event, DeviceCodeShown):
+        return tr("Shows code {code}: approve it at {uri}").format(
+            code=event.user_code, uri=event.verification_uri
+        )
     if isinstance(event, RequestSent):
         return tr("Calls {method} {path}").format(method=event.method, path=event.path)
     if isinstance(event, ResponseReceived):

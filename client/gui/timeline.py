@@ -27,7 +27,14 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QHBoxLayout, QScrollBar, QToolTip, QWidget
 
-from client.events import DeviceEvent, SignedOut, StateChanged, TokensIssued, Unauthorized
+from client.events import (
+    DeviceCodeShown,
+    DeviceEvent,
+    SignedOut,
+    StateChanged,
+    TokensIssued,
+    Unauthorized,
+)
 from client.gui import theme
 from client.gui.event_log import describe, describe_server
 from client.gui.i18n import tr
@@ -130,6 +137,8 @@ class TimelineModel:
         elif isinstance(event, SignedOut):
             self._cut(lane, event.at, ("access", "refresh"))
             self._mark(lane, event.at, "signed_out", event.message)
+        elif isinstance(event, DeviceCodeShown):
+            self._mark(lane, event.at, "device_code", describe(event))
         elif isinstance(event, StateChanged) and event.new == "offline":
             self._mark(lane, event.at, "offline", describe(event))
 

@@ -68,7 +68,7 @@ async def test_expired_token_meets_401_then_refresh_and_retry(
     assert "grant_type=refresh_token" in token.calls[0].request.content.decode()
     assert [e.kind for e in events if e.kind in ("401", "tokens")] == ["tokens", "401", "tokens"]
     # The refresh says why it came (the inspector's token family shows it).
-    assert [e.cause for e in events if isinstance(e, TokensIssued)] == [None, "401"]
+    assert [e.cause for e in events if isinstance(e, TokensIssued)] == ["password", "401"]
     assert device.state == DeviceState.ACTIVE
 
 

@@ -548,7 +548,10 @@ def test_the_inspector_shows_the_sessions_token_family(qtbot: QtBot, lab_app: La
     tabs = [inspector.tabs.tabText(i) for i in range(inspector.tabs.count())]
     assert tabs == ["access token", "refresh token", "token family"]
     family = inspector.family
-    assert [m.cause for m in family] == ["sign-in", "refreshed before the access token expired"]
+    assert [m.cause for m in family] == [
+        "sign-in (password grant, legacy)",
+        "refreshed before the access token expired",
+    ]
     assert family[0].then.startswith("rotated at T+00:26 → #2")
     assert family[1].then == "ended with the session"
     assert family[1].id in phone.family_causes  # the device and the server name it alike

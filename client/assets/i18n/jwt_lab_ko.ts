@@ -96,6 +96,10 @@
         <translation>웹</translation>
     </message>
     <message>
+        <source>tv</source>
+        <translation>TV</translation>
+    </message>
+    <message>
         <source>Revoked at {at}{why} — refused from now on (stateful checks)</source>
         <translation>{at}에 폐기됨{why} — 이제부터 거부됩니다(상태 기반 검증)</translation>
     </message>
@@ -202,6 +206,10 @@
     <message>
         <source>Browser</source>
         <translation>브라우저</translation>
+    </message>
+    <message>
+        <source>TV</source>
+        <translation>TV</translation>
     </message>
     <message>
         <source>Sign in — {device}</source>
@@ -400,6 +408,18 @@
         <translation>로그인하여 토큰을 받음</translation>
     </message>
     <message>
+        <source>Signed in with the password grant (legacy)</source>
+        <translation>비밀번호 그랜트로 로그인함 (레거시)</translation>
+    </message>
+    <message>
+        <source>Signed in through the browser (code + PKCE)</source>
+        <translation>브라우저로 로그인함 (코드 + PKCE)</translation>
+    </message>
+    <message>
+        <source>Signed in: approved on another device (device grant)</source>
+        <translation>로그인함: 다른 기기에서 승인됨 (디바이스 그랜트)</translation>
+    </message>
+    <message>
         <source>Took its tokens back from the store</source>
         <translation>저장소에서 토큰을 되찾음</translation>
     </message>
@@ -410,6 +430,10 @@
     <message>
         <source> (the same pair came again within the grace period)</source>
         <translation> (유예 시간 안이라 같은 토큰 쌍을 다시 받음)</translation>
+    </message>
+    <message>
+        <source>Shows code {code}: approve it at {uri}</source>
+        <translation>코드 {code} 표시: {uri}에서 승인하세요</translation>
     </message>
     <message>
         <source>Calls {method} {path}</source>
@@ -1188,6 +1212,18 @@
         <translation>유효, {when} 만료</translation>
     </message>
     <message>
+        <source>sign-in (password grant, legacy)</source>
+        <translation>로그인 (비밀번호 그랜트, 레거시)</translation>
+    </message>
+    <message>
+        <source>sign-in in the browser (code + PKCE)</source>
+        <translation>브라우저 로그인 (코드 + PKCE)</translation>
+    </message>
+    <message>
+        <source>sign-in approved on another device (device grant)</source>
+        <translation>다른 기기에서 승인한 로그인 (디바이스 그랜트)</translation>
+    </message>
+    <message>
         <source>restored from the store</source>
         <translation>저장소에서 복원</translation>
     </message>
@@ -1316,6 +1352,34 @@
         <translation>폐기 실패 ({status})</translation>
     </message>
     <message>
+        <source>no sign-in came back from the browser within {s} s</source>
+        <translation>{s}초 안에 브라우저에서 로그인 응답이 돌아오지 않았습니다</translation>
+    </message>
+    <message>
+        <source>the scripted browser found no way on at {url} (HTTP {status})</source>
+        <translation>자동 브라우저가 {url}에서 더 진행할 방법을 찾지 못했습니다 (HTTP {status})</translation>
+    </message>
+    <message>
+        <source>the browser&apos;s answer does not belong to this sign-in (state): refused</source>
+        <translation>브라우저의 응답이 이 로그인의 것이 아닙니다(state): 거부함</translation>
+    </message>
+    <message>
+        <source>the browser&apos;s answer names issuer {iss!r}, not {issuer!r} (RFC 9207): refused</source>
+        <translation>브라우저의 응답이 발급자 {issuer!r}가 아닌 {iss!r}를 가리킵니다 (RFC 9207): 거부함</translation>
+    </message>
+    <message>
+        <source>the server refused the sign-in: {error} ({description})</source>
+        <translation>서버가 로그인을 거부했습니다: {error} ({description})</translation>
+    </message>
+    <message>
+        <source>the server publishes no {name}: it does not offer this way to sign in</source>
+        <translation>서버에 {name}이(가) 없습니다: 이 로그인 방식을 제공하지 않습니다</translation>
+    </message>
+    <message>
+        <source>the sign-in could not be approved: {text}</source>
+        <translation>로그인을 승인할 수 없었습니다: {text}</translation>
+    </message>
+    <message>
         <source>cannot reach the server at {server}: {what}</source>
         <translation>{server}의 서버에 연결할 수 없습니다: {what}</translation>
     </message>
@@ -1402,6 +1466,10 @@
     <message>
         <source>device id {device_id!r}: use 1-64 letters, digits and . _ : -</source>
         <translation>기기 ID {device_id!r}: 글자, 숫자와 . _ : - 를 1~64자 사용하세요</translation>
+    </message>
+    <message>
+        <source>sign-in flow {flow!r}: use one of {known}</source>
+        <translation>로그인 방식 {flow!r}: {known} 중 하나를 쓰세요</translation>
     </message>
     <message>
         <source>device type {device_type!r}: use one of {known}</source>
@@ -1498,6 +1566,30 @@
     <message>
         <source>refresh_token must be a string</source>
         <translation>refresh_token은 문자열이어야 합니다</translation>
+    </message>
+    <message>
+        <source>Signed in: you can close this window and return to JWT Device Lab.</source>
+        <translation>로그인했습니다. 이 창을 닫고 JWT Device Lab으로 돌아가세요.</translation>
+    </message>
+    <message>
+        <source>Nothing here: this address only takes one sign-in callback.</source>
+        <translation>여기에는 아무것도 없습니다. 이 주소는 로그인 콜백 하나만 받습니다.</translation>
+    </message>
+    <message>
+        <source>no web browser could be opened for the sign-in page</source>
+        <translation>로그인 페이지를 열 웹 브라우저가 없습니다</translation>
+    </message>
+    <message>
+        <source>Sign-in denied on the other device</source>
+        <translation>다른 기기에서 로그인을 거부했습니다</translation>
+    </message>
+    <message>
+        <source>The code expired before anyone approved it; sign in again</source>
+        <translation>승인되기 전에 코드가 만료되었습니다. 다시 로그인하세요</translation>
+    </message>
+    <message>
+        <source>no TV sign-in is waiting for approval</source>
+        <translation>승인을 기다리는 TV 로그인이 없습니다</translation>
     </message>
     <message>
         <source>no OS keyring is available (on Linux, install and unlock gnome-keyring or KWallet; or continue with memory-only tokens)</source>
