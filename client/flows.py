@@ -178,6 +178,7 @@ class Autopilot:
         self.choose = choose or {"action": "approve"}
         self.pages: list[str] = []  # the URLs it went through, for a report
         self.last_text = ""
+        self.callback_url: str | None = None  # the callback it delivered (code, state, iss)
 
     async def open(self, url: str) -> None:
         await self._walk(url, until_callback=True)
@@ -191,6 +192,7 @@ class Autopilot:
         async with httpx.AsyncClient(transport=self.transport, timeout=30) as http:
             for _ in range(MAX_BROWSER_STEPS):
                 if until_callback and _is_callback(url):
+                    self.callback_url = url
                     await _deliver(url)
                     return ""
                 self.pages.append(url)

@@ -60,6 +60,10 @@ def sign_out_message(
         "rejected": tr("Sign-in refused: the account is already signed in on another device"),
         "keyring_error": tr("Signed out: the tokens could not be kept in the keyring"),
         "key_retired": tr("Signed out: the server retired the key that signed this session"),
+        "code_reuse": tr(
+            "Signed out: the sign-in's authorization code was presented a second time — "
+            "it may have been intercepted, so the server revoked the session{at}"
+        ),
     }
     return texts.get(reason, tr("Signed out ({reason}){at}")).format(reason=reason, at=at)
 

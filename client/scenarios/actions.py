@@ -27,14 +27,16 @@ import typing
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
 from client.device import Device
 from client.errors import LoginRefused, ServerUnreachable
+from client.flows import Autopilot
 from client.http import http_client
 from client.scenarios.errors import ScenarioError
-from contract import LIVE_SETTINGS, SETTINGS_BY_NAME
+from contract import FLOWS, LIVE_SETTINGS, SETTINGS_BY_NAME
 
 if TYPE_CHECKING:
     from client.scenarios.model import Step
@@ -45,6 +47,7 @@ Kind = type | tuple[type, ...]
 # The server settings a scenario may set: the contract's live ones.
 SERVER_KEYS: dict[str, Kind] = {name: SETTINGS_BY_NAME[name].kind for name in LIVE_SETTINGS}
 Attacker = Annotated[str, "the attacker's name"]
+Flow = Annotated[str | None, "password, code or device"]
 STATES = ("signed_out", "signing_in", "active", "refreshing", "offline")
 
 
@@ -222,14 +225,87 @@ async def read_expectation(
 # --- step kinds ---------------------------------------------------------------------------
 
 
-@action()
-async def login(device: Device, *, password: str | None = None) -> Outcome:
-    """Sign in with the password grant (`password`: the user's own by default)."""
+def _known_flow(device: str | None, params: Mapping[str, Any]) -> str | None:
+    flow = params.get("flow")
+    return None if flow in (None, *FLOWS) else f"'flow' must be one of {', '.join(FLOWS)}"
+
+
+@action(check=_known_flow)
+async def login(
+    play: Play, device: Device, *, password: str | None = None, flow: Flow = None
+) -> Outcome:
+    """Sign in (`flow`: `password` — legacy —, `code` through the scripted browser with
+    PKCE, or `device`: show a code to approve with `approve_device`; default the
+    device's own). `password`: the user's own by default."""
+    secret = f"{device.config.user}-pass" if password is None else password
+    chosen = flow or device.config.flow
     try:
-        await device.login(f"{device.config.user}-pass" if password is None else password)
+        if chosen == "code":
+            browser = Autopilot(device.config.user, secret, transport=play.transport())
+            await device.login_in_browser(browser)
+            play.callbacks[device.id] = browser.callback_url
+        elif chosen == "device":
+            shown = await device.start_device_flow()
+            return Outcome(f"shows code {shown.user_code}: waiting for approval")
+        else:
+            await device.login(secret)
     except LoginRefused as exc:
         return Outcome(f"refused ({exc.reason})", ok=False)
-    return Outcome("signed in")
+    return Outcome("signed in" if chosen == "password" else f"signed in ({chosen})")
+
+
+@action()
+async def approve_device(
+    play: Play,
+    device: Device,
+    *,
+    as_: Annotated[str, "the approving device's id"],
+    deny: bool = False,
+    password: str | None = None,
+) -> Outcome:
+    """Approve (or, with `deny = true`, deny) the device's pending sign-in from
+    another device of the lab (`as`), on the verification page with that user."""
+    if as_ not in play.lab.devices:
+        return Outcome(f"no device {as_!r} to approve from", ok=False)
+    approver = play.lab.get(as_)
+    secret = f"{approver.config.user}-pass" if password is None else password
+    try:
+        await play.lab.approve_device(device.id, as_, secret, deny=deny)
+    except LoginRefused as exc:
+        return Outcome(f"refused ({exc.reason})", ok=False)
+    return Outcome(f"{'denied' if deny else 'approved'} on {as_}")
+
+
+@action()
+async def replay_code(play: Play, device: Device, *, as_: Attacker) -> Outcome:
+    """An attacker (`as`) who intercepted the device's last authorization code (its
+    callback) presents it at the token endpoint — without the PKCE verifier."""
+    callback = play.callbacks.get(device.id)
+    code = dict(parse_qsl(urlsplit(callback).query)).get("code") if callback else None
+    if code is None:
+        return play.attacker_result(Outcome(f"{as_} has no code", ok=False), got_tokens=False)
+    async with http_client(play.env.url, transport=play.transport()) as http:
+        try:
+            endpoint = (await play.lab.discovery.endpoints()).token_endpoint
+            response = await http.post(
+                endpoint,
+                data={
+                    "grant_type": "authorization_code",
+                    "code": code,
+                    "redirect_uri": callback.split("?")[0] if callback else "",
+                    "client_id": device.config.client_id,
+                    "code_verifier": "x" * 43,  # the thief never saw the verifier
+                },
+            )
+        except ServerUnreachable:
+            return play.attacker_result(
+                Outcome(f"{as_}: server unreachable", ok=False), got_tokens=False
+            )
+    if response.status_code != 200:
+        return play.attacker_result(
+            Outcome(f"{as_} refused ({error_text(response)})"), got_tokens=False
+        )
+    return play.attacker_result(Outcome(f"{as_} got tokens!", ok=False), got_tokens=True)
 
 
 def _at_least_one_call(device: str | None, params: Mapping[str, Any]) -> str | None:

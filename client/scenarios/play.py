@@ -57,6 +57,7 @@ class Play:
         self.runner = runner
         self.switches: list[NetworkSwitch] = []
         self.attackers: dict[str, str | None] = {}
+        self.callbacks: dict[str, str | None] = {}  # device id → its last sign-in callback URL
         self.last_attacker_ok: bool | None = None
         self.refresh_base: dict[str, int] = {}
         self.elapsed = 0.0
@@ -69,6 +70,7 @@ class Play:
             registry=MemoryRegistry(),
             transport=self.transport(),
             auto_reconnect=False,
+            auto_poll=False,  # TVs poll on scenario time (advance_to), not the wall clock
         )
 
     # --- what steps use ---------------------------------------------------------------
@@ -144,6 +146,7 @@ class Play:
             await self.env.advance(delta)
             self.clock.advance(delta)
             self.elapsed = at if at - self.elapsed - delta < 1e-9 else self.elapsed + delta
+            await self.lab.poll_device_flows()  # a waiting TV polls when its interval is up
             if runner.realtime:
                 await self.report_server()
         return not runner.stop_requested

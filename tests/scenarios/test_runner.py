@@ -288,3 +288,37 @@ def test_a_scenario_may_carry_its_title_in_korean_and_nothing_else(tmp_path: Pat
     ]:
         with pytest.raises(ScenarioError, match=re.escape(said)):
             load_scenario(write(tmp_path, GOOD + bad))
+
+
+def test_a_login_flow_must_be_one_the_lab_knows(tmp_path: Path) -> None:
+    bad = GOOD.replace('action = "login"', 'action = "login"\nflow = "magic"', 1)
+    with pytest.raises(
+        ScenarioError, match=re.escape("'flow' must be one of password, code, device")
+    ):
+        load_scenario(write(tmp_path, bad))
+
+
+async def test_approving_from_a_device_that_does_not_exist_is_a_failed_step(tmp_path: Path) -> None:
+    text = """
+name = "lonely-tv"
+title = "Nobody to approve"
+[[devices]]
+id = "tv"
+type = "tv"
+user = "alice"
+[[steps]]
+at = 0
+device = "tv"
+action = "login"
+flow = "device"
+expect = { state = "signing_in" }
+[[steps]]
+at = 6
+device = "tv"
+action = "approve_device"
+as = "phone"
+expect = { ok = false, state = "signing_in" }
+"""
+    result = await ScenarioRunner().run(load_scenario(write(tmp_path, text)))
+    assert result.passed, [c for c in result.checks if not c.passed]
+    assert result.steps[1].outcome == "no device 'phone' to approve from"

@@ -1300,6 +1300,10 @@
         <translation>로그아웃됨: 서버가 이 세션에 서명한 키를 폐기했습니다</translation>
     </message>
     <message>
+        <source>Signed out: the sign-in&apos;s authorization code was presented a second time — it may have been intercepted, so the server revoked the session{at}</source>
+        <translation>로그아웃됨: 로그인의 인가 코드가 두 번째로 제시되었습니다. 가로채였을 수 있어 서버가 세션을 폐기했습니다{at}</translation>
+    </message>
+    <message>
         <source>Signed out ({reason}){at}</source>
         <translation>로그아웃됨 ({reason}){at}</translation>
     </message>
