@@ -212,7 +212,10 @@ class Autopilot:
                     return self.last_text
                 if response.status_code >= 400 and method == "POST":
                     # The same form again, with a message: wrong password, bad code…
-                    raise AutopilotStuck(say.approval_failed(self.last_text))
+                    said = _alert(response.text) or self.last_text
+                    raise AutopilotStuck(
+                        say.page_said(said) if until_callback else say.approval_failed(said)
+                    )
                 method, url, data = self._fill(form)
         raise AutopilotStuck(say.autopilot_stuck(url, 0))
 
@@ -247,6 +250,18 @@ def _pick_form(html: str, base_url: str) -> Any:
     document.make_links_absolute(base_url)
     forms = list(document.forms)
     return forms[0] if forms else None
+
+
+def _alert(html: str) -> str:
+    """The page's message to the user (``role="alert"``, or a class naming an error)."""
+    try:
+        document = lxml.html.fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return ""
+    found = document.xpath(
+        "//*[@role='alert'] | //*[contains(@class, 'error')] | //*[contains(@class, 'alert')]"
+    )
+    return " ".join(found[0].text_content().split()) if found else ""
 
 
 def _text(html: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -127,6 +128,13 @@ class Lab:
         device.subscribe(self._emit)
         self.devices[config.id] = device
         return device
+
+    async def set_flow(self, device_id: str, flow: str) -> None:
+        """Remember how the device signs in (kept in the device list)."""
+        device = self.get(device_id)
+        if device.config.flow != flow:
+            device.config = replace(device.config, flow=flow)
+            self._save()
 
     async def approve_device(
         self, device_id: str, approver_id: str, password: str, *, deny: bool = False

@@ -162,6 +162,10 @@ def no_endpoint(name: str) -> str:
     )
 
 
+def page_said(text: str) -> str:
+    return tr("the sign-in page said: {text}").format(text=text[:200])
+
+
 def approval_failed(text: str) -> str:
     return tr("the sign-in could not be approved: {text}").format(text=text[:200])
 

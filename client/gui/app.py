@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from client.admin import AdminClient
 from client.clock import Clock, ServerClock
 from client.engine import Engine
+from client.flows import Autopilot
 from client.gui.bridge import LabBridge
 from client.gui.i18n import install_font, install_language, tr
 from client.gui.main_window import MainWindow
@@ -30,6 +31,7 @@ from client.lab import Lab
 from client.registry import DeviceRegistry, MemoryRegistry
 from client.store import KeyringTokenStore, MemoryTokenStore, TokenStore
 
+LIVING_ROOM_TV = QT_TR_NOOP("Living room TV")  # the demo's TV
 DEFAULT_DEVICES = (  # named in the lab's language when they are first made
     ("phone", "mobile", QT_TR_NOOP("Alice's phone")),
     ("pc", "pc", QT_TR_NOOP("Office PC")),
@@ -169,17 +171,19 @@ async def _restore_or_create(lab: Lab) -> None:
 
 async def demo_script(app: LabApp) -> None:
     """The demo: the seed's dual login under 'single' with stateless verification,
-    so the screenshot shows a signed-out phone, a live PC and the red window."""
+    so the screenshot shows a signed-out phone, a live PC and the red window —
+    the phone and the PC signing in as apps do today (the browser, a code, PKCE;
+    the page filled by the scripted browser), and a TV showing its code."""
     admin = app.bridge.admin
     await asyncio.to_thread(app.bridge.devices.opened.wait, 30)  # the devices are restored
     lab = app.bridge.devices.own_lab  # the coroutine runs on the engine thread
     phone, pc = lab.get("phone"), lab.get("pc")
     await admin.update_settings(login_policy="single", verify_mode="stateless")
-    await phone.login("alice-pass")
+    await phone.login_in_browser(Autopilot("alice", "alice-pass"))
     await admin.advance_clock(8)
     await phone.call()
     await admin.advance_clock(4)
-    await pc.login("alice-pass")
+    await pc.login_in_browser(Autopilot("alice", "alice-pass"))
     await admin.advance_clock(5)
     await phone.call()  # the revoked session's token still works: stateless
     await pc.call()
@@ -187,6 +191,10 @@ async def demo_script(app: LabApp) -> None:
     await phone.call()  # expired, the refresh is refused: superseded
     await admin.advance_clock(6)
     await pc.call()
+    tv = await lab.add_device(
+        "tv", "tv", user="alice", name=core_tr("Living room TV"), flow="device"
+    )
+    await tv.start_device_flow()  # its code waits for approval on the phone or the PC
     await admin.advance_clock(3)
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import segno
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -101,6 +102,30 @@ class TokenBar(QWidget):
         painter.end()
 
 
+QR_SIZE = 104  # pixels: readable by a phone's camera from a screen
+
+
+def qr_pixmap(text: str, size: int) -> QPixmap:
+    """A QR code of ``text`` (segno), drawn crisp: whole pixels per module."""
+    code = segno.make(text, error="m")
+    matrix = [list(row) for row in code.matrix]
+    modules = len(matrix) + 8  # the quiet zone: 4 modules each side
+    scale = max(1, size // modules)
+    image = QImage(modules * scale, modules * scale, QImage.Format.Format_RGB32)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor("black"))
+    for y, row in enumerate(matrix):
+        for x, dark in enumerate(row):
+            if dark:
+                painter.drawRect((x + 4) * scale, (y + 4) * scale, scale, scale)
+    painter.end()
+    return QPixmap.fromImage(image).scaled(
+        size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation
+    )
+
+
 BADGES = {
     "active": QT_TR_NOOP("ACTIVE"),
     "signed_out": QT_TR_NOOP("SIGNED OUT"),
@@ -109,6 +134,7 @@ BADGES = {
     "offline": QT_TR_NOOP("OFFLINE"),
     "revoked": QT_TR_NOOP("REVOKED"),
     "expired": QT_TR_NOOP("EXPIRED"),
+    "waiting": QT_TR_NOOP("WAITING FOR APPROVAL"),
 }
 TYPE_WORDS = {
     "mobile": QT_TR_NOOP("mobile"),
@@ -145,6 +171,8 @@ class DeviceCard(QFrame):
     remove_requested = Signal(str)
     auto_call_changed = Signal(str, float)
     selected = Signal(str)  # clicked: the menu's and the shortcuts' current device
+    approve_requested = Signal(str, str)  # this device approves that TV's sign-in
+    cancel_requested = Signal(str)  # a TV gives up waiting for approval
     MIN_WIDTH = 360  # the window lays out as many columns of cards as fit
 
     def __init__(
@@ -209,6 +237,38 @@ class DeviceCard(QFrame):
         policy.setRetainSizeWhenHidden(True)
         self.reason_box.setSizePolicy(policy)
         self.reason_box.hide()
+        # A TV waiting for approval: its user code, where to enter it, and a QR code
+        # of the address with the code in it (RFC 8628 §3.3.1).
+        self.pending_box = QFrame()
+        self.pending_box.setObjectName("pendingBox")
+        self.user_code = QLabel()
+        self.user_code.setObjectName("userCode")
+        self.user_code.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.verification = QLabel()
+        self.verification.setWordWrap(True)
+        self.verification.setTextFormat(Qt.TextFormat.PlainText)
+        self.verification.setObjectName("subtitle")
+        self.qr = QLabel()
+        self.qr.setFixedSize(QR_SIZE, QR_SIZE)
+        self.cancel_pending = QPushButton(tr("Cancel"))
+        self.cancel_pending.clicked.connect(lambda: self.cancel_requested.emit(self.device_id))
+        code_column = QVBoxLayout()
+        code_column.addWidget(QLabel(tr("Enter this code on your phone or PC:")))
+        code_column.addWidget(self.user_code)
+        code_column.addWidget(self.verification)
+        code_column.addWidget(self.cancel_pending, 0, Qt.AlignmentFlag.AlignLeft)
+        code_column.addStretch(1)
+        pending_layout = QHBoxLayout(self.pending_box)
+        pending_layout.setContentsMargins(8, 6, 8, 6)
+        pending_layout.addLayout(code_column, 1)
+        pending_layout.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignTop)
+        self.pending_box.hide()
+        self._shown_pending: str | None = None
+        # Approving a TV from this device (the window says which TVs wait).
+        self.approve = QPushButton(tr("Approve TV sign-in…"))
+        self.approve.clicked.connect(self._approve_first)
+        self.approve.hide()
+        self.approvals: list[tuple[str, str]] = []  # (tv id, tv name)
         self.last_call = QLabel(tr("No request yet"))
         self.last_call.setObjectName("lastCall")
         self.last_call.setWordWrap(True)
@@ -275,11 +335,46 @@ class DeviceCard(QFrame):
         layout.addLayout(header)
         layout.addLayout(bars)
         layout.addWidget(self.reason_box)
+        layout.addWidget(self.pending_box)
+        layout.addWidget(self.approve, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.last_call)
         layout.addLayout(buttons)
         self._shown_state: str | None = None
         self._shown_tokens: bool | None = None
         self.update_snapshot(snapshot, 0.0)
+
+    def set_approvals(self, approvals: list[tuple[str, str]]) -> None:
+        """The TVs this device may approve now (same user, waiting)."""
+        if approvals == self.approvals:
+            return
+        self.approvals = approvals
+        self.approve.setVisible(bool(approvals) and not self.read_only)
+        if approvals:
+            names = ", ".join(name for _, name in approvals)
+            self.approve.setToolTip(tr("Waiting for approval: {names}").format(names=names))
+
+    def _approve_first(self) -> None:
+        if self.approvals:
+            self.approve_requested.emit(self.device_id, self.approvals[0][0])
+
+    def _show_pending(self, pending: dict[str, Any] | None, now: float) -> None:
+        key = pending["user_code"] if pending else None
+        if key != self._shown_pending:
+            self._shown_pending = key
+            if pending is not None:
+                self.user_code.setText(pending["user_code"])
+                link = pending.get("verification_uri_complete") or pending["verification_uri"]
+                self.qr.setPixmap(qr_pixmap(link, QR_SIZE))
+                self.qr.setToolTip(link)
+            self.pending_box.setVisible(pending is not None)
+        if pending is not None:
+            left = max(0.0, pending["expires_at"] - now)
+            self._set(
+                self.verification,
+                tr("at {uri} · expires in {left}").format(
+                    uri=pending["verification_uri"], left=theme.format_clock(left)
+                ),
+            )
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         self.selected.emit(self.device_id)
@@ -319,7 +414,9 @@ class DeviceCard(QFrame):
         state = str(snap.state)
         lesson = None
         wall = ""  # the reason's sentence on the wall clock, for its tooltip
-        if state == "active" and server_session and server_session.get("revoked_at"):
+        if state == "signing_in" and snap.pending:
+            state = "waiting"  # a TV showing its code
+        elif state == "active" and server_session and server_session.get("revoked_at"):
             state, lesson = "revoked", _revoked_but_accepted(snap, server_session, self.format_time)
             wall = _revoked_but_accepted(snap, server_session, say.wall_time)
         elif (
@@ -356,6 +453,7 @@ class DeviceCard(QFrame):
             self.refresh_left,
             theme.format_clock(snap.refresh_exp - now) if snap.refresh_exp else "—",
         )
+        self._show_pending(snap.pending, now)
         signed_out = state == "signed_out"
         message = snap.message if signed_out else lesson
         if signed_out and snap.reason and snap.end_detail is not None:
@@ -396,6 +494,6 @@ class DeviceCard(QFrame):
             self.call.setEnabled(has_tokens)
             self.inspect.setEnabled(has_tokens)
             self.logout_others_action.setEnabled(has_tokens)
-        if self.sign_in.isEnabled() != (state != "signing_in"):
-            self.sign_in.setEnabled(state != "signing_in")
+        if self.sign_in.isEnabled() != (state not in ("signing_in", "waiting")):
+            self.sign_in.setEnabled(state not in ("signing_in", "waiting"))
         self.set_auto_label(auto)

@@ -27,6 +27,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from client.admin import AdminClient
 from client.errors import ClientError, KeyringUnavailable
 from client.events import DeviceEvent, StateChanged
+from client.flows import Browser, SystemBrowser
 from client.gui.dispatch import Dispatcher
 from client.gui.i18n import tr
 from client.lab import Lab, open_token_store
@@ -67,6 +68,9 @@ class DeviceCommands(QObject):
         super().__init__(parent)
         self.dispatch = dispatch
         self.admin = admin  # the user's server: its token families, for the inspector
+        # What opens the sign-in page for the code flow: the user's browser; tests
+        # and the demo give the scripted one (username, password → a browser).
+        self.browser: Callable[[str, str], Browser] = lambda user, password: SystemBrowser()
         self.own_lab = lab
         self.lab = lab  # engine-thread object: only coroutines touch it
         self.store_problem = store_problem
@@ -146,11 +150,36 @@ class DeviceCommands(QObject):
             self.own_lab.remove_device(device_id), tr("Removing the device"), self._changed
         )
 
-    def login(self, device_id: str, password: str) -> None:
+    def login(self, device_id: str, password: str, flow: str = "password") -> None:
+        """Sign in with ``flow``: the password grant (legacy), the browser (code +
+        PKCE, through ``self.browser``) or a device code for a TV. The flow is kept
+        with the device."""
+
         async def login() -> None:
-            await self.own_lab.get(device_id).login(password)
+            device = self.own_lab.get(device_id)
+            await self.own_lab.set_flow(device_id, flow)
+            if flow == "code":
+                await device.login_in_browser(self.browser(device.config.user, password))
+            elif flow == "device":
+                await device.start_device_flow()
+            else:
+                await device.login(password)
 
         self.dispatch.submit(login(), tr("Signing in"))
+
+    def approve(self, device_id: str, approver_id: str, password: str, deny: bool) -> None:
+        """Approve (or deny) a TV's sign-in from another device of the user's lab."""
+
+        async def approve() -> str:
+            return await self.own_lab.approve_device(device_id, approver_id, password, deny=deny)
+
+        self.dispatch.submit(approve(), tr("Approving the TV sign-in"), lambda _: self._changed())
+
+    def cancel_device_flow(self, device_id: str) -> None:
+        async def cancel() -> None:
+            self.own_lab.get(device_id).cancel_device_flow()
+
+        self.dispatch.submit(cancel(), tr("Cancelling the sign-in"), self._changed)
 
     def call(self, device_id: str, path: str = "/api/me") -> None:
         async def call() -> None:

@@ -51,21 +51,48 @@ TYPE_NAMES = {
 }
 
 
-class LoginDialog(QDialog):
-    """Sign a device in: the user is the device's, the password prefilled with the demo one."""
+FLOW_NAMES = {
+    "code": QT_TR_NOOP("Browser — code + PKCE (how apps sign in today)"),
+    "device": QT_TR_NOOP("Device code — approve on another device (TVs)"),
+    "password": QT_TR_NOOP("Password — legacy, removed in OAuth 2.1"),
+}
 
-    def __init__(self, device_name: str, user: str, parent: QWidget | None = None) -> None:
+
+class LoginDialog(QDialog):
+    """Sign a device in: how (the browser with PKCE for phones and PCs, a device code
+    for a TV, the legacy password grant), as the device's user. For the password
+    grant the password is prefilled with the demo one."""
+
+    def __init__(
+        self,
+        device_name: str,
+        user: str,
+        parent: QWidget | None = None,
+        *,
+        device_type: str = "mobile",
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(tr("Sign in — {device}").format(device=device_name))
+        self.flow = QComboBox()
+        for flow, name in FLOW_NAMES.items():
+            self.flow.addItem(tr(name), flow)
+        self.flow.setCurrentIndex(self.flow.findData("device" if device_type == "tv" else "code"))
         self.user = QLineEdit(user)
         self.user.setReadOnly(True)
         self.password = QLineEdit(f"{user}-pass")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.explain = QLabel()
+        self.explain.setWordWrap(True)
+        self.explain.setObjectName("subtitle")
         hint = QLabel(tr("Demo users: alice / alice-pass, bob / bob-pass"))
         hint.setObjectName("subtitle")
         form = QFormLayout()
+        form.addRow(tr("Sign in with"), self.flow)
         form.addRow(tr("User"), self.user)
         form.addRow(tr("Password"), self.password)
+        form.addRow(self.explain)
+        self.flow.currentIndexChanged.connect(self._flow_changed)
+        self._flow_changed()
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -76,6 +103,66 @@ class LoginDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(hint)
         layout.addWidget(buttons)
+
+    def chosen_flow(self) -> str:
+        return str(self.flow.currentData())
+
+    def _flow_changed(self) -> None:
+        flow = self.chosen_flow()
+        self.password.setEnabled(flow == "password")
+        self.explain.setText(
+            {
+                "code": tr(
+                    "The server's sign-in page opens in your browser; it comes back to the "
+                    "lab with a one-time code that only this device can exchange (PKCE)."
+                ),
+                "device": tr(
+                    "The device shows a code; approve it on another device with "
+                    "“Approve TV sign-in”, or at the address it shows."
+                ),
+                "password": tr(
+                    "The device sends the password itself: the legacy grant that OAuth 2.1 "
+                    "removes. Still here to compare."
+                ),
+            }[flow]
+        )
+
+
+class ApproveDialog(QDialog):
+    """Approve (or deny) a TV's sign-in from another device, as its user."""
+
+    def __init__(
+        self, tv_name: str, user_code: str, user: str, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(tr("Approve TV sign-in — {device}").format(device=tv_name))
+        self.denied = False
+        text = QLabel(
+            tr("{device} shows the code {code}. Approve it as {user}?").format(
+                device=tv_name, code=user_code, user=user
+            )
+        )
+        text.setWordWrap(True)
+        text.setTextFormat(Qt.TextFormat.PlainText)
+        self.password = QLineEdit(f"{user}-pass")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        form = QFormLayout()
+        form.addRow(tr("Password"), self.password)
+        buttons = QDialogButtonBox()
+        approve = buttons.addButton(tr("Approve"), QDialogButtonBox.ButtonRole.AcceptRole)
+        deny = buttons.addButton(tr("Deny"), QDialogButtonBox.ButtonRole.DestructiveRole)
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        approve.clicked.connect(self.accept)
+        deny.clicked.connect(self._deny)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(text)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+
+    def _deny(self) -> None:
+        self.denied = True
+        self.accept()
 
 
 class AddDeviceDialog(QDialog):

@@ -49,7 +49,7 @@ from client.gui import theme
 from client.gui.bridge import LabBridge
 from client.gui.device_card import DeviceCard
 from client.gui.devices import Inspection
-from client.gui.dialogs import AddDeviceDialog, LoginDialog, TokenInspector
+from client.gui.dialogs import AddDeviceDialog, ApproveDialog, LoginDialog, TokenInspector
 from client.gui.event_log import EventLog, EventModel
 from client.gui.exports import (
     REPORT_FORMATS,
@@ -278,6 +278,7 @@ class MainWindow(QMainWindow):
             ("mobile", tr("+ Phone")),
             ("pc", tr("+ PC")),
             ("tablet", tr("+ Tablet")),
+            ("tv", tr("+ TV")),
         ):
             button = QPushButton(text)
             button.clicked.connect(lambda _=False, k=kind: self.add_device(k))
@@ -598,6 +599,7 @@ class MainWindow(QMainWindow):
                 self.bridge.devices.auto_call_interval(snapshot.config.id),
                 sessions.get(snapshot.sid) if snapshot.sid else None,
             )
+        self._update_approvals(view)
         self._update_keyring_banner()
         self._update_store_label()
         self.back.setVisible(view.scenario is not None and not self.bridge.player.running)
@@ -695,6 +697,8 @@ class MainWindow(QMainWindow):
                 card.remove_requested.connect(self.confirm_remove)
                 card.auto_call_changed.connect(devices.set_auto_call)
                 card.selected.connect(self.set_current_device)
+                card.approve_requested.connect(self.approve_tv)
+                card.cancel_requested.connect(devices.cancel_device_flow)
                 card.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
                 card.customContextMenuRequested.connect(lambda pos, c=card: self._card_menu(c, pos))
                 self.cards[snapshot.config.id] = card
@@ -782,11 +786,44 @@ class MainWindow(QMainWindow):
         snapshot = self.view.get(device_id) if self.view else None
         if snapshot is None:
             return
-        dialog = LoginDialog(snapshot.config.name, snapshot.config.user, self)
+        dialog = LoginDialog(
+            snapshot.config.name, snapshot.config.user, self, device_type=snapshot.config.type
+        )
         dialog.accepted.connect(
-            lambda: self.bridge.devices.login(device_id, dialog.password.text())
+            lambda: self.bridge.devices.login(
+                device_id, dialog.password.text(), dialog.chosen_flow()
+            )
         )
         self._open(dialog)
+
+    def approve_tv(self, approver_id: str, tv_id: str) -> None:
+        """Approve a TV's sign-in on another device of its user: the code, the password."""
+        tv = self.view.get(tv_id) if self.view else None
+        approver = self.view.get(approver_id) if self.view else None
+        if tv is None or approver is None or tv.pending is None:
+            return
+        dialog = ApproveDialog(tv.config.name, tv.pending["user_code"], approver.config.user, self)
+        dialog.accepted.connect(
+            lambda: self.bridge.devices.approve(
+                tv_id, approver_id, dialog.password.text(), dialog.denied
+            )
+        )
+        self._open(dialog)
+
+    def _update_approvals(self, view: LabView) -> None:
+        """Each device may approve the TVs of its user that wait for approval."""
+        waiting: dict[str, list[tuple[str, str]]] = {}
+        for snapshot in view.devices:
+            if snapshot.pending is not None:
+                waiting.setdefault(snapshot.config.user, []).append(
+                    (snapshot.config.id, snapshot.config.name)
+                )
+        for snapshot in view.devices:
+            card = self.cards.get(snapshot.config.id)
+            if card is not None:
+                card.set_approvals(
+                    [tv for tv in waiting.get(snapshot.config.user, []) if tv[0] != card.device_id]
+                )
 
     def _open(self, dialog: Any) -> None:
         self.dialog = dialog

@@ -10,6 +10,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from client import DeviceRegistry, DeviceState, MemoryTokenStore
+from client.flows import Autopilot
 from client.gui.app import LabApp, LaunchOptions, build
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -30,6 +31,8 @@ def options(tmp_path: Path) -> LaunchOptions:
 @pytest.fixture
 def lab_app(qtbot: QtBot, options: LaunchOptions) -> Iterator[LabApp]:
     app = build(options)
+    # The code flow's page is filled by the scripted browser (the real path, no one clicks).
+    app.bridge.devices.browser = lambda user, password: Autopilot(user, password)
     app.window.show()
     qtbot.waitUntil(lambda: bool(app.bridge.server.last_state), timeout=10_000)
     yield app
@@ -40,6 +43,7 @@ def lab_app(qtbot: QtBot, options: LaunchOptions) -> Iterator[LabApp]:
 
 def sign_in(qtbot: QtBot, app: LabApp, device_id: str) -> None:
     """Sign a device in the way a user does: the card's button, then the dialog."""
+    app.bridge.devices.browser = lambda user, password: Autopilot(user, password)
     card = app.window.cards[device_id]
     card.sign_in.click()
     dialog = app.window.dialog

@@ -222,8 +222,11 @@ def test_a_failing_command_shows_a_message_not_a_crash(qtbot: QtBot, lab_app: La
     dialog.password.setText("wrong")
     with qtbot.waitSignal(lab_app.bridge.dispatch.failed, timeout=10_000) as failed:
         dialog.accept()
-    assert "wrong username or password" in failed.args[0]
-    assert "wrong username or password" in lab_app.window.message.full_text
+    # The code flow (the dialog's choice for a phone): the page said it, the lab repeats it.
+    assert "The username or password is wrong." in failed.args[0]
+    assert "the sign-in page said: The username or password is wrong." in (
+        lab_app.window.message.full_text
+    )
 
 
 def test_keyring_unavailable_offers_memory_only_tokens(
@@ -549,7 +552,7 @@ def test_the_inspector_shows_the_sessions_token_family(qtbot: QtBot, lab_app: La
     assert tabs == ["access token", "refresh token", "token family"]
     family = inspector.family
     assert [m.cause for m in family] == [
-        "sign-in (password grant, legacy)",
+        "sign-in in the browser (code + PKCE)",
         "refreshed before the access token expired",
     ]
     assert family[0].then.startswith("rotated at T+00:26 → #2")

@@ -40,6 +40,10 @@
         <translation>창을 띄울 디스플레이가 없습니다(DISPLAY도 WAYLAND_DISPLAY도 설정되지 않았습니다). 데스크톱 세션에서 실행하세요. 서버에서는 `jwt-lab scenario run --all`을 쓰거나, `QT_QPA_PLATFORM=offscreen jwt-lab gui --demo --screenshot window.png`로 창을 파일로 그릴 수 있습니다.</translation>
     </message>
     <message>
+        <source>Living room TV</source>
+        <translation>거실 TV</translation>
+    </message>
+    <message>
         <source>Alice&apos;s phone</source>
         <translation>앨리스의 휴대폰</translation>
     </message>
@@ -84,6 +88,10 @@
         <translation>만료됨</translation>
     </message>
     <message>
+        <source>WAITING FOR APPROVAL</source>
+        <translation>승인 대기 중</translation>
+    </message>
+    <message>
         <source>mobile</source>
         <translation>휴대폰</translation>
     </message>
@@ -118,6 +126,18 @@
     <message>
         <source>Refresh token</source>
         <translation>리프레시 토큰</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>취소</translation>
+    </message>
+    <message>
+        <source>Enter this code on your phone or PC:</source>
+        <translation>휴대폰이나 PC에서 이 코드를 입력하세요:</translation>
+    </message>
+    <message>
+        <source>Approve TV sign-in…</source>
+        <translation>TV 로그인 승인…</translation>
     </message>
     <message>
         <source>No request yet</source>
@@ -176,6 +196,14 @@
         <translation>시나리오가 조작하는 기기</translation>
     </message>
     <message>
+        <source>Waiting for approval: {names}</source>
+        <translation>승인 대기 중: {names}</translation>
+    </message>
+    <message>
+        <source>at {uri} · expires in {left}</source>
+        <translation>{uri} · {left} 후 만료</translation>
+    </message>
+    <message>
         <source>{type} · {user} · clock {offset} s</source>
         <translation>{type} · {user} · 시계 {offset}초</translation>
     </message>
@@ -212,6 +240,18 @@
         <translation>TV</translation>
     </message>
     <message>
+        <source>Browser — code + PKCE (how apps sign in today)</source>
+        <translation>브라우저 — 코드 + PKCE (요즘 앱의 로그인 방식)</translation>
+    </message>
+    <message>
+        <source>Device code — approve on another device (TVs)</source>
+        <translation>디바이스 코드 — 다른 기기에서 승인 (TV)</translation>
+    </message>
+    <message>
+        <source>Password — legacy, removed in OAuth 2.1</source>
+        <translation>비밀번호 — 레거시, OAuth 2.1에서 제거됨</translation>
+    </message>
+    <message>
         <source>Sign in — {device}</source>
         <translation>로그인 — {device}</translation>
     </message>
@@ -220,12 +260,44 @@
         <translation>데모 사용자: alice / alice-pass, bob / bob-pass</translation>
     </message>
     <message>
+        <source>Sign in with</source>
+        <translation>로그인 방식</translation>
+    </message>
+    <message>
         <source>User</source>
         <translation>사용자</translation>
     </message>
     <message>
         <source>Password</source>
         <translation>비밀번호</translation>
+    </message>
+    <message>
+        <source>The server&apos;s sign-in page opens in your browser; it comes back to the lab with a one-time code that only this device can exchange (PKCE).</source>
+        <translation>서버의 로그인 페이지가 브라우저에서 열리고, 이 기기만 교환할 수 있는 일회용 코드(PKCE)와 함께 랩으로 돌아옵니다.</translation>
+    </message>
+    <message>
+        <source>The device shows a code; approve it on another device with “Approve TV sign-in”, or at the address it shows.</source>
+        <translation>기기가 코드를 보여 줍니다. 다른 기기에서 ‘TV 로그인 승인’으로, 또는 표시된 주소에서 승인하세요.</translation>
+    </message>
+    <message>
+        <source>The device sends the password itself: the legacy grant that OAuth 2.1 removes. Still here to compare.</source>
+        <translation>기기가 비밀번호를 직접 보냅니다: OAuth 2.1이 없앤 레거시 그랜트입니다. 비교를 위해 남겨 두었습니다.</translation>
+    </message>
+    <message>
+        <source>Approve TV sign-in — {device}</source>
+        <translation>TV 로그인 승인 — {device}</translation>
+    </message>
+    <message>
+        <source>{device} shows the code {code}. Approve it as {user}?</source>
+        <translation>{device}에 코드 {code}가 표시되어 있습니다. {user}(으)로 승인할까요?</translation>
+    </message>
+    <message>
+        <source>Approve</source>
+        <translation>승인</translation>
+    </message>
+    <message>
+        <source>Deny</source>
+        <translation>거부</translation>
     </message>
     <message>
         <source>Add a device</source>
@@ -606,6 +678,10 @@
     <message>
         <source>+ Tablet</source>
         <translation>+ 태블릿</translation>
+    </message>
+    <message>
+        <source>+ TV</source>
+        <translation>+ TV</translation>
     </message>
     <message>
         <source>Scenario</source>
@@ -1380,6 +1456,10 @@
         <translation>서버에 {name}이(가) 없습니다: 이 로그인 방식을 제공하지 않습니다</translation>
     </message>
     <message>
+        <source>the sign-in page said: {text}</source>
+        <translation>로그인 페이지의 안내: {text}</translation>
+    </message>
+    <message>
         <source>the sign-in could not be approved: {text}</source>
         <translation>로그인을 승인할 수 없었습니다: {text}</translation>
     </message>
@@ -1634,6 +1714,14 @@
     <message>
         <source>Signing in</source>
         <translation>로그인</translation>
+    </message>
+    <message>
+        <source>Approving the TV sign-in</source>
+        <translation>TV 로그인 승인</translation>
+    </message>
+    <message>
+        <source>Cancelling the sign-in</source>
+        <translation>로그인 취소</translation>
     </message>
     <message>
         <source>Calling the API</source>
