@@ -94,7 +94,7 @@ class Device:
         self.http = http or http_client(config.server, transport=transport, timeout=timeout)
         if discovery is None:
             discovery = Discovery(self.http, config.server, on_warning=self._discovery_warning)
-        self.oauth = OAuthClient(self.http, discovery, config.client_id)
+        self.oauth = OAuthClient(self.http, discovery, config.client_id, config.scope)
         self.session = TokenSession(
             self.oauth,
             store,

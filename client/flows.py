@@ -179,6 +179,7 @@ class Autopilot:
         self.pages: list[str] = []  # the URLs it went through, for a report
         self.last_text = ""
         self.callback_url: str | None = None  # the callback it delivered (code, state, iss)
+        self._decided = False  # a chosen button (approve, deny, abort) was pressed
 
     async def open(self, url: str) -> None:
         await self._walk(url, until_callback=True)
@@ -216,6 +217,8 @@ class Autopilot:
                     raise AutopilotStuck(
                         say.page_said(said) if until_callback else say.approval_failed(said)
                     )
+                if not until_callback and self._decided:
+                    return self.last_text  # the chosen answer was given: what follows is theirs
                 method, url, data = self._fill(form)
         raise AutopilotStuck(say.autopilot_stuck(url, 0))
 
@@ -228,19 +231,40 @@ class Autopilot:
                 values[name] = self.password
             elif name in USER_FIELDS and kind in ("text", "email", ""):
                 values[name] = self.username
-        for button in form.xpath(".//button[@name] | .//input[@type='submit'][@name]"):
-            name = button.get("name")
-            if name in self.choose and button.get("value") == self.choose[name]:
-                values[name] = self.choose[name]
-                break
-        else:
-            first = next(
-                iter(form.xpath(".//button[@name] | .//input[@type='submit'][@name]")), None
-            )
-            if first is not None:
-                values[first.get("name")] = first.get("value", "")
+        buttons = _submit_buttons(form)
+        chosen = next(
+            (
+                b
+                for b in buttons
+                if b.get("name") in self.choose and self.choose[b.get("name")] == b.get("value")
+            ),
+            None,
+        )
+        # As a browser does on Enter: the first submit button, unless one was chosen.
+        pressed = chosen if chosen is not None else (buttons[0] if buttons else None)
+        self._decided = self._decided or chosen is not None
+        if pressed is not None and pressed.get("name"):
+            values[pressed.get("name")] = pressed.get("value", "")
         method = (form.method or "GET").upper()
         return method, form.action, values
+
+
+def _submit_buttons(form: Any) -> list[Any]:
+    """The form's submit buttons in document order, with those outside it that name
+    it (HTML's ``form`` attribute)."""
+    inside = ".//button[not(@type) or @type='submit'] | .//input[@type='submit']"
+    form_id = form.get("id")
+    if not form_id:
+        return list(form.xpath(inside))
+    return list(
+        form.getroottree().xpath(
+            "//form[@id=$id]//button[not(@type) or @type='submit']"
+            " | //form[@id=$id]//input[@type='submit']"
+            " | //button[@form=$id][not(@type) or @type='submit']"
+            " | //input[@type='submit'][@form=$id]",
+            id=form_id,
+        )
+    )
 
 
 def _pick_form(html: str, base_url: str) -> Any:

@@ -96,6 +96,7 @@ class Lab:
         clock_offset: float = 0.0,
         refresh_margin: float = 5.0,
         flow: str = "password",
+        scope: str = "",
     ) -> Device:
         """Create a device and remember it (``ValueError`` for a bad or duplicate id)."""
         config = DeviceConfig(
@@ -107,6 +108,7 @@ class Lab:
             clock_offset=clock_offset,
             refresh_margin=refresh_margin,
             flow=flow,
+            scope=scope,
         )
         device = self._create(config)
         self._save()

@@ -39,6 +39,9 @@ class DeviceConfig:
     client_id: str = CLIENT_ID
     # How it signs in: "password" (legacy), "code" (a browser, PKCE) or "device" (a TV).
     flow: str = "password"
+    # The scope it asks for in browser and device sign-ins ("": the server's default;
+    # an OpenID Provider wants "openid offline_access" for a refresh token).
+    scope: str = ""
 
     def __post_init__(self) -> None:
         if not _ID.match(self.id):
