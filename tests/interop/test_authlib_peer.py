@@ -15,11 +15,19 @@ from mock_server import ServerThread, VirtualClock
 from tests.server.helpers import CLIENT_ID, hidden_fields
 
 pytestmark = pytest.mark.live
+
+
+async def _metadata(url: str) -> dict[str, str]:
+    async with httpx.AsyncClient() as http:
+        body: dict[str, str] = (
+            await http.get(f"{url}/.well-known/oauth-authorization-server")
+        ).json()
+        return body
 REDIRECT = "http://127.0.0.1:8123/callback"  # nothing listens: Authlib reads the Location
 
 
 async def test_authlib_completes_code_with_pkce(live_server: ServerThread) -> None:
-    meta = httpx.get(f"{live_server.url}/.well-known/oauth-authorization-server").json()
+    meta = await _metadata(live_server.url)
     verifier = generate_token(48)
     async with AsyncOAuth2Client(
         client_id=CLIENT_ID,
@@ -55,7 +63,7 @@ async def test_authlib_completes_code_with_pkce(live_server: ServerThread) -> No
 async def test_authlib_completes_the_device_grant(
     live_server: ServerThread, clock: VirtualClock
 ) -> None:
-    meta = httpx.get(f"{live_server.url}/.well-known/oauth-authorization-server").json()
+    meta = await _metadata(live_server.url)
     async with (
         AsyncOAuth2Client(client_id=CLIENT_ID, token_endpoint_auth_method="none") as client,
         httpx.AsyncClient() as phone,  # the phone's browser approves
