@@ -13,7 +13,7 @@ approves or denies it on ``/oauth/device`` (the verification URI).
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import anyio.to_thread
 from fastapi import APIRouter, Request
@@ -45,16 +45,27 @@ REQUEST_PARAMS = (
 )
 PAGE_HEADERS = {
     **NO_STORE,
-    # The page frames nothing and is framed by nobody; it runs no script at all.
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
 }
+# The page frames nothing and is framed by nobody; it runs no script at all. Its
+# form posts here only — and, since browsers hold the redirect after a post to
+# form-action too, on to the checked redirect URI's origin.
+CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'{also}; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
 
 
-def _page(html: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
+def _origin(uri: str) -> str:
+    parts = urlsplit(uri)
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else f"{parts.scheme}:"
+
+
+def _page(html: str, status: int = 200, redirect_uri: str | None = None) -> HTMLResponse:
+    also = f" {_origin(redirect_uri)}" if redirect_uri else ""
+    headers = {**PAGE_HEADERS, "Content-Security-Policy": CSP.format(also=also)}
+    return HTMLResponse(html, status_code=status, headers=headers)
 
 
 def _address(request: Request) -> str:
@@ -176,6 +187,7 @@ async def authorize(request: Request) -> Response:
                 message=message,
             ),
             status,
+            params["redirect_uri"],  # checked above: the form may end there
         )
 
     if request.method == "GET":

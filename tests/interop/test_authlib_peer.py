@@ -23,6 +23,8 @@ async def _metadata(url: str) -> dict[str, str]:
             await http.get(f"{url}/.well-known/oauth-authorization-server")
         ).json()
         return body
+
+
 REDIRECT = "http://127.0.0.1:8123/callback"  # nothing listens: Authlib reads the Location
 
 

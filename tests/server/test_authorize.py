@@ -78,7 +78,10 @@ async def test_the_sign_in_page_is_one_plain_form_and_a_good_password_redirects_
     hidden = hidden_fields(html)
     assert hidden["csrf"] and hidden["code_challenge"] == challenge
     assert page.headers["x-frame-options"] == "DENY"
-    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    csp = page.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in csp and "script-src" not in csp
+    # Browsers hold the post's redirect to form-action as well: ours, and the callback's.
+    assert "form-action 'self' http://127.0.0.1:5555;" in csp
     answer = await client.post(
         "/oauth/authorize", data={**hidden, "username": "alice", "password": "alice-pass"}
     )
