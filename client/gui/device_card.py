@@ -214,7 +214,9 @@ class DeviceCard(QFrame):
         for label in (self.access_left, self.refresh_left):
             label.setMinimumWidth(52)
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        bars = QGridLayout()
+        self.bars_box = QWidget()  # hidden while a TV shows its code: no tokens to show
+        bars = QGridLayout(self.bars_box)
+        bars.setContentsMargins(0, 0, 0, 0)
         bars.setHorizontalSpacing(10)
         bars.addWidget(QLabel(tr("Access token")), 0, 0)
         bars.addWidget(self.access_bar, 0, 1)
@@ -333,7 +335,7 @@ class DeviceCard(QFrame):
         layout.setContentsMargins(14, 12, 14, 12)
         layout.setSpacing(8)
         layout.addLayout(header)
-        layout.addLayout(bars)
+        layout.addWidget(self.bars_box)
         layout.addWidget(self.reason_box)
         layout.addWidget(self.pending_box)
         layout.addWidget(self.approve, 0, Qt.AlignmentFlag.AlignLeft)
@@ -367,6 +369,11 @@ class DeviceCard(QFrame):
                 self.qr.setPixmap(qr_pixmap(link, QR_SIZE))
                 self.qr.setToolTip(link)
             self.pending_box.setVisible(pending is not None)
+            self.bars_box.setVisible(pending is None)
+            # While the code shows, the reason's kept place goes to it.
+            policy = self.reason_box.sizePolicy()
+            policy.setRetainSizeWhenHidden(pending is None)
+            self.reason_box.setSizePolicy(policy)
         if pending is not None:
             left = max(0.0, pending["expires_at"] - now)
             self._set(
