@@ -28,6 +28,7 @@ def test_a_tv_shows_its_code_and_the_phone_approves_it(qtbot: QtBot, lab_app: La
     code = tv_card.user_code.text()
     assert len(code) == 9 and code[4] == "-"
     assert tv_card.badge.text() == "WAITING FOR APPROVAL"
+    assert not tv_card.bars_box.isVisible()  # no tokens yet: the code takes their place
     assert not tv_card.qr.pixmap().isNull() and code in tv_card.qr.toolTip()
     phone_card = window.cards["phone"]
     qtbot.waitUntil(phone_card.approve.isVisible)
@@ -43,6 +44,7 @@ def test_a_tv_shows_its_code_and_the_phone_approves_it(qtbot: QtBot, lab_app: La
     lab_app.server.clock.advance(5)  # the TV's interval: it polls and gets its tokens
     qtbot.waitUntil(lambda: tv.state == DeviceState.ACTIVE, timeout=10_000)
     qtbot.waitUntil(lambda: not tv_card.pending_box.isVisible())
+    assert tv_card.bars_box.isVisible()
     assert not phone_card.approve.isVisible()
     assert devices.own_lab.get("tv-1").config.flow == "device"  # kept with the device
 
