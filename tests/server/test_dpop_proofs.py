@@ -1,0 +1,179 @@
+"""DPoP proof verification rule by rule (RFC 9449 §4.3): each refusal names its
+check (issue 14)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+
+from mock_server.dpop import (
+    JWS,
+    NonceSource,
+    ProofRejected,
+    ReplayCache,
+    access_token_hash,
+    normalize_htu,
+    thumbprint,
+    verify_proof,
+)
+
+NOW = 1_800_000_000.0
+URL = "https://lab.example/api/me"
+
+
+def _ec_key() -> tuple[Any, dict[str, Any]]:
+    private = ec.generate_private_key(ec.SECP256R1())
+    public = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(private.public_key()))
+    return private, public
+
+
+def proof(
+    private: Any = None,
+    jwk: dict[str, Any] | None = None,
+    *,
+    alg: str = "ES256",
+    typ: str = "dpop+jwt",
+    htm: str = "GET",
+    htu: str = URL,
+    iat: float = NOW,
+    jti: str | None = None,
+    **claims: Any,
+) -> str:
+    if private is None:
+        private, jwk = _ec_key()
+    header = {"typ": typ, "jwk": jwk}
+    body = {"jti": jti or str(uuid.uuid4()), "htm": htm, "htu": htu, "iat": int(iat), **claims}
+    return jwt.encode(body, private, algorithm=alg, headers=header)
+
+
+def check(token: str, **kwargs: Any) -> Any:
+    options: dict[str, Any] = {
+        "method": "GET",
+        "url": URL,
+        "now": NOW,
+        "max_age": 60,
+        "leeway": 5,
+        "replay": ReplayCache(),
+    }
+    options.update(kwargs)
+    return verify_proof(token, **options)
+
+
+def refused(token: object, reason: str, **kwargs: Any) -> None:
+    with pytest.raises(ProofRejected) as error:
+        check(token, **kwargs)
+    assert error.value.reason == reason, error.value.description
+
+
+def test_a_good_proof_passes_and_names_its_key() -> None:
+    private, jwk = _ec_key()
+    verified = check(proof(private, jwk))
+    assert verified.jkt == thumbprint(jwk)
+    ed = ed25519.Ed25519PrivateKey.generate()
+    ed_jwk = json.loads(jwt.algorithms.OKPAlgorithm.to_jwk(ed.public_key()))
+    for alg in ("EdDSA", "Ed25519"):
+        body = json.dumps({"jti": alg, "htm": "GET", "htu": URL, "iat": int(NOW)}).encode()
+        token = JWS.encode(body, ed, algorithm=alg, headers={"typ": "dpop+jwt", "jwk": ed_jwk})
+        assert check(token).jkt == thumbprint(ed_jwk)
+        assert jwt.get_unverified_header(token)["alg"] == alg
+
+
+def test_the_rfc_7638_thumbprint_of_its_example() -> None:
+    # RFC 7638 §3.1 uses an RSA key; RFC 9449 §6.1's EC example instead:
+    jwk = {
+        "kty": "EC",
+        "x": "l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs",
+        "y": "9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA",
+        "crv": "P-256",
+    }
+    assert thumbprint(jwk) == "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda: "", "missing_proof"),
+        (lambda: "a.b", "malformed_proof"),
+        (lambda: "x" * 9000, "malformed_proof"),
+        (lambda: proof(typ="JWT"), "wrong_typ"),
+        (lambda: proof(htm="POST"), "wrong_htm"),
+        (lambda: proof(htu="https://lab.example/api/messages"), "wrong_htu"),
+        (lambda: proof(htu="https://evil.example/api/me"), "wrong_htu"),
+        (lambda: proof(iat=NOW + 30), "future_proof"),
+        (lambda: proof(iat=NOW - 120), "stale_proof"),
+    ],
+)
+def test_each_broken_rule_is_named(make: Any, reason: str) -> None:
+    refused(make(), reason)
+
+
+def test_symmetric_or_unsigned_proofs_are_refused() -> None:
+    _, jwk = _ec_key()
+    hs = jwt.encode(
+        {"jti": "1", "htm": "GET", "htu": URL, "iat": int(NOW)},
+        "a-shared-secret-of-enough-length!",
+        algorithm="HS256",
+        headers={"typ": "dpop+jwt", "jwk": jwk},
+    )
+    refused(hs, "unsupported_alg")
+    unsigned = jwt.encode(
+        {"jti": "1", "htm": "GET", "htu": URL, "iat": int(NOW)},
+        None,
+        algorithm="none",
+        headers={"typ": "dpop+jwt", "jwk": jwk},
+    )
+    refused(unsigned, "unsupported_alg")
+
+
+def test_a_private_key_in_the_header_or_another_keys_signature_is_refused() -> None:
+    private, jwk = _ec_key()
+    leaked = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(private))
+    refused(proof(private, leaked), "private_key")
+    other, _ = _ec_key()
+    refused(proof(other, jwk), "invalid_signature")  # signed by one key, names another
+
+
+def test_a_proof_is_used_once_and_htu_is_compared_normalised() -> None:
+    replay = ReplayCache()
+    token = proof(htu="HTTPS://LAB.example:443/api/me?x=1#f")
+    check(token, replay=replay)
+    with pytest.raises(ProofRejected) as again:
+        check(token, replay=replay)
+    assert again.value.reason == "replayed_proof"
+    assert normalize_htu("http://[::1]:8080/a?b") == "http://[::1]:8080/a"
+
+
+def test_the_replay_cache_forgets_only_what_has_expired_and_is_bounded() -> None:
+    cache = ReplayCache(limit=2)
+    cache.add("a", NOW + 10, NOW)
+    cache.add("b", NOW + 10, NOW)
+    with pytest.raises(ProofRejected) as full:
+        cache.add("c", NOW + 10, NOW)
+    assert full.value.reason == "replay_cache_full"
+    cache.add("c", NOW + 30, NOW + 11)  # a and b have expired: room again
+    assert len(cache) == 1
+
+
+def test_ath_binds_the_proof_to_its_access_token() -> None:
+    private, jwk = _ec_key()
+    good = proof(private, jwk, ath=access_token_hash("token-A"))
+    check(good, access_token="token-A")
+    refused(
+        proof(private, jwk, ath=access_token_hash("token-B")), "wrong_ath", access_token="token-A"
+    )
+    refused(proof(private, jwk), "wrong_ath", access_token="token-A")
+
+
+def test_a_nonce_from_this_server_and_slot_only() -> None:
+    ours, theirs = NonceSource("https://lab.example"), NonceSource("https://other.example")
+    current = ours.current(NOW)
+    check(proof(nonce=current), nonce=ours)
+    refused(proof(), "use_dpop_nonce", nonce=ours)
+    refused(proof(nonce=theirs.current(NOW)), "use_dpop_nonce", nonce=ours)
+    check(proof(nonce=current), nonce=ours, now=NOW + 61)  # the previous slot still works
+    refused(proof(nonce=current, iat=NOW + 200), "use_dpop_nonce", nonce=ours, now=NOW + 200)
