@@ -202,6 +202,9 @@ class Device:
         except ClientError as exc:
             self._login_failed(previous, exc)
             raise
+        except Exception as exc:  # a page no one expected: never stuck in "signing in"
+            self._login_failed(previous, ClientError(str(exc)))
+            raise LoginRefused("browser", say.page_said(str(exc))) from exc
 
     async def start_device_flow(self) -> DeviceAuthorization:
         """RFC 8628: ask for a user code to show; the device then polls until the
@@ -214,6 +217,7 @@ class Device:
         except ClientError as exc:
             self._login_failed(previous, exc)
             raise
+        self.cancel_device_flow(keep_state=True)  # one waiting sign-in at a time, one poller
         self.pending = authorization
         self._next_poll = self.clock.now() + authorization.interval
         self._emit(
@@ -235,10 +239,18 @@ class Device:
         authorization = self.pending
         if authorization is None or self.clock.now() < self._next_poll:
             return False
+        if self.clock.now() > authorization.expires_at:  # no answer will come any more
+            self.pending = None
+            self._login_failed(
+                DeviceState.SIGNED_OUT, LoginRefused("expired_token", say.DEVICE_CODE_EXPIRED)
+            )
+            return False
         try:
             answer = await self.oauth.device_poll(authorization, self.clock.now())
         except ServerUnreachable:
-            self._next_poll = self.clock.now() + authorization.interval
+            # Unreachable: wait twice as long each time (RFC 8628 §3.5), up to a minute.
+            self.pending = replace(authorization, interval=min(60, authorization.interval * 2))
+            self._next_poll = self.clock.now() + self.pending.interval
             return False
         except ClientError as exc:
             self.pending = None
@@ -259,19 +271,24 @@ class Device:
             return False
         return True
 
-    def cancel_device_flow(self) -> None:
+    def cancel_device_flow(self, *, keep_state: bool = False) -> None:
+        if self._poller is not None and not self._poller.done():
+            self._poller.cancel()
+        self._poller = None
         if self.pending is not None:
             self.pending = None
-            if self._poller is not None:
-                self._poller.cancel()
-            if self.state == DeviceState.SIGNING_IN:
+            if self.state == DeviceState.SIGNING_IN and not keep_state:
                 self._set_state(DeviceState.SIGNED_OUT)
 
     async def _poll_loop(self) -> None:
         while self.pending is not None:
             # In steps of at most a second: a cancelled or rescheduled poll is noticed.
             await self._sleep(min(1.0, max(0.05, self._next_poll - self.clock.now())))
-            await self.poll_device_flow()
+            try:
+                await self.poll_device_flow()
+            except Exception as exc:
+                self.pending = None
+                self._login_failed(DeviceState.SIGNED_OUT, ClientError(str(exc)))
 
     async def _adopt_login(self, tokens: TokenSet, flow: str) -> None:
         try:

@@ -69,10 +69,13 @@ class DeviceAuthorization:
 class LoopbackListener:
     """An HTTP listener for one authorization callback (RFC 8252 §7.3)."""
 
-    def __init__(self) -> None:
+    def __init__(self, state: str | None = None) -> None:
         self._server: asyncio.Server | None = None
         self._result: asyncio.Future[dict[str, str]] | None = None
         self.port = 0
+        # Only the callback of this sign-in counts: another local page or process
+        # calling the port cannot end it (answered 400, still listening).
+        self.state = state
 
     @property
     def redirect_uri(self) -> str:
@@ -111,6 +114,11 @@ class LoopbackListener:
                 await _answer(writer, 404, say.CALLBACK_NOT_HERE)
                 return
             params = dict(parse_qsl(parts.query, keep_blank_values=True))
+            if self.state is not None and not secrets.compare_digest(
+                params.get("state", "").encode(), self.state.encode()
+            ):
+                await _answer(writer, 400, say.CALLBACK_NOT_HERE)
+                return
             first = self._result is not None and not self._result.done()
             if first:
                 assert self._result is not None
@@ -198,7 +206,10 @@ class Autopilot:
                     return ""
                 self.pages.append(url)
                 try:
-                    response = await http.request(method, url, data=data)
+                    if method == "GET":  # a GET form's fields go in the query
+                        response = await http.request(method, url, params=data)
+                    else:
+                        response = await http.request(method, url, data=data)
                 except httpx.TransportError as exc:
                     raise ServerUnreachable(say.unreachable(url, str(exc))) from exc
                 if response.is_redirect:
@@ -246,7 +257,8 @@ class Autopilot:
         if pressed is not None and pressed.get("name"):
             values[pressed.get("name")] = pressed.get("value", "")
         method = (form.method or "GET").upper()
-        return method, form.action, values
+        # A form without an action posts back to its own page (HTML).
+        return method, form.action or form.base_url, values
 
 
 def _submit_buttons(form: Any) -> list[Any]:

@@ -145,6 +145,8 @@ class Lab:
         as a person does on their phone: the verification page, the approver's user
         and password. The text of the page it ends on."""
         device, approver = self.get(device_id), self.get(approver_id)
+        if approver.config.user != device.config.user or approver is device:
+            raise LoginRefused("wrong_approver", say.wrong_approver(approver.config.name))
         pending = device.pending
         if pending is None:
             raise LoginRefused("no_pending", say.NO_PENDING_DEVICE)

@@ -162,6 +162,12 @@ def no_endpoint(name: str) -> str:
     )
 
 
+def wrong_approver(name: str) -> str:
+    return tr("{name} cannot approve it: only another device of the same user can").format(
+        name=name
+    )
+
+
 def page_said(text: str) -> str:
     return tr("the sign-in page said: {text}").format(text=text[:200])
 

@@ -249,9 +249,9 @@ class OAuthClient:
         endpoints = await self.discovery.endpoints()
         if endpoints.authorization_endpoint is None:
             raise LoginRefused("unsupported", say.no_endpoint("authorization_endpoint"))
-        listener = await LoopbackListener().start()
-        verifier, challenge = pkce_pair()
         state = secrets.token_urlsafe(24)
+        listener = await LoopbackListener(state).start()
+        verifier, challenge = pkce_pair()
         query = {
             "response_type": "code",
             "client_id": self.client_id,
@@ -269,18 +269,20 @@ class OAuthClient:
         query = {k: v for k, v in query.items() if v}
         url = f"{endpoints.authorization_endpoint}?{urlencode(query)}"
         opening = asyncio.ensure_future(browser.open(url))
+        waiting = asyncio.ensure_future(listener.wait(wait_seconds))
         try:
-            waiting = asyncio.ensure_future(listener.wait(wait_seconds))
-            done, _ = await asyncio.wait({opening, waiting}, return_when=asyncio.FIRST_EXCEPTION)
-            if opening in done and opening.exception() is not None:
-                waiting.cancel()
+            # The callback ends it; a browser that fails first ends it too. A browser
+            # that merely returns (the system one, at once) does not.
+            done, _ = await asyncio.wait({opening, waiting}, return_when=asyncio.FIRST_COMPLETED)
+            if opening in done and opening.exception() is not None and waiting not in done:
                 raise opening.exception()  # type: ignore[misc]
             answer = await waiting
         finally:
+            waiting.cancel()
             await listener.close()
             if not opening.done():
                 opening.cancel()
-        if not secrets.compare_digest(answer.get("state", ""), state):
+        if not secrets.compare_digest(answer.get("state", "").encode(), state.encode()):
             raise LoginRefused("invalid_state", say.callback_state_mismatch())
         iss = answer.get("iss")
         if (iss is not None or endpoints.iss_parameter) and iss != endpoints.issuer:

@@ -18,8 +18,10 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
@@ -42,6 +44,8 @@ from mock_server.errors import (
 )
 
 FORM_LIFETIME = 600  # seconds a sign-in or verification page may be submitted
+_FORM_TOKEN = re.compile(r"[0-9]{1,12}\.[A-Za-z0-9_-]{16}\.[0-9a-f]{64}")
+MAX_PENDING = 100_000  # codes or device authorizations kept at most; the oldest go first
 SLOW_DOWN_STEP = 5  # RFC 8628 §3.5: each slow_down adds 5 s to the interval
 
 
@@ -51,9 +55,9 @@ def _digest(secret: str) -> str:
 
 def pkce_matches(verifier: str, challenge: str) -> bool:
     """RFC 7636 §4.6, S256: BASE64URL(SHA256(verifier)) == challenge."""
-    digest = hashlib.sha256(verifier.encode("ascii", "replace")).digest()
-    computed = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-    return hmac.compare_digest(computed, challenge)
+    digest = hashlib.sha256(verifier.encode("utf-8", "replace")).digest()
+    computed = base64.urlsafe_b64encode(digest).rstrip(b"=")
+    return hmac.compare_digest(computed, challenge.encode("utf-8", "replace"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +79,8 @@ class CodeRecord:
     redirect_uri: str
     challenge: str
     expires_at: float
+    forget_at: float  # kept this long after issue, to catch a replay
+    presented: bool = False  # its one exchange was tried (whatever came of it)
     sid: str | None = None  # the session its one exchange opened
 
 
@@ -101,8 +107,8 @@ class Authorizations:
     def __init__(self, clock: Clock, secret: bytes | None = None) -> None:
         self._clock = clock
         self._secret = secret or secrets.token_bytes(32)
-        self._codes: dict[str, CodeRecord] = {}
-        self._devices: dict[str, DeviceRecord] = {}  # device-code hash → record
+        self._codes: OrderedDict[str, CodeRecord] = OrderedDict()  # in issue order
+        self._devices: OrderedDict[str, DeviceRecord] = OrderedDict()  # device-code hash → record
         self._user_codes: dict[str, str] = {}  # user code → device-code hash
         self._forms = _Forms()
         self._lock = threading.Lock()
@@ -117,11 +123,11 @@ class Authorizations:
 
     def check_form_token(self, token: str, fields: Mapping[str, str]) -> None:
         """The token this server put in this very form, not expired, not used before."""
-        expires_text, nonce, mac = [*token.split(".", 2), "", ""][:3]
-        if not expires_text.isdigit() or not nonce or not mac:
+        if not _FORM_TOKEN.fullmatch(token):
             raise InvalidRequest("the form is not one of this server's (no anti-CSRF token)")
+        expires_text, nonce, mac = token.split(".")
         expires = int(expires_text)
-        if not hmac.compare_digest(mac, self._mac(fields, expires, nonce)):
+        if not hmac.compare_digest(mac.encode(), self._mac(fields, expires, nonce).encode()):
             raise InvalidRequest("the form's anti-CSRF token does not match its fields")
         now = self._clock.now()
         if now > expires:
@@ -141,11 +147,17 @@ class Authorizations:
 
     def issue_code(self, grantee: Grantee, username: str, redirect_uri: str, challenge: str) -> str:
         code = secrets.token_urlsafe(32)
+        now = self._clock.now()
         record = CodeRecord(
-            grantee, username, redirect_uri, challenge, self._clock.now() + CODE_LIFETIME
+            grantee,
+            username,
+            redirect_uri,
+            challenge,
+            now + CODE_LIFETIME,
+            now + CODE_LIFETIME * 10,
         )
         with self._lock:
-            self._forget_expired_codes()
+            self._forget_old_codes(now)
             self._codes[_digest(code)] = record
         return code
 
@@ -164,13 +176,12 @@ class Authorizations:
                     reason="code_reuse",
                     extra={"replayed_sid": record.sid},
                 )
-            if record.expires_at < 0:
+            if record.presented:
                 raise InvalidGrant("the authorization code was already presented once")
             if self._clock.now() > record.expires_at:
-                del self._codes[key]
                 raise InvalidGrant("the authorization code has expired (it lives 60 s)")
             # Whatever follows, this code has been presented: it never works again.
-            self._codes[key] = replace(record, expires_at=-1.0)
+            self._codes[key] = replace(record, presented=True)
         if record.grantee.client_id != client_id:
             raise InvalidGrant("the authorization code was issued to another client")
         if record.redirect_uri != redirect_uri:
@@ -187,13 +198,14 @@ class Authorizations:
             if record is not None:
                 self._codes[key] = replace(record, sid=sid)
 
-    def _forget_expired_codes(self) -> None:
-        # Used codes are kept while they could be replayed, to revoke what they opened.
-        horizon = self._clock.now() - CODE_LIFETIME * 10
-        for key in [k for k, r in self._codes.items() if 0 <= r.expires_at < horizon]:
+    def _forget_old_codes(self, now: float) -> None:
+        # Codes are kept past their use, while a replay could revoke what they opened;
+        # in issue order, so the oldest go first — also when there are too many.
+        while self._codes:
+            key, oldest = next(iter(self._codes.items()))
+            if oldest.forget_at > now and len(self._codes) < MAX_PENDING:
+                break
             del self._codes[key]
-        if len(self._codes) > 100_000:
-            self._codes.clear()
 
     # device authorizations ---------------------------------------------------------
 
@@ -270,11 +282,13 @@ class Authorizations:
             return record
 
     def _forget_expired_devices(self, now: float) -> None:
-        for key in [k for k, r in self._devices.items() if r.expires_at < now - 60]:
-            self._user_codes.pop(self._devices.pop(key).user_code, None)
-        if len(self._devices) > 100_000:
-            self._devices.clear()
-            self._user_codes.clear()
+        # In start order: expired ones go, and the oldest when there are too many.
+        while self._devices:
+            key, oldest = next(iter(self._devices.items()))
+            if oldest.expires_at >= now - 60 and len(self._devices) < MAX_PENDING:
+                break
+            del self._devices[key]
+            self._user_codes.pop(oldest.user_code, None)
 
 
 def show_user_code(code: str) -> str:

@@ -52,6 +52,7 @@ class Words:
     approved: str
     denied: str
     need_credentials: str
+    device_asks: str
     kinds: dict[str, str]
 
 
@@ -78,7 +79,8 @@ WORDS = {
         code_throttled="Too many wrong codes. Try again in {seconds} s.",
         approved="Approved: {device} is signed in as {user}. You can close this page.",
         denied="Denied: {device} was not signed in.",
-        need_credentials="Enter your username and password to approve.",
+        need_credentials="Enter your username and password to approve or deny.",
+        device_asks="{device} ({kind}), through {client}, asks to sign in as you.",
         kinds={t: info.name for t, info in DEVICE_TYPE_INFO.items()},
     ),
     "ko": Words(
@@ -103,7 +105,8 @@ WORDS = {
         code_throttled="틀린 코드가 너무 많습니다. {seconds}초 뒤에 다시 시도하세요.",
         approved="승인됨: {device}이(가) {user}(으)로 로그인합니다. 이 페이지를 닫아도 됩니다.",
         denied="거부됨: {device}은(는) 로그인하지 않았습니다.",
-        need_credentials="승인하려면 사용자 이름과 비밀번호를 입력하세요.",
+        need_credentials="승인하거나 거부하려면 사용자 이름과 비밀번호를 입력하세요.",
+        device_asks="{device}({kind})이(가) {client}을(를) 통해 내 계정으로 로그인하려고 합니다.",
         kinds={"mobile": "휴대폰", "pc": "PC", "tablet": "태블릿", "web": "브라우저", "tv": "TV"},
     ),
 }
@@ -156,9 +159,11 @@ def device_page(
     username: str = "",
     message: str = "",
     done: str = "",
+    asking: str = "",
 ) -> str:
     words = WORDS[lang]
     return _ENV.get_template("device.html").render(
+        asking=asking,
         lang=lang,
         title=words.device_title,
         css=_CSS,

@@ -114,6 +114,13 @@ class AuthService:
             max_per_address=settings.login_max_failures_per_address,
             window=settings.login_window,
         )
+        # Device authorizations started, per address: no sign-in guards that endpoint.
+        self.device_start_limiter = LoginRateLimiter(
+            clock,
+            max_failures=10**9,
+            max_per_address=3 * settings.login_max_failures_per_address,
+            window=settings.login_window,
+        )
         self._lock = threading.RLock()
         # jti hash of a rotated refresh token -> (grace deadline, the successor pair)
         self._grace: dict[str, tuple[float, TokenResponse]] = {}

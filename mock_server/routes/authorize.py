@@ -13,6 +13,7 @@ approves or denies it on ``/oauth/device`` (the verification URI).
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode, urlsplit
 
 import anyio.to_thread
@@ -28,6 +29,7 @@ from mock_server.http import NO_STORE, form_body_schema, optional, read_form, se
 from mock_server.service import USERNAME, AuthService
 
 router = APIRouter(prefix="/oauth", tags=["browser sign-in"])
+_CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}")
 
 # The authorization request's parameters: carried by the page's hidden inputs.
 REQUEST_PARAMS = (
@@ -98,6 +100,8 @@ def _checked(request: Request, params: dict[str, str], service: AuthService) -> 
             "(a loopback http://127.0.0.1:PORT/callback or dev.jwtlab.app:/callback)"
         )
     assert client is not None
+    if len(params.get("state", "")) > 512:  # before any redirect: it would be echoed back
+        raise _BadClient("state is longer than 512 characters")
     if params.get("response_type") != "code":
         raise _Redirected("unsupported_response_type", "response_type must be 'code'")
     challenge = params.get("code_challenge", "")
@@ -105,10 +109,8 @@ def _checked(request: Request, params: dict[str, str], service: AuthService) -> 
         raise _Redirected("invalid_request", "code_challenge is required (PKCE, RFC 7636)")
     if params.get("code_challenge_method") != "S256":
         raise _Redirected("invalid_request", "code_challenge_method must be S256")
-    if len(challenge) != 43 or not challenge.replace("-", "").replace("_", "").isalnum():
+    if not _CHALLENGE.fullmatch(challenge):
         raise _Redirected("invalid_request", "code_challenge must be 43 base64url characters")
-    if len(params.get("state", "")) > 512:
-        raise _Redirected("invalid_request", "state is longer than 512 characters")
     try:
         device = device_info(params, client)
         scope = service.granted_scope(optional(params, "scope", max_len=256))
@@ -232,6 +234,11 @@ async def authorize(request: Request) -> Response:
 async def device_authorization(request: Request) -> JSONResponse:
     params = await read_form(request)
     service = service_of(request)
+    address = _address(request)
+    wait = service.device_start_limiter.retry_after("", address)
+    if wait is not None:
+        raise RateLimited(wait)
+    service.device_start_limiter.failed("", address)  # counted, failed or not
     client = client_id(request, params, required=True)
     assert client is not None
     device = device_info(params, client)
@@ -284,6 +291,17 @@ async def device_verification(request: Request) -> Response:
     username = params.get("username", "")[:64]
 
     def page(message: str = "", status: int = 200, done: str = "") -> HTMLResponse:
+        # RFC 8628 §5.4: say which device asks before anyone approves it.
+        waiting = service.authorizations.pending(user_code) if user_code else None
+        asking = (
+            words.device_asks.format(
+                device=waiting.grantee.device_name,
+                kind=words.kinds.get(waiting.grantee.device_type, waiting.grantee.device_type),
+                client=waiting.grantee.client_id,
+            )
+            if waiting is not None and not done
+            else ""
+        )
         return _page(
             pages.device_page(
                 lang,
@@ -293,6 +311,7 @@ async def device_verification(request: Request) -> Response:
                 username=username,
                 message=message,
                 done=done,
+                asking=asking,
             ),
             status,
         )
@@ -312,10 +331,7 @@ async def device_verification(request: Request) -> Response:
         service.user_code_limiter.failed("", address)
         return page(words.wrong_code, 400)
     device = record.grantee.device_name
-    if params.get("action") == "deny":
-        service.authorizations.decide(user_code, None)
-        return page(done=words.denied.format(device=device))
-    if params.get("action") != "approve":
+    if params.get("action") not in ("approve", "deny"):
         return page(words.need_credentials, 400)
     password = params.get("password", "")[:1024]
     if not USERNAME.fullmatch(username) or not password:
@@ -326,6 +342,9 @@ async def device_verification(request: Request) -> Response:
         return page(words.throttled.format(seconds=exc.retry_after), 429)
     except InvalidGrant:
         return page(words.wrong_credentials, 400)
+    if params.get("action") == "deny":  # a signed-in user only: no stranger cancels a TV
+        service.authorizations.decide(user_code, None)
+        return page(done=words.denied.format(device=device))
     if service.authorizations.decide(user_code, user.username) is None:
         return page(words.wrong_code, 400)  # it expired, or another tab decided meanwhile
     return page(done=words.approved.format(device=device, user=user.username))

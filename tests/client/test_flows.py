@@ -85,8 +85,14 @@ async def test_the_code_flow_signs_a_phone_in_through_the_autopilot(lab: Lab) ->
 
 async def test_a_callback_with_a_wrong_state_or_issuer_is_refused(lab: Lab) -> None:
     phone = await lab.add_device("phone", "mobile", user="alice")
+    for answer in ({"code": "x", "state": "not-mine"}, {"code": "x", "state": "é"}):
+        # Another page or process calling the port cannot end the sign-in: ignored.
+        with pytest.raises(LoginRefused) as ignored:
+            await phone.oauth.code_grant(
+                ForgedBrowser(**answer), phone.identity, phone.clock.now, wait_seconds=0.3
+            )
+        assert ignored.value.reason == "timeout"
     for answer, reason in [
-        ({"code": "x", "state": "not-mine", "iss": SERVER}, "invalid_state"),
         ({"code": "x", "state": "{state}", "iss": "https://evil.example"}, "invalid_issuer"),
         ({"code": "x", "state": "{state}"}, "invalid_issuer"),  # the server promised iss
         ({"error": "access_denied", "state": "{state}", "iss": SERVER}, "access_denied"),
@@ -95,6 +101,36 @@ async def test_a_callback_with_a_wrong_state_or_issuer_is_refused(lab: Lab) -> N
             await phone.login_in_browser(ForgedBrowser(**answer))
         assert refused.value.reason == reason
         assert phone.state == DeviceState.SIGNED_OUT and phone.tokens is None
+
+
+async def test_the_listener_waits_for_its_own_state(lab: Lab) -> None:
+    listener = await LoopbackListener("mine").start()
+    async with httpx.AsyncClient(trust_env=False) as http:
+        stranger = await http.get(f"{listener.redirect_uri}?code=evil&state=theirs")
+        assert stranger.status_code == 400
+        ours = await http.get(f"{listener.redirect_uri}?code=good&state=mine")
+        assert ours.status_code == 200
+    assert await listener.wait(1) == {"code": "good", "state": "mine"}
+
+
+async def test_the_autopilot_follows_html_form_rules(lab: Lab) -> None:
+    """A form without action posts to its own page; a GET form's fields go in the query."""
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.path == "/start" and not request.url.query:
+            return httpx.Response(200, html='<form method="get"><input name="x" value="1"></form>')
+        if request.url.path == "/page" and request.method == "GET" and not request.url.query:
+            return httpx.Response(200, html='<form method="post"><input name="y" value="2"></form>')
+        return httpx.Response(200, html="<p>done</p>")
+
+    transport = httpx.MockTransport(handler)
+    text = await Autopilot("u", "p", transport=transport).approve("http://h/start")
+    assert text == "done"
+    assert seen[1].url.path == "/start" and seen[1].url.query == b"x=1" and seen[1].content == b""
+    text = await Autopilot("u", "p", transport=transport).approve("http://h/page")
+    assert seen[-1].method == "POST" and seen[-1].url.path == "/page" and seen[-1].content == b"y=2"
 
 
 async def test_the_listener_takes_one_callback_then_closes(lab: Lab) -> None:
@@ -141,7 +177,7 @@ async def test_a_denied_tv_is_signed_out_and_says_so(tv_lab: Lab, clock: Virtual
     tv = await tv_lab.add_device("tv", "tv", user="alice", flow="device")
     await tv_lab.add_device("phone", "mobile", user="alice")
     await tv.start_device_flow()
-    text = await tv_lab.approve_device("tv", "phone", "", deny=True)
+    text = await tv_lab.approve_device("tv", "phone", "alice-pass", deny=True)
     assert "Denied" in text
     clock.advance(5)
     assert not await tv.poll_device_flow()
@@ -149,6 +185,24 @@ async def test_a_denied_tv_is_signed_out_and_says_so(tv_lab: Lab, clock: Virtual
     assert "denied" in (tv.message or "")
     with pytest.raises(LoginRefused):
         await tv_lab.approve_device("tv", "phone", "alice-pass")  # nothing waits now
+    await tv_lab.add_device("bobs-phone", "mobile", user="bob")
+    await tv.start_device_flow()
+    with pytest.raises(LoginRefused) as stranger:
+        await tv_lab.approve_device("tv", "bobs-phone", "bob-pass")  # another user's device
+    assert stranger.value.reason == "wrong_approver"
+
+
+async def test_a_second_sign_in_replaces_the_first_poller(tv_lab: Lab) -> None:
+    tv = await tv_lab.add_device("tv", "tv", user="alice", flow="device")
+    tv.auto_poll = True
+    await tv.start_device_flow()
+    first = tv._poller
+    await tv.start_device_flow()
+    await asyncio.sleep(0)  # let the cancellation land
+    assert first is not None and first.cancelled()
+    assert tv._poller is not None and tv._poller is not first
+    tv.cancel_device_flow()
+    assert tv.state == DeviceState.SIGNED_OUT and tv._poller is None
 
 
 async def test_a_hasty_tv_slows_down(tv_lab: Lab, clock: VirtualClock) -> None:

@@ -270,3 +270,52 @@ async def test_malformed_requests_get_a_4xx_never_a_500(
     assert 400 <= answer.status_code < 500, answer.text
     before = (await client.get("/admin/sessions", headers=ADMIN)).json()["sessions"]
     assert before == []
+
+
+@pytest.mark.parametrize(
+    "token", ["²", "9" * 5000, "1.aaaaaaaaaaaaaaaa." + "é" * 64, "1.é." + "a" * 64, "x.y.z"]
+)
+async def test_a_forged_form_token_is_refused_not_crashed_on(
+    client: httpx.AsyncClient, token: str
+) -> None:
+    _, challenge = pkce()
+    params = authorize_params(challenge)
+    for path, data in (
+        ("/oauth/authorize", {**params, "csrf": token, "username": "alice", "password": "x"}),
+        ("/oauth/device", {"csrf": token, "user_code": "BBBB-BBBB", "action": "approve"}),
+    ):
+        answer = await client.post(path, data=data)
+        assert answer.status_code == 400, (path, answer.text[:200])
+        assert "location" not in answer.headers
+
+
+async def test_a_non_ascii_challenge_is_refused_before_any_code(client: httpx.AsyncClient) -> None:
+    answer = await client.get(
+        "/oauth/authorize", params=authorize_params("é" * 43), follow_redirects=False
+    )
+    assert answer.status_code == 303
+    assert (
+        "43 base64url characters"
+        in parse_qs(urlparse(answer.headers["location"]).query)["error_description"][0]
+    )
+
+
+async def test_a_huge_state_is_never_echoed_in_a_redirect(client: httpx.AsyncClient) -> None:
+    _, challenge = pkce()
+    answer = await client.get(
+        "/oauth/authorize",
+        params=authorize_params(challenge, state="s" * 20000, response_type="token"),
+    )
+    assert answer.status_code == 400 and "location" not in answer.headers
+    assert "state is longer than 512 characters" in answer.text
+
+
+async def test_starting_device_sign_ins_is_rate_limited_per_address(
+    client: httpx.AsyncClient,
+) -> None:
+    answers = [
+        await client.post("/oauth/device_authorization", data={"client_id": CLIENT_ID})
+        for _ in range(61)
+    ]
+    assert all(a.status_code == 200 for a in answers[:60])
+    assert answers[60].status_code == 429 and answers[60].json()["error"] == "slow_down"

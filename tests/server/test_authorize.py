@@ -162,7 +162,6 @@ async def test_policies_apply_to_every_grant(client: httpx.AsyncClient) -> None:
     tv = await poll(client, device["device_code"])
     assert tv.status_code == 200
     # The TV approved on the phone logs the phone out: the seed's dual login today.
-    refused = await me(client, phone["access_token"])
     await client.patch("/admin/settings", headers=ADMIN, json={"verify_mode": "stateful"})
     refused = await me(client, phone["access_token"])
     assert refused.status_code == 401 and refused.json()["reason"] == "superseded"
@@ -214,7 +213,11 @@ async def test_a_denied_or_expired_device_gets_the_matching_answer(
     client: httpx.AsyncClient, clock: VirtualClock
 ) -> None:
     denied = await start_device(client)
-    answer = await verify(client, denied["user_code"], action="deny", password="")
+    stranger = await verify(client, denied["user_code"], action="deny", password="")
+    assert stranger.status_code == 400  # no one cancels a TV's sign-in without signing in
+    assert (await poll(client, denied["device_code"])).json()["error"] == "authorization_pending"
+    clock.advance(5)
+    answer = await verify(client, denied["user_code"], action="deny")
     assert answer.status_code == 200 and "Denied: TV was not signed in." in answer.text
     assert (await poll(client, denied["device_code"])).json()["error"] == "access_denied"
     late = await start_device(client)

@@ -1456,6 +1456,10 @@
         <translation>서버에 {name}이(가) 없습니다: 이 로그인 방식을 제공하지 않습니다</translation>
     </message>
     <message>
+        <source>{name} cannot approve it: only another device of the same user can</source>
+        <translation>{name}에서는 승인할 수 없습니다: 같은 사용자의 다른 기기만 승인할 수 있습니다</translation>
+    </message>
+    <message>
         <source>the sign-in page said: {text}</source>
         <translation>로그인 페이지의 안내: {text}</translation>
     </message>
