@@ -201,6 +201,30 @@ SETTINGS: tuple[Setting, ...] = (
         choices=("on", "off"),
     ),
     Setting(
+        "require_dpop",
+        str,
+        "off",
+        "`on`: every token request needs a DPoP proof (RFC 9449), so every token is bound to "
+        "the device's key; `off`: a proof is used when sent",
+        choices=("off", "on"),
+    ),
+    Setting(
+        "dpop_nonce",
+        str,
+        "off",
+        "`on`: DPoP proofs must carry the server's nonce (`DPoP-Nonce`, RFC 9449 §8)",
+        choices=("off", "on"),
+    ),
+    Setting(
+        "dpop_proof_max_age",
+        int,
+        60,
+        "how old a DPoP proof's `iat` may be (plus the leeway)",
+        minimum=5,
+        maximum=3600,
+        unit="s",
+    ),
+    Setting(
         "reuse_grace",
         int,
         2,
@@ -380,3 +404,6 @@ def redirect_uri_allowed(uri: str) -> bool:
 def normalize_user_code(entered: str) -> str:
     """A user code as typed: case and dashes (and spaces) do not matter."""
     return "".join(c for c in entered.upper() if c not in "- ")
+
+
+DPOP_ALGORITHMS: tuple[str, ...] = ("ES256", "EdDSA", "Ed25519")  # proofs (RFC 9449, RFC 9864)

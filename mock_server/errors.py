@@ -197,3 +197,51 @@ class ExpiredToken(OAuthError):
     """RFC 8628: the device code expired before the user approved it."""
 
     error = "expired_token"
+
+
+class InvalidDPoPProof(OAuthError):
+    """RFC 9449 §5: the token request's DPoP proof is missing or wrong (``reason``
+    names the check)."""
+
+    error = "invalid_dpop_proof"
+
+
+class UseDPoPNonce(OAuthError):
+    """RFC 9449 §8: prove again with the server's nonce (sent in ``DPoP-Nonce``)."""
+
+    error = "use_dpop_nonce"
+
+    def __init__(self, description: str, nonce: str) -> None:
+        super().__init__(description, reason="use_dpop_nonce")
+        self.nonce = nonce
+
+    def headers(self) -> dict[str, str]:
+        return {"DPoP-Nonce": self.nonce, "Cache-Control": "no-store"}
+
+
+class DPoPRefused(ServerError):
+    """The resource API refused a DPoP-bound request (RFC 9449 §7.1): a 401 with a
+    ``DPoP`` challenge; ``error`` is ``invalid_dpop_proof``, ``invalid_token`` or
+    ``use_dpop_nonce`` (then with ``DPoP-Nonce``)."""
+
+    status = 401
+
+    def __init__(
+        self, error: str, description: str, *, reason: str, nonce: str | None = None
+    ) -> None:
+        super().__init__(description, reason=reason)
+        self.error = error
+        self.nonce = nonce
+
+    def headers(self) -> dict[str, str]:
+        description = self.description.replace("\\", "").replace('"', "'")
+        headers = {
+            "WWW-Authenticate": (
+                f'DPoP algs="ES256 EdDSA Ed25519", error="{self.error}", '
+                f'error_description="{description}"'
+            ),
+            "Cache-Control": "no-store",
+        }
+        if self.nonce:
+            headers["DPoP-Nonce"] = self.nonce
+        return headers

@@ -32,6 +32,15 @@ def client_id(request: Request, params: dict[str, str], *, required: bool) -> st
     return value
 
 
+def proven_key(request: Request, service: AuthService) -> str | None:
+    """The key thumbprint the request's DPoP proof (RFC 9449 §5) proves, or None."""
+    proofs = request.headers.getlist("dpop")
+    if len(proofs) > 1:
+        raise InvalidRequest("send one DPoP proof, not several")
+    url = f"{service.settings.issuer.rstrip('/')}{request.url.path}"
+    return service.token_request_proof(proofs[0] if proofs else None, url)
+
+
 def device_info(params: dict[str, str], client: str) -> DeviceInfo:
     """The device extension parameters (``device_id``, ``device_type``, ``device_name``)."""
     device_id = optional(params, "device_id", max_len=64) or f"{client}-anonymous"
@@ -64,8 +73,9 @@ async def password(request: Request, params: dict[str, str], service: AuthServic
     scope = optional(params, "scope", max_len=256)
     address = request.client.host if request.client else "unknown"
     # Argon2 is deliberately slow: keep it off the event loop.
+    jkt = proven_key(request, service)
     user = await anyio.to_thread.run_sync(service.check_password, username, secret, address)
-    return service.start_session(user, client, device, scope)
+    return service.start_session(user, client, device, scope, jkt)
 
 
 async def refresh_token(
@@ -74,7 +84,8 @@ async def refresh_token(
     """RFC 6749 §6: a refresh token for a new pair (rotation, reuse detection)."""
     client = client_id(request, params, required=False)
     token = require(params, "refresh_token", max_len=service.settings.max_token_chars)
-    return service.refresh(token, client, optional(params, "scope", max_len=256))
+    jkt = proven_key(request, service)
+    return service.refresh(token, client, optional(params, "scope", max_len=256), jkt)
 
 
 async def authorization_code(
@@ -89,6 +100,7 @@ async def authorization_code(
     verifier = require(params, "code_verifier", max_len=128)
     if not _VERIFIER.fullmatch(verifier):
         raise InvalidRequest("code_verifier must be 43-128 characters of A-Z a-z 0-9 - . _ ~")
+    jkt = proven_key(request, service)
     try:
         record = service.authorizations.take_code(code, client, redirect_uri, verifier)
     except InvalidGrant as exc:
@@ -103,6 +115,7 @@ async def authorization_code(
         client,
         DeviceInfo(grantee.device_id, grantee.device_type, grantee.device_name),
         grantee.scope,
+        jkt,
     )
     service.authorizations.code_exchanged(code, issued.sid)
     return issued
@@ -115,6 +128,7 @@ async def device_code(
     client = client_id(request, params, required=True)
     assert client is not None
     code = require(params, "device_code", max_len=256)
+    jkt = proven_key(request, service)
     record = service.authorizations.poll(code, client)
     assert record.username is not None
     grantee = record.grantee
@@ -123,6 +137,7 @@ async def device_code(
         client,
         DeviceInfo(grantee.device_id, grantee.device_type, grantee.device_name),
         grantee.scope,
+        jkt,
     )
 
 

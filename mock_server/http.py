@@ -163,18 +163,19 @@ def optional(params: dict[str, str], name: str, *, max_len: int = 1024) -> str |
     return value
 
 
-def bearer_token(request: Request) -> str:
-    """The RFC 6750 bearer token of a request's Authorization header."""
+def access_credentials(request: Request) -> tuple[str, str]:
+    """The scheme (``bearer`` or ``dpop``) and the access token of a request."""
     header = request.headers.get("authorization")
     if not header:
-        raise MissingToken("this resource needs a bearer access token")
+        raise MissingToken("this resource needs an access token (Bearer or DPoP)")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer":
-        raise MissingToken("this resource needs a bearer access token")
+    scheme = scheme.lower()
+    if scheme not in ("bearer", "dpop"):
+        raise MissingToken("this resource needs an access token (Bearer or DPoP)")
     token = token.strip()
     if not token:
-        raise InvalidToken("the bearer token is empty", reason="malformed")
-    return token
+        raise InvalidToken("the access token is empty", reason="malformed")
+    return scheme, token
 
 
 def require_admin(request: Request) -> None:

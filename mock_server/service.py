@@ -23,17 +23,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from contract import ACCESS_TYP, REFRESH_TYP, REVOCATION_REASONS, schema
-from mock_server import tokens, views
+from mock_server import dpop, tokens, views
 from mock_server.authorization import Authorizations
 from mock_server.clock import Clock
+from mock_server.dpop import NonceSource, ReplayCache
 from mock_server.errors import (
     Conflict,
+    DPoPRefused,
+    InvalidDPoPProof,
     InvalidGrant,
     InvalidRequest,
     InvalidScope,
     InvalidToken,
     NotFound,
     RateLimited,
+    UseDPoPNonce,
 )
 from mock_server.events import Event, EventBus
 from mock_server.keys import KeyManager
@@ -67,11 +71,12 @@ class TokenResponse:
     scope: str
     sid: str
     refresh_jti_hash: str
+    token_type: str = "Bearer"  # noqa: S105 - "DPoP" when bound to a key (RFC 9449 §5)
 
     def as_json(self, now: float) -> dict[str, Any]:
         return {
             "access_token": self.access_token,
-            "token_type": "Bearer",
+            "token_type": self.token_type,
             "expires_in": max(0, round(self.access_exp - now)),
             "refresh_token": self.refresh_token,
             "refresh_expires_in": max(0, round(self.refresh_exp - now)),
@@ -114,6 +119,9 @@ class AuthService:
             max_per_address=settings.login_max_failures_per_address,
             window=settings.login_window,
         )
+        # DPoP (RFC 9449): proofs seen (their jti), and the server's nonces.
+        self.dpop_replay = ReplayCache()
+        self.dpop_nonces = NonceSource(settings.issuer)
         # Device authorizations started, per address: no sign-in guards that endpoint.
         self.device_start_limiter = LoginRateLimiter(
             clock,
@@ -199,6 +207,36 @@ class AuthService:
         self.limiter.succeeded(username)
         return user
 
+    def token_request_proof(self, proof: str | None, url: str) -> str | None:
+        """The key thumbprint a token request proves (RFC 9449 §5), or None without a
+        proof (refused when ``require_dpop`` is on)."""
+        settings = self.settings
+        if proof is None:
+            if settings.require_dpop == "on":
+                raise InvalidDPoPProof(
+                    "this server binds every token to a key: send a DPoP proof",
+                    reason="missing_proof",
+                )
+            return None
+        now = self.clock.now()
+        nonce = self.dpop_nonces if settings.dpop_nonce == "on" else None
+        try:
+            checked = dpop.verify_proof(
+                proof,
+                method="POST",
+                url=url,
+                now=now,
+                max_age=settings.dpop_proof_max_age,
+                leeway=settings.leeway,
+                replay=self.dpop_replay,
+                nonce=nonce,
+            )
+        except dpop.ProofRejected as exc:
+            if exc.reason == "use_dpop_nonce":
+                raise UseDPoPNonce(exc.description, self.dpop_nonces.current(now)) from exc
+            raise InvalidDPoPProof(exc.description, reason=exc.reason) from exc
+        return checked.jkt
+
     def user_for_grant(self, username: str) -> UserRecord:
         """The user a code or a device authorization was approved for (they may have
         been deleted since)."""
@@ -216,7 +254,12 @@ class AuthService:
                 self._revoke(session, now, "code_reuse", by=None)
 
     def start_session(
-        self, user: UserRecord, client_id: str, device: DeviceInfo, scope: str | None
+        self,
+        user: UserRecord,
+        client_id: str,
+        device: DeviceInfo,
+        scope: str | None,
+        jkt: str | None = None,
     ) -> TokenResponse:
         """Open a session under the login policy and issue its first token pair."""
         granted = self._grant_scope(scope, self.settings.scopes)
@@ -266,6 +309,7 @@ class AuthService:
                 revoked_at=None,
                 reason=None,
                 revoked_by=None,
+                dpop_jkt=jkt,
             )
             with self.store.transaction():
                 self.store.add_session(session)
@@ -291,9 +335,14 @@ class AuthService:
     # refresh ---------------------------------------------------------------
 
     def refresh(
-        self, refresh_token: str, client_id: str | None, scope: str | None
+        self,
+        refresh_token: str,
+        client_id: str | None,
+        scope: str | None,
+        jkt: str | None = None,
     ) -> TokenResponse:
-        """Rotate a refresh token (RFC 6749 §6) with reuse detection."""
+        """Rotate a refresh token (RFC 6749 §6) with reuse detection; a session bound
+        to a key (DPoP) refreshes only with a proof of that key (RFC 9449 §5)."""
         with self._lock:
             now = self.clock.now()
             settings = self.settings
@@ -321,6 +370,11 @@ class AuthService:
                 )
             if scope is not None:
                 self._grant_scope(scope, tuple(session.scope.split()))
+            if session.dpop_jkt is not None and jkt != session.dpop_jkt:
+                raise InvalidGrant(
+                    "this session is bound to a key: the refresh needs a DPoP proof of it",
+                    reason="dpop_key_mismatch" if jkt else "missing_proof",
+                )
             ended = session.end_reason(now)
             if ended is not None:
                 raise self._session_over(session, ended)
@@ -374,8 +428,17 @@ class AuthService:
 
     # resource API ----------------------------------------------------------
 
-    def verify_access(self, token: str) -> AccessContext:
-        """Check a bearer token as the resource API does, in the current verify mode."""
+    def verify_access(
+        self,
+        token: str,
+        *,
+        scheme: str = "bearer",
+        proof: str | None = None,
+        method: str = "GET",
+        url: str = "",
+    ) -> AccessContext:
+        """Check an access token as the resource API does, in the current verify mode;
+        a DPoP-bound one (``cnf.jkt``) only with a proof of its key (RFC 9449 §7)."""
         now = self.clock.now()
         settings = self.settings
         try:
@@ -385,6 +448,7 @@ class AuthService:
             self.bus.publish("token_rejected", reason=exc.reason, sid=sid)
             raise InvalidToken(exc.description, reason=exc.reason) from exc
         claims = verified.claims
+        self._check_binding(claims, token, scheme, proof, method, url, now)
         session = self._session(claims["sid"])
         ended = session.end_reason(now) if session else "unknown_session"
         if ended is not None:
@@ -410,6 +474,65 @@ class AuthService:
             self.bus.publish("token_rejected", reason="unknown_subject", sid=claims["sid"])
             raise InvalidToken("the token's user no longer exists", reason="unknown_subject")
         return AccessContext(claims=claims, session=session, user=user)
+
+    def _check_binding(
+        self,
+        claims: dict[str, Any],
+        token: str,
+        scheme: str,
+        proof: str | None,
+        method: str,
+        url: str,
+        now: float,
+    ) -> None:
+        cnf = claims.get("cnf")
+        jkt = cnf.get("jkt") if isinstance(cnf, dict) else None
+        if jkt is None:
+            if scheme == "dpop":
+                raise DPoPRefused(
+                    "invalid_token",
+                    "this token is not bound to a key: send it as Bearer",
+                    reason="not_dpop_bound",
+                )
+            return
+        if scheme != "dpop":
+            self.bus.publish("token_rejected", reason="dpop_bound_token", sid=claims.get("sid"))
+            raise DPoPRefused(
+                "invalid_token",
+                "this token is bound to a key (DPoP): a bearer copy of it is worth nothing",
+                reason="dpop_bound_token",
+            )
+        settings = self.settings
+        nonce = self.dpop_nonces if settings.dpop_nonce == "on" else None
+        try:
+            checked = dpop.verify_proof(
+                proof,
+                method=method,
+                url=url,
+                now=now,
+                max_age=settings.dpop_proof_max_age,
+                leeway=settings.leeway,
+                replay=self.dpop_replay,
+                access_token=token,
+                nonce=nonce,
+            )
+        except dpop.ProofRejected as exc:
+            self.bus.publish("token_rejected", reason=exc.reason, sid=claims.get("sid"))
+            if exc.reason == "use_dpop_nonce":
+                raise DPoPRefused(
+                    "use_dpop_nonce",
+                    exc.description,
+                    reason=exc.reason,
+                    nonce=self.dpop_nonces.current(now),
+                ) from exc
+            raise DPoPRefused("invalid_dpop_proof", exc.description, reason=exc.reason) from exc
+        if not secrets.compare_digest(checked.jkt.encode(), str(jkt).encode()):
+            self.bus.publish("token_rejected", reason="key_mismatch", sid=claims.get("sid"))
+            raise DPoPRefused(
+                "invalid_dpop_proof",
+                "the proof is signed by another key than the token is bound to",
+                reason="key_mismatch",
+            )
 
     # revocation and introspection -------------------------------------------
 
@@ -694,6 +817,8 @@ class AuthService:
             "device_id": session.device_id,
             "device_type": session.device_type,
         }
+        if session.dpop_jkt:  # RFC 9449 §6: bound to the device's key
+            access["cnf"] = {"jkt": session.dpop_jkt}
         refresh_jti = secrets.token_urlsafe(16)
         refresh_hash = tokens.jti_hash(refresh_jti)
         refresh = {
@@ -715,6 +840,7 @@ class AuthService:
             scope=session.scope,
             sid=session.sid,
             refresh_jti_hash=refresh_hash,
+            token_type="DPoP" if session.dpop_jkt else "Bearer",
         )
 
     def _revoke(self, session: SessionRecord, now: float, reason: str, by: str | None) -> None:

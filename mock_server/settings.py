@@ -51,6 +51,9 @@ class Settings:
     leeway: int = _D["leeway"]
     reuse_grace: int = _D["reuse_grace"]
     password_grant: str = _D["password_grant"]  # "on" | "off": legacy, removed in OAuth 2.1
+    require_dpop: str = _D["require_dpop"]  # "on": every token request needs a DPoP proof
+    dpop_nonce: str = _D["dpop_nonce"]  # "on": proofs carry the server's nonce
+    dpop_proof_max_age: int = _D["dpop_proof_max_age"]
     session_lifetime: SessionLifetime = SessionLifetime.ABSOLUTE  # the contract default
     admin_key: str = ""
     clients: tuple[str, ...] = (APP_NAME,)

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: sessions.dpop_jkt
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     refresh_count   INTEGER NOT NULL DEFAULT 0,
     revoked_at      REAL,
     reason          TEXT,
-    revoked_by      TEXT
+    revoked_by      TEXT,
+    dpop_jkt        TEXT
 );
 CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (username, created_at);
 CREATE INDEX IF NOT EXISTS sessions_by_device ON sessions (username, device_id);
@@ -93,6 +94,7 @@ class SessionRecord:
     revoked_at: float | None
     reason: str | None
     revoked_by: str | None
+    dpop_jkt: str | None = None  # the key the session is bound to (RFC 9449), if any
 
     def is_active(self, now: float) -> bool:
         return self.revoked_at is None and now < self.expires_at
@@ -151,6 +153,8 @@ class Store:
                 raise RuntimeError(
                     f"{self.path} was written by a newer jwt-device-lab (schema {version})"
                 )
+            if version == 1:  # a file of the first release: sessions gain dpop_jkt
+                self._db.execute("ALTER TABLE sessions ADD COLUMN dpop_jkt TEXT")
             self._db.executescript(_SCHEMA)
             self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
@@ -208,7 +212,7 @@ class Store:
 
     def add_session(self, session: SessionRecord) -> None:
         self._run(
-            "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 session.sid,
                 session.username,
@@ -224,6 +228,7 @@ class Store:
                 session.revoked_at,
                 session.reason,
                 session.revoked_by,
+                session.dpop_jkt,
             ),
         )
 

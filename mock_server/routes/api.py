@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from mock_server.errors import ServerError
-from mock_server.http import NO_STORE, bearer_token, service_of
+from mock_server.http import NO_STORE, access_credentials, service_of
 from mock_server.service import AccessContext, AuthService
 
 router = APIRouter(prefix="/api", tags=["resource API"])
@@ -31,7 +31,19 @@ def access(request: Request, service: AuthService | None = None) -> AccessContex
     every API call, and dependency resolution costs more than the (cached)
     verification itself.
     """
-    return (service or service_of(request)).verify_access(bearer_token(request))
+    service = service or service_of(request)
+    scheme, token = access_credentials(request)
+    if scheme == "bearer":  # the hot path: no proof to look at
+        return service.verify_access(token)
+    proofs = request.headers.getlist("dpop")
+    url = f"{service.settings.issuer.rstrip('/')}{request.url.path}"
+    return service.verify_access(
+        token,
+        scheme="dpop",
+        proof=proofs[0] if len(proofs) == 1 else None,
+        method=request.method,
+        url=url,
+    )
 
 
 @router.get("/me", summary="Who the access token belongs to")

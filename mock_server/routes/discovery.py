@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from contract import ALGORITHMS
+from contract import ALGORITHMS, DPOP_ALGORITHMS
 from mock_server.grants import grants_on
 from mock_server.http import service_of
 
@@ -32,6 +32,7 @@ async def metadata(request: Request) -> dict[str, Any]:
         "code_challenge_methods_supported": ["S256"],
         "authorization_response_iss_parameter_supported": True,
         "ui_locales_supported": ["en", "ko"],
+        "dpop_signing_alg_values_supported": list(DPOP_ALGORITHMS),
         "token_endpoint_auth_methods_supported": ["none"],
         "revocation_endpoint_auth_methods_supported": ["none"],
         "introspection_endpoint_auth_methods_supported": ["bearer"],
