@@ -45,6 +45,10 @@ def bind_socket(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
+        # Listening from here on: a client that connects as soon as the URL is
+        # printed waits in the backlog until uvicorn accepts, instead of being
+        # refused (seen under load: `jwt-lab serve` printed before it served).
+        sock.listen(2048)
     except OSError:
         sock.close()
         raise

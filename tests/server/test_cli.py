@@ -120,3 +120,18 @@ def test_python_m_mock_server_refuses_an_out_of_range_setting_clearly() -> None:
     assert result.returncode == 2
     assert "access_ttl must be between 1 and 31536000 seconds" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_socket_listens_before_uvicorn_serves() -> None:
+    """`jwt-lab serve` prints its URL before uvicorn runs: a client that connects at
+    once waits in the backlog rather than being refused (it failed under load)."""
+    import socket
+
+    from mock_server.runner import bind_socket
+
+    sock = bind_socket("127.0.0.1", 0)
+    try:
+        with socket.socket() as client:
+            assert client.connect_ex(sock.getsockname()) == 0
+    finally:
+        sock.close()
