@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from client.errors import ServerFailure, ServerUnreachable, SessionEnded
-from client.tokens import needs_refresh
+from client.tokens import TokenSet, needs_refresh
 
 if TYPE_CHECKING:
     from client.session import TokenSession
@@ -77,10 +77,16 @@ class DeviceAuth(httpx.Auth):
                 # expired yet may still be used while the server struggles.
                 if session.now() >= tokens.access_exp:
                     raise
-        request.headers["Authorization"] = f"Bearer {tokens.access_token}"
+        self._authorize(request, tokens)
         response = yield request
         if response.status_code == 401:
             await response.aread()  # an overridden async flow reads bodies itself
+        if self._needs_nonce(request, response):
+            # RFC 9449 §8: the server wants its nonce in the proof; prove again, once.
+            self._authorize(request, tokens)
+            response = yield request
+            if response.status_code == 401:
+                await response.aread()
         if not is_invalid_token(response):
             return
         session.unauthorized(request.url.path, rejection_reason(response))
@@ -92,6 +98,29 @@ class DeviceAuth(httpx.Auth):
             # The 401 stands as the call's answer; the session has already
             # signed the device out, backed off, or marked it offline.
             return
-        request.headers["Authorization"] = f"Bearer {tokens.access_token}"
+        self._authorize(request, tokens)
         retried = yield request
         retried.extensions[RETRIED] = True
+
+    def _authorize(self, request: httpx.Request, tokens: TokenSet) -> None:
+        """Bearer, or — for a token bound to the device's key — DPoP with a fresh
+        proof for this method, URL and token (RFC 9449 §7)."""
+        key = self.session.oauth.dpop
+        if tokens.token_type == "DPoP" and key is not None:  # noqa: S105 - a token type
+            request.headers["Authorization"] = f"DPoP {tokens.access_token}"
+            request.headers["DPoP"] = key.proof(
+                request.method,
+                str(request.url),
+                self.session.now(),
+                access_token=tokens.access_token,
+            )
+        else:
+            request.headers["Authorization"] = f"Bearer {tokens.access_token}"
+
+    def _needs_nonce(self, request: httpx.Request, response: httpx.Response) -> bool:
+        key = self.session.oauth.dpop
+        if key is None:
+            return False
+        fresh = key.remember_nonce(str(request.url), response.headers.get("dpop-nonce"))
+        challenge = response.headers.get("www-authenticate", "")
+        return fresh and response.status_code == 401 and "use_dpop_nonce" in challenge

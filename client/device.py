@@ -27,6 +27,7 @@ import httpx
 from client import messages as say
 from client.auth import RETRIED, DeviceAuth
 from client.clock import Clock, SkewedClock, WallClock
+from client.dpop import DPoPKey
 from client.errors import (
     ClientError,
     LoginRefused,
@@ -180,6 +181,7 @@ class Device:
         ``ServerUnreachable``…"""
         previous = self.state
         self._set_state(DeviceState.SIGNING_IN)
+        self._prepare_key()
         try:
             tokens = await self.oauth.password_grant(
                 self.config.user, password, self.identity, self.clock.now()
@@ -194,6 +196,7 @@ class Device:
         server's page, the answer comes back to a loopback listener."""
         previous = self.state
         self._set_state(DeviceState.SIGNING_IN)
+        self._prepare_key()
         try:
             tokens = await self.oauth.code_grant(
                 browser, self.identity, self.clock.now, ui_locales=ui_locales
@@ -212,6 +215,7 @@ class Device:
         ``auto_poll``)."""
         previous = self.state
         self._set_state(DeviceState.SIGNING_IN)
+        self._prepare_key()
         try:
             authorization = await self.oauth.device_authorization(self.identity, self.clock.now())
         except ClientError as exc:
@@ -289,6 +293,13 @@ class Device:
             except Exception as exc:
                 self.pending = None
                 self._login_failed(DeviceState.SIGNED_OUT, ClientError(str(exc)))
+
+    def _prepare_key(self) -> None:
+        """A DPoP device makes its key at its first sign-in (and after a sign-out)."""
+        if self.config.dpop and self.oauth.dpop is None:
+            self.oauth.dpop = DPoPKey.generate(self.config.dpop_alg)
+        elif not self.config.dpop:
+            self.oauth.dpop = None
 
     async def _adopt_login(self, tokens: TokenSet, flow: str) -> None:
         try:

@@ -97,6 +97,8 @@ class Lab:
         refresh_margin: float = 5.0,
         flow: str = "password",
         scope: str = "",
+        dpop: bool = False,
+        dpop_alg: str = "ES256",
     ) -> Device:
         """Create a device and remember it (``ValueError`` for a bad or duplicate id)."""
         config = DeviceConfig(
@@ -109,6 +111,8 @@ class Lab:
             refresh_margin=refresh_margin,
             flow=flow,
             scope=scope,
+            dpop=dpop,
+            dpop_alg=dpop_alg,
         )
         device = self._create(config)
         self._save()

@@ -14,13 +14,14 @@ import asyncio
 import json
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import httpx
 
 from client import messages as say
+from client.dpop import DPoPKey
 from client.errors import (
     ClientError,
     LoginRefused,
@@ -219,6 +220,7 @@ class OAuthClient:
         self.discovery = discovery
         self.client_id = client_id
         self.scope = scope  # asked for in browser and device sign-ins ("": the server's default)
+        self.dpop: DPoPKey | None = None  # the device's key: every token request proves it
 
     async def password_grant(
         self, username: str, password: str, device: DeviceIdentity, now: float
@@ -342,7 +344,7 @@ class OAuthClient:
             "device_code": authorization.device_code,
             "client_id": self.client_id,
         }
-        response = await self.http.post(endpoints.token_endpoint, data=data)
+        response = await self._post_token(endpoints.token_endpoint, data, now)
         body = _json(response)
         if response.status_code != 200 and body is not None:
             error = body.get("error")
@@ -357,9 +359,12 @@ class OAuthClient:
         if body is None:
             raise ServerFailure(say.TOKEN_RESPONSE_NOT_JSON, response.status_code)
         try:
-            return TokenSet.from_response(body, now, None)
+            tokens = TokenSet.from_response(body, now, None)
         except ValueError as exc:
             raise ServerFailure(say.token_response_unusable(exc), 200) from exc
+        if self.dpop is not None:
+            tokens = replace(tokens, dpop_key=self.dpop.to_json())
+        return tokens
 
     async def refresh_grant(self, tokens: TokenSet, now: float) -> TokenSet:
         if tokens.refresh_token is None:
@@ -382,12 +387,26 @@ class OAuthClient:
         if response.status_code >= 500:
             raise ServerFailure(say.revocation_failed(response.status_code), response.status_code)
 
+    async def _post_token(self, endpoint: str, data: dict[str, str], now: float) -> httpx.Response:
+        """POST to the token endpoint, with a DPoP proof when the device has a key;
+        asked for a nonce (RFC 9449 §8), it proves again once with it."""
+        for attempt in range(2):
+            headers = {"DPoP": self.dpop.proof("POST", endpoint, now)} if self.dpop else None
+            response = await self.http.post(endpoint, data=data, headers=headers)
+            if self.dpop is None:
+                return response
+            fresh = self.dpop.remember_nonce(endpoint, response.headers.get("dpop-nonce"))
+            body = _json(response) if response.status_code == 400 else None
+            if not (attempt == 0 and fresh and body and body.get("error") == "use_dpop_nonce"):
+                return response
+        return response
+
     async def _token_request(
         self, data: dict[str, str], now: float, previous: TokenSet | None
     ) -> TokenSet:
         endpoint = (await self.discovery.endpoints()).token_endpoint
         # No DeviceAuth here: the token endpoint is never "refreshed" on a 401.
-        response = await self.http.post(endpoint, data=data)
+        response = await self._post_token(endpoint, data, now)
         body = _json(response)
         if response.status_code != 200:
             raise classify_token_error(
@@ -396,6 +415,9 @@ class OAuthClient:
         if body is None:
             raise ServerFailure(say.TOKEN_RESPONSE_NOT_JSON, response.status_code)
         try:
-            return TokenSet.from_response(body, now, previous)
+            tokens = TokenSet.from_response(body, now, previous)
         except ValueError as exc:
             raise ServerFailure(say.token_response_unusable(exc), 200) from exc
+        if self.dpop is not None:  # the key goes where the tokens go (the store)
+            tokens = replace(tokens, dpop_key=self.dpop.to_json())
+        return tokens

@@ -24,6 +24,7 @@ from typing import ParamSpec, Protocol, TypeVar
 
 from client import messages as say
 from client.clock import Clock
+from client.dpop import DPoPKey
 from client.errors import (
     ClientError,
     KeyringUnavailable,
@@ -31,6 +32,7 @@ from client.errors import (
     ServerFailure,
     ServerUnreachable,
     SessionEnded,
+    TokenStoreCorrupted,
     TokenStoreError,
 )
 from client.oauth import OAuthClient
@@ -100,14 +102,23 @@ class TokenSession:
         self.listener.on_tokens(tokens, how, cause)
 
     async def restore(self) -> TokenSet | None:
-        """Tokens from the store (a restart), or None."""
+        """Tokens from the store (a restart), or None; their DPoP key with them."""
         tokens = await self._store_call(self.store.load, self.key)
         self.tokens = tokens
+        if tokens is not None and tokens.dpop_key:
+            try:
+                self.oauth.dpop = DPoPKey.from_json(tokens.dpop_key)
+            except (ValueError, KeyError, TypeError) as exc:
+                raise TokenStoreCorrupted(
+                    say.stored_tokens(self.key.device_id, "unreadable")
+                ) from exc
         return tokens
 
     async def forget(self) -> None:
-        """Drop the tokens from memory, then from the store."""
+        """Drop the tokens (and the DPoP key kept with them) from memory, then from
+        the store."""
         self.tokens = None
+        self.oauth.dpop = None
         await self._store_call(self.store.delete, self.key)
 
     async def refresh(self, failed: TokenSet, cause: str = "proactive") -> TokenSet:
@@ -159,6 +170,7 @@ class TokenSession:
 
     async def _end(self, error: SessionEnded) -> None:
         self.tokens = None
+        self.oauth.dpop = None  # the next sign-in makes a new key
         # The session is over whatever the store says; a failing keyring must not
         # turn "signed out" into a crash.
         with contextlib.suppress(TokenStoreError):

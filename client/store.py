@@ -34,7 +34,7 @@ from client.tokens import TokenSet, fingerprint
 
 SERVICE = "jwt-device-lab"
 CHUNK_SIZE = 1200
-_KINDS = ("access", "refresh", "meta")
+_KINDS = ("access", "refresh", "meta", "dpop")  # dpop: the device's private key, if any
 _CHUNKED = re.compile(r"^chunked:(\d{1,4}):([0-9a-f]{16})$")
 _TOKEN = re.compile(r"^[A-Za-z0-9._~+/=-]+$")
 
@@ -163,6 +163,8 @@ class KeyringTokenStore(TokenStore):
             "session_start": tokens.session_start,
             "access_fp": fingerprint(tokens.access_token),
             "refresh_fp": fingerprint(tokens.refresh_token),
+            "token_type": tokens.token_type,
+            "dpop_fp": fingerprint(tokens.dpop_key),
         }
         with self._lock:
             # Tokens first, the meta entry that ties them together last: a torn
@@ -172,6 +174,10 @@ class KeyringTokenStore(TokenStore):
                 self._write(key.entry("refresh"), tokens.refresh_token)
             else:
                 self._remove(key.entry("refresh"))
+            if tokens.dpop_key:  # kept with its tokens: the same chunking, the same failures
+                self._write(key.entry("dpop"), tokens.dpop_key)
+            else:
+                self._remove(key.entry("dpop"))
             self._write(key.entry("meta"), json.dumps(meta))
 
     def delete(self, key: StoreKey) -> None:
@@ -278,9 +284,12 @@ def _decode(key: StoreKey, values: dict[str, str | None]) -> TokenSet:
         raise TokenStoreCorrupted(say.stored_tokens(key.device_id, "unreadable")) from exc
     if not isinstance(meta, dict):
         raise TokenStoreCorrupted(say.stored_tokens(key.device_id, "unreadable"))
+    dpop_key = values.get("dpop")
     if meta.get("access_fp") != fingerprint(access) or meta.get("refresh_fp") != fingerprint(
         refresh
     ):
+        raise TokenStoreCorrupted(say.stored_tokens(key.device_id, "torn"))
+    if "dpop_fp" in meta and meta["dpop_fp"] != fingerprint(dpop_key):
         raise TokenStoreCorrupted(say.stored_tokens(key.device_id, "torn"))
     try:
         return TokenSet(
@@ -294,6 +303,8 @@ def _decode(key: StoreKey, values: dict[str, str | None]) -> TokenSet:
             session_start=(
                 float(meta["session_start"]) if meta.get("session_start") is not None else None
             ),
+            token_type=str(meta.get("token_type") or "Bearer"),
+            dpop_key=dpop_key,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise TokenStoreCorrupted(say.stored_tokens(key.device_id, "unreadable")) from exc

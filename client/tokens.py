@@ -56,6 +56,8 @@ class TokenSet:
     scope: str = ""
     sid: str | None = None
     session_start: float | None = None  # when this session signed in (for display)
+    token_type: str = "Bearer"  # noqa: S105 - "DPoP": bound to ``dpop_key`` (RFC 9449)
+    dpop_key: str | None = None  # the device's private DPoP key (JSON), kept with its tokens
 
     def __repr__(self) -> str:
         return (
@@ -78,7 +80,7 @@ class TokenSet:
         if not isinstance(access, str) or not access:
             raise ValueError(say.NO_ACCESS_TOKEN)
         token_type = body.get("token_type", "Bearer")
-        if not isinstance(token_type, str) or token_type.lower() != "bearer":
+        if not isinstance(token_type, str) or token_type.lower() not in ("bearer", "dpop"):
             raise ValueError(say.unsupported_token_type(token_type))
         refresh = body.get("refresh_token")
         if refresh is not None and not isinstance(refresh, str):
@@ -103,6 +105,8 @@ class TokenSet:
             scope=str(scope),
             sid=sid,
             session_start=(previous.session_start if same_session and previous else None) or now,
+            token_type="DPoP" if token_type.lower() == "dpop" else "Bearer",
+            dpop_key=previous.dpop_key if previous is not None else None,
         )
 
 

@@ -42,6 +42,9 @@ class DeviceConfig:
     # The scope it asks for in browser and device sign-ins ("": the server's default;
     # an OpenID Provider wants "openid offline_access" for a refresh token).
     scope: str = ""
+    # Sign in with DPoP (RFC 9449): tokens bound to a key this device keeps.
+    dpop: bool = False
+    dpop_alg: str = "ES256"  # or "Ed25519"
 
     def __post_init__(self) -> None:
         if not _ID.match(self.id):
