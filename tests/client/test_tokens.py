@@ -95,14 +95,16 @@ def test_sign_out_messages_name_the_device_that_took_over() -> None:
     assert "stolen" in sign_out_message("reuse_detected")
 
 
-def test_the_token_type_may_be_omitted_or_in_any_case_but_must_be_bearer() -> None:
+def test_the_token_type_may_be_omitted_or_in_any_case_but_must_be_bearer_or_dpop() -> None:
     body = token_body(NOW)
     del body["token_type"]
     assert TokenSet.from_response(body, NOW).access_token == body["access_token"]
     for spelling in ("bearer", "BEARER", "Bearer"):
         TokenSet.from_response({**body, "token_type": spelling}, NOW)
-    with pytest.raises(ValueError, match=r"^unsupported token_type 'DPoP'$"):
-        TokenSet.from_response({**body, "token_type": "DPoP"}, NOW)
+    for spelling in ("dpop", "DPoP"):  # RFC 9449: bound to the device's key
+        assert TokenSet.from_response({**body, "token_type": spelling}, NOW).token_type == "DPoP"
+    with pytest.raises(ValueError, match=r"^unsupported token_type 'MAC'$"):
+        TokenSet.from_response({**body, "token_type": "MAC"}, NOW)
     with pytest.raises(ValueError, match=r"^refresh_token must be a string$"):
         TokenSet.from_response({**body, "refresh_token": ["x"]}, NOW)
     with pytest.raises(ValueError, match=r"^the token response has no access_token$"):
