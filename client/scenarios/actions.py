@@ -25,13 +25,14 @@ import inspect
 import types
 import typing
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
 from client.device import Device
+from client.dpop import DPoPKey
 from client.errors import LoginRefused, ServerUnreachable
 from client.flows import Autopilot
 from client.http import http_client
@@ -232,13 +233,20 @@ def _known_flow(device: str | None, params: Mapping[str, Any]) -> str | None:
 
 @action(check=_known_flow)
 async def login(
-    play: Play, device: Device, *, password: str | None = None, flow: Flow = None
+    play: Play,
+    device: Device,
+    *,
+    password: str | None = None,
+    flow: Flow = None,
+    dpop: bool = False,
 ) -> Outcome:
     """Sign in (`flow`: `password` — legacy —, `code` through the scripted browser with
     PKCE, or `device`: show a code to approve with `approve_device`; default the
     device's own). `password`: the user's own by default."""
     secret = f"{device.config.user}-pass" if password is None else password
     chosen = flow or device.config.flow
+    if dpop != device.config.dpop:  # `dpop = true`: tokens bound to a key it keeps
+        device.config = replace(device.config, dpop=dpop)
     try:
         if chosen == "code":
             browser = Autopilot(device.config.user, secret, transport=play.transport())
@@ -384,6 +392,82 @@ async def replay_refresh(play: Play, *, as_: Attacker) -> Outcome:
         )
     play.attackers[as_] = response.json().get("refresh_token", stolen)
     return play.attacker_result(Outcome(f"{as_} got fresh tokens"), got_tokens=True)
+
+
+def _proof_choice(device: str | None, params: Mapping[str, Any]) -> str | None:
+    choice = params.get("with_proof", "none")
+    choices = ("none", "own_key", "copied_proof")
+    return None if choice in choices else f"'with_proof' must be one of {', '.join(choices)}"
+
+
+@action()
+async def steal_access(play: Play, device: Device, *, as_: Attacker) -> Outcome:
+    """An attacker (`as`) copies the device's access token — and the last DPoP proof
+    it sent, as a man in the middle would."""
+    tokens = device.tokens
+    if tokens is None:
+        return Outcome("nothing to steal", ok=False)
+    proof = device.oauth.dpop.last_proof if device.oauth.dpop else None
+    play.stolen_access[as_] = (tokens.access_token, proof)
+    return Outcome(f"{as_} copied the access token" + (" and a proof" if proof else ""))
+
+
+@action(check=_proof_choice)
+async def replay_access(
+    play: Play,
+    *,
+    as_: Attacker,
+    with_proof: Annotated[str, "none, own_key or copied_proof"] = "none",
+) -> Outcome:
+    """The attacker (`as`) calls the API with the stolen access token: as a bearer
+    token (`with_proof = "none"`), with a proof of its own key, or with the proof
+    it copied. Only a bearer token gives in."""
+    stolen = play.stolen_access.get(as_)
+    if stolen is None:
+        return play.attacker_result(
+            Outcome(f"{as_} has nothing to replay", ok=False), got_tokens=False
+        )
+    token, copied = stolen
+    url = f"{play.env.url}/api/me"
+    if with_proof == "none":
+        headers = {"Authorization": f"Bearer {token}"}
+    elif with_proof == "own_key":
+        key = play.attacker_keys.setdefault(as_, DPoPKey.generate())
+        proof = key.proof("GET", url, play.clock.now(), access_token=token)
+        headers = {"Authorization": f"DPoP {token}", "DPoP": proof}
+    else:
+        headers = {"Authorization": f"DPoP {token}", "DPoP": copied or ""}
+    return await _attacker_call(play, as_, url, headers)
+
+
+@action()
+async def replay_proof(play: Play, device: Device, *, as_: Attacker) -> Outcome:
+    """The attacker (`as`) resends the device's last request as captured — its
+    token and its proof — once more."""
+    tokens = device.tokens
+    proof = device.oauth.dpop.last_proof if device.oauth.dpop else None
+    if tokens is None or proof is None:
+        return play.attacker_result(
+            Outcome(f"{as_}: no proof to replay", ok=False), got_tokens=False
+        )
+    headers = {"Authorization": f"DPoP {tokens.access_token}", "DPoP": proof}
+    return await _attacker_call(play, as_, f"{play.env.url}/api/me", headers)
+
+
+async def _attacker_call(play: Play, as_: str, url: str, headers: dict[str, str]) -> Outcome:
+    async with http_client(play.env.url, transport=play.transport()) as http:
+        try:
+            response = await http.get(url, headers=headers)
+        except ServerUnreachable:
+            return play.attacker_result(
+                Outcome(f"{as_}: server unreachable", ok=False), got_tokens=False
+            )
+    if response.status_code == 200:
+        return play.attacker_result(Outcome(f"{as_} got in (200)"), got_tokens=True)
+    return play.attacker_result(
+        Outcome(f"{as_} refused ({response.status_code} {error_text(response)})"),
+        got_tokens=False,
+    )
 
 
 def _user_or_device(device: str | None, params: Mapping[str, Any]) -> str | None:

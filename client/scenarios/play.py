@@ -14,6 +14,7 @@ import httpx
 from client.admin import parse_sse
 from client.clock import ManualClock
 from client.device import Device
+from client.dpop import DPoPKey
 from client.errors import ClientError
 from client.lab import Lab
 from client.registry import MemoryRegistry
@@ -58,6 +59,8 @@ class Play:
         self.switches: list[NetworkSwitch] = []
         self.attackers: dict[str, str | None] = {}
         self.callbacks: dict[str, str | None] = {}  # device id → its last sign-in callback URL
+        self.stolen_access: dict[str, tuple[str, str | None]] = {}  # attacker → token, proof
+        self.attacker_keys: dict[str, DPoPKey] = {}  # an attacker's own DPoP key
         self.last_attacker_ok: bool | None = None
         self.refresh_base: dict[str, int] = {}
         self.elapsed = 0.0

@@ -322,3 +322,11 @@ expect = { ok = false, state = "signing_in" }
     result = await ScenarioRunner().run(load_scenario(write(tmp_path, text)))
     assert result.passed, [c for c in result.checks if not c.passed]
     assert result.steps[1].outcome == "no device 'phone' to approve from"
+
+
+def test_a_replay_names_a_known_kind_of_proof(tmp_path: Path) -> None:
+    bad = GOOD + '\n[[steps]]\nat = 41\naction = "replay_access"\nas = "x"\nwith_proof = "magic"\n'
+    with pytest.raises(
+        ScenarioError, match="'with_proof' must be one of none, own_key, copied_proof"
+    ):
+        load_scenario(write(tmp_path, bad))
