@@ -294,6 +294,11 @@ class Device:
                 self.pending = None
                 self._login_failed(DeviceState.SIGNED_OUT, ClientError(str(exc)))
 
+    def _bound(self) -> bool:
+        """Are its tokens bound to its key (DPoP)?"""
+        tokens = self.session.tokens
+        return tokens is not None and self.oauth.dpop is not None and tokens.token_type == "DPoP"  # noqa: S105
+
     def _prepare_key(self) -> None:
         """A DPoP device makes its key at its first sign-in (and after a sign-out)."""
         if self.config.dpop and self.oauth.dpop is None:
@@ -421,6 +426,7 @@ class Device:
             last_call=self.last_call,
             end_detail=dict(self.end_detail) if self.end_detail else None,
             pending=self.pending.shown() if self.pending else None,
+            dpop_jkt=self.oauth.dpop.jkt if self.oauth.dpop is not None and self._bound() else None,
         )
 
     # SessionListener -------------------------------------------------------------

@@ -135,11 +135,15 @@ class Lab:
         self.devices[config.id] = device
         return device
 
-    async def set_flow(self, device_id: str, flow: str) -> None:
-        """Remember how the device signs in (kept in the device list)."""
+    async def set_flow(self, device_id: str, flow: str, *, dpop: bool | None = None) -> None:
+        """Remember how the device signs in — its flow, and DPoP or not (kept in the
+        device list)."""
         device = self.get(device_id)
-        if device.config.flow != flow:
-            device.config = replace(device.config, flow=flow)
+        wanted = replace(
+            device.config, flow=flow, dpop=device.config.dpop if dpop is None else dpop
+        )
+        if wanted != device.config:
+            device.config = wanted
             self._save()
 
     async def approve_device(

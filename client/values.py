@@ -111,6 +111,8 @@ class DeviceSnapshot:
     # A device sign-in waiting for approval elsewhere: its user code and where to
     # enter it (``DeviceAuthorization.shown``), never the device code.
     pending: dict[str, Any] | None = None
+    # The thumbprint of the key its tokens are bound to (DPoP), if they are.
+    dpop_jkt: str | None = None
 
     @property
     def device_now(self) -> float:

@@ -205,6 +205,11 @@ class DeviceCard(QFrame):
         names.addWidget(self.name)
         names.addWidget(self.subtitle)
         header.addLayout(names, 1)
+        # Tokens bound to this device's key (DPoP): a stolen copy is worth nothing.
+        self.key_badge = QLabel(tr("🔑 DPoP"))
+        self.key_badge.setObjectName("keyBadge")
+        self.key_badge.hide()
+        header.addWidget(self.key_badge, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignTop)
 
         self.access_bar = TokenBar(theme.ACCESS)
@@ -461,6 +466,14 @@ class DeviceCard(QFrame):
             theme.format_clock(snap.refresh_exp - now) if snap.refresh_exp else "—",
         )
         self._show_pending(snap.pending, now)
+        if self.key_badge.isVisibleTo(self) != bool(snap.dpop_jkt):
+            self.key_badge.setVisible(bool(snap.dpop_jkt))
+        if snap.dpop_jkt:
+            tip = tr("Tokens bound to this device's key {jkt} (DPoP, RFC 9449)").format(
+                jkt=snap.dpop_jkt[:12] + "…"
+            )
+            if self.key_badge.toolTip() != tip:
+                self.key_badge.setToolTip(tip)
         signed_out = state == "signed_out"
         message = snap.message if signed_out else lesson
         if signed_out and snap.reason and snap.end_detail is not None:

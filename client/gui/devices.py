@@ -150,14 +150,16 @@ class DeviceCommands(QObject):
             self.own_lab.remove_device(device_id), tr("Removing the device"), self._changed
         )
 
-    def login(self, device_id: str, password: str, flow: str = "password") -> None:
+    def login(
+        self, device_id: str, password: str, flow: str = "password", dpop: bool = False
+    ) -> None:
         """Sign in with ``flow``: the password grant (legacy), the browser (code +
         PKCE, through ``self.browser``) or a device code for a TV. The flow is kept
         with the device."""
 
         async def login() -> None:
             device = self.own_lab.get(device_id)
-            await self.own_lab.set_flow(device_id, flow)
+            await self.own_lab.set_flow(device_id, flow, dpop=dpop)
             if flow == "code":
                 await device.login_in_browser(self.browser(device.config.user, password))
             elif flow == "device":
@@ -215,6 +217,9 @@ class DeviceCommands(QObject):
             shown = {"access token": tokens.access_token}
             if tokens.refresh_token:
                 shown["refresh token"] = tokens.refresh_token
+            key = device.oauth.dpop
+            if key is not None and key.last_proof:  # what its last request proved
+                shown["last DPoP proof"] = key.last_proof
             keys_problem = None
             try:
                 jwks: dict[str, Any] | None = await lab.jwks()

@@ -70,6 +70,7 @@ class LoginDialog(QDialog):
         parent: QWidget | None = None,
         *,
         device_type: str = "mobile",
+        dpop: bool = False,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(tr("Sign in — {device}").format(device=device_name))
@@ -90,6 +91,15 @@ class LoginDialog(QDialog):
         form.addRow(tr("Sign in with"), self.flow)
         form.addRow(tr("User"), self.user)
         form.addRow(tr("Password"), self.password)
+        self.dpop = QCheckBox(tr("Bind the tokens to a key this device keeps (DPoP)"))
+        self.dpop.setChecked(dpop)
+        self.dpop.setToolTip(
+            tr(
+                "RFC 9449: every request carries a proof signed with the device's key, "
+                "kept in the OS keyring; a stolen token is useless without it"
+            )
+        )
+        form.addRow(self.dpop)
         form.addRow(self.explain)
         self.flow.currentIndexChanged.connect(self._flow_changed)
         self._flow_changed()
@@ -254,7 +264,11 @@ def _lifetime(exp: object, now: float) -> str:
 
 # The window asks the device's server for its keys; only a finished scenario's is gone.
 UNCHECKED = QT_TR_NOOP("not checked: the server that signed it is gone (its scenario has ended)")
-TOKEN_KINDS = (QT_TR_NOOP("access token"), QT_TR_NOOP("refresh token"))  # the tabs
+TOKEN_KINDS = (  # the tabs
+    QT_TR_NOOP("access token"),
+    QT_TR_NOOP("refresh token"),
+    QT_TR_NOOP("last DPoP proof"),
+)
 
 
 class TokenInspector(QDialog):

@@ -787,11 +787,15 @@ class MainWindow(QMainWindow):
         if snapshot is None:
             return
         dialog = LoginDialog(
-            snapshot.config.name, snapshot.config.user, self, device_type=snapshot.config.type
+            snapshot.config.name,
+            snapshot.config.user,
+            self,
+            device_type=snapshot.config.type,
+            dpop=snapshot.config.dpop,
         )
         dialog.accepted.connect(
             lambda: self.bridge.devices.login(
-                device_id, dialog.password.text(), dialog.chosen_flow()
+                device_id, dialog.password.text(), dialog.chosen_flow(), dialog.dpop.isChecked()
             )
         )
         self._open(dialog)

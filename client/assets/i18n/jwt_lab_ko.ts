@@ -120,6 +120,10 @@
         <translation>{at}에 폐기됨{why} — 액세스 토큰이 만료되어 다음 호출은 거부됩니다</translation>
     </message>
     <message>
+        <source>🔑 DPoP</source>
+        <translation>🔑 DPoP</translation>
+    </message>
+    <message>
         <source>Access token</source>
         <translation>액세스 토큰</translation>
     </message>
@@ -208,6 +212,10 @@
         <translation>{type} · {user} · 시계 {offset}초</translation>
     </message>
     <message>
+        <source>Tokens bound to this device&apos;s key {jkt} (DPoP, RFC 9449)</source>
+        <translation>이 기기의 키 {jkt}에 묶인 토큰 (DPoP, RFC 9449)</translation>
+    </message>
+    <message>
         <source>failed</source>
         <translation>실패</translation>
     </message>
@@ -270,6 +278,14 @@
     <message>
         <source>Password</source>
         <translation>비밀번호</translation>
+    </message>
+    <message>
+        <source>Bind the tokens to a key this device keeps (DPoP)</source>
+        <translation>이 기기가 보관하는 키에 토큰을 묶기 (DPoP)</translation>
+    </message>
+    <message>
+        <source>RFC 9449: every request carries a proof signed with the device&apos;s key, kept in the OS keyring; a stolen token is useless without it</source>
+        <translation>RFC 9449: 모든 요청에 OS 키링에 보관된 기기 키로 서명한 증명이 붙습니다. 훔친 토큰은 이 키 없이는 쓸모가 없습니다</translation>
     </message>
     <message>
         <source>The server&apos;s sign-in page opens in your browser; it comes back to the lab with a one-time code that only this device can exchange (PKCE).</source>
@@ -354,6 +370,10 @@
     <message>
         <source>refresh token</source>
         <translation>리프레시 토큰</translation>
+    </message>
+    <message>
+        <source>last DPoP proof</source>
+        <translation>마지막 DPoP 증명</translation>
     </message>
     <message>
         <source>Token inspector — {device}</source>
