@@ -81,6 +81,14 @@ async def test_chromium_signs_in_on_the_page_and_reaches_the_loopback_callback(
         _type(driver, "username", "alice")
         _type(driver, "password", "alice-pass")
         driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()  # type: ignore[attr-defined]
+        from selenium.webdriver.support import expected_conditions
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        WebDriverWait(driver, 15).until(  # the redirect lands on the app's listener
+            expected_conditions.text_to_be_present_in_element(
+                (By.TAG_NAME, "body"), "close this window"
+            )
+        )
         return str(driver.page_source)  # type: ignore[attr-defined]
 
     page = await asyncio.to_thread(browse)
@@ -121,7 +129,15 @@ async def test_chromium_approves_a_tv_on_the_verification_page(
     _type(driver, "username", "alice")
     _type(driver, "password", "alice-pass")
     driver.find_element(By.CSS_SELECTOR, "button[value=approve]").click()  # type: ignore[attr-defined]
-    status = driver.find_element(By.CSS_SELECTOR, "[role=status]").text  # type: ignore[attr-defined]
+    # The click starts a navigation: wait for the answer page, not the form still shown.
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    status = (
+        WebDriverWait(driver, 15)
+        .until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "[role=status]")))
+        .text
+    )
     assert status.startswith("Approved: TV is signed in as alice.")
     clock.advance(started["interval"])
     async with httpx.AsyncClient() as http:
