@@ -22,10 +22,8 @@ from urllib.parse import urlsplit, urlunsplit
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
-# PyJWT names Ed25519 keys "EdDSA"; RFC 9864 gives them their own name. A JWS
-# of our own knows both (PyJWT's global one is left alone).
-JWS = jwt.PyJWS()
-JWS.register_algorithm("Ed25519", jwt.algorithms.OKPAlgorithm())
+from contract.jose import JWS
+
 KEY_TYPES = {"ES256": "EC P-256", "Ed25519": "Ed25519"}
 
 

@@ -17,6 +17,7 @@ import jwt
 
 from client import messages as say
 from client.i18n import QT_TR_NOOP, tr
+from contract.jose import ED25519_NAMES, JWT, pyjwt_alg
 
 TIME_CLAIMS = ("iat", "nbf", "exp")
 _KINDS = {"at+jwt": "access token", "rt+jwt": "refresh token"}
@@ -114,22 +115,28 @@ def _check_signature(
     if str(header.get("alg")) == "HS256":
         return tr("not checkable: HS256 uses a shared secret that is never published"), None
     kid = header.get("kid")
-    try:
-        key_set = jwt.PyJWKSet.from_dict(jwks)
-    except jwt.PyJWTError as exc:
-        return tr("not checked: the JWK Set is unusable ({error})").format(error=exc), None
-    key = next((k for k in key_set.keys if k.key_id == kid), None)
-    if key is None:
+    keys = jwks.get("keys")
+    if not isinstance(keys, list):
+        return tr("not checked: the JWK Set is unusable ({error})").format(error="no keys"), None
+    jwk = next((k for k in keys if isinstance(k, dict) and k.get("kid") == kid), None)
+    if jwk is None:
         text = tr("INVALID: no published key has kid {kid!r} (unknown or retired)")
         return text.format(kid=kid), False
-    algorithm = key.algorithm_name
+    try:
+        key = jwt.PyJWK(jwk, algorithm=pyjwt_alg(jwk["alg"]) if "alg" in jwk else None)
+    except (jwt.PyJWTError, TypeError) as exc:
+        return tr("not checked: the JWK Set is unusable ({error})").format(error=exc), None
+    # A key that names no alg is known by its type; an Ed25519 key by both its names.
+    algorithm = str(jwk.get("alg") or key.algorithm_name)
+    if "alg" not in jwk and algorithm == "EdDSA" and header.get("alg") in ED25519_NAMES:
+        algorithm = str(header["alg"])
     if header.get("alg") != algorithm:
         text = tr("INVALID: the header says {alg!r} but key {kid} is {algorithm}")
         return text.format(alg=header.get("alg"), kid=kid, algorithm=algorithm), False
     try:
-        jwt.decode(
+        JWT.decode(
             token,
-            key,
+            key.key,
             algorithms=[algorithm],
             options={
                 "verify_exp": False,

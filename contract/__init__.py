@@ -25,7 +25,9 @@ APP_NAME = "jwt-device-lab"  # the user directories' name, and the lab's OAuth c
 ACCESS_TYP = "at+jwt"
 REFRESH_TYP = "rt+jwt"
 
-ALGORITHMS = ("EdDSA", "ES256", "RS256", "HS256")
+# Ed25519 goes by two names: the polymorphic ``EdDSA`` (RFC 8037, deprecated by
+# RFC 9864) and the fully specified ``Ed25519`` (RFC 9864).
+ALGORITHMS = ("EdDSA", "Ed25519", "ES256", "RS256", "HS256")
 VERIFY_MODES = ("stateless", "stateful")
 SESSION_LIFETIMES = ("absolute", "sliding")
 
@@ -180,7 +182,8 @@ SETTINGS: tuple[Setting, ...] = (
         "algorithm",
         str,
         "EdDSA",
-        "`EdDSA`, `ES256`, `RS256` or `HS256`; switching generates a key, old tokens still verify",
+        "`EdDSA`, `Ed25519` (RFC 9864), `ES256`, `RS256` or `HS256`; switching generates a key, "
+        "old tokens still verify",
         choices=ALGORITHMS,
     ),
     Setting(

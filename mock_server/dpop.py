@@ -25,6 +25,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import jwt
 
+from contract.jose import JWS, pyjwt_alg
+
 PROOF_TYP = "dpop+jwt"
 # Asymmetric algorithms only (§4.2): a shared secret would prove nothing.
 PROOF_ALGORITHMS = ("ES256", "EdDSA", "Ed25519")
@@ -175,7 +177,7 @@ def verify_proof(
         raise ProofRejected("private_key", "the header's jwk holds a private key")
     jkt = thumbprint(jwk)
     try:
-        key = jwt.PyJWK(jwk, algorithm=_pyjwt_alg(alg))
+        key = jwt.PyJWK(jwk, algorithm=pyjwt_alg(alg))
         claims = json.loads(JWS.decode(proof, key.key, algorithms=[alg]))
     except jwt.InvalidSignatureError:
         raise ProofRejected("invalid_signature", "the proof's signature does not verify") from None
@@ -209,14 +211,3 @@ def verify_proof(
     # Last: only a proof that passed everything else uses up its jti.
     replay.add(f"{jkt}|{jti}", iat + max_age + 2 * leeway, now)
     return Proof(jkt, jti, float(iat), header, claims)
-
-
-# PyJWT knows Ed25519 keys as "EdDSA"; RFC 9864 gives them their own, fully
-# specified name. A JWS of our own knows both (PyJWT's global one is left alone).
-JWS = jwt.PyJWS()
-JWS.register_algorithm("Ed25519", jwt.algorithms.OKPAlgorithm())
-
-
-def _pyjwt_alg(alg: str) -> str:
-    """PyJWT names Ed25519 ``EdDSA`` (RFC 9864 gives it its own name)."""
-    return "EdDSA" if alg == "Ed25519" else alg

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
+from contract.jose import ED25519_NAMES
 from mock_server.clock import Clock
 from mock_server.errors import Conflict, NotFound
 from mock_server.store import KeyRecord, Store
@@ -59,7 +60,7 @@ class SigningKey:
 
 
 def _public_jwk(alg: str, public_key: Any) -> dict[str, Any]:
-    if alg == "EdDSA":
+    if alg in ED25519_NAMES:
         jwk: dict[str, Any] = OKPAlgorithm.to_jwk(public_key, as_dict=True)
     elif alg == "ES256":
         jwk = ECAlgorithm.to_jwk(public_key, as_dict=True)
@@ -85,7 +86,7 @@ def thumbprint(jwk: dict[str, Any]) -> str:
 
 
 def _generate(alg: str) -> PrivateKey | bytes:
-    if alg == "EdDSA":
+    if alg in ED25519_NAMES:
         return ed25519.Ed25519PrivateKey.generate()
     if alg == "ES256":
         return ec.generate_private_key(ec.SECP256R1())

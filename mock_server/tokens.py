@@ -17,6 +17,7 @@ from typing import Any
 import jwt
 
 from contract import ACCESS_TYP
+from contract.jose import JWT
 from mock_server.keys import KeyManager, SigningKey
 
 ACCESS_CLAIMS = ("iss", "sub", "aud", "exp", "iat", "jti", "client_id", "scope", "sid")
@@ -48,7 +49,7 @@ def jti_hash(jti: str) -> str:
 
 def encode(claims: dict[str, Any], key: SigningKey, typ: str) -> str:
     """Sign ``claims`` with ``key``; the header carries ``typ`` and ``kid``."""
-    return jwt.encode(claims, key.signing, algorithm=key.alg, headers={"typ": typ, "kid": key.kid})
+    return JWT.encode(claims, key.signing, algorithm=key.alg, headers={"typ": typ, "kid": key.kid})
 
 
 class VerifiedCache:
@@ -138,7 +139,7 @@ def verify(
             raise TokenRejected("key_retired", "the key that signed this token has been retired")
         raise TokenRejected("unknown_key", "the token was not signed by a key of this server")
     try:
-        claims = jwt.decode(
+        claims = JWT.decode(
             token,
             key.verifying,
             algorithms=[key.alg],

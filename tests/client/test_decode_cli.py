@@ -13,6 +13,7 @@ import pytest
 
 from client.inspect import inspect_token, relative
 from mock_server import ServerThread
+from tests.conftest import ADMIN_KEY
 
 pytestmark = [pytest.mark.live, pytest.mark.subprocess]
 
@@ -115,3 +116,35 @@ def test_the_version_is_the_installed_packages() -> None:
     )
     assert result.returncode == 0
     assert result.stdout.strip() == f"jwt-lab {version('jwt-device-lab')}"
+
+
+@pytest.mark.parametrize("algorithm", ["EdDSA", "Ed25519", "ES256", "RS256"])
+def test_the_inspector_checks_every_published_algorithm_with_and_without_alg_in_the_jwks(
+    live_server: ServerThread, algorithm: str
+) -> None:
+    """Ed25519 (RFC 9864) is a name PyJWT lacks: the check still verifies it, and
+    a JWKS whose keys name no alg (allowed by RFC 7517) is read by key type."""
+    changed = httpx.patch(
+        f"{live_server.url}/admin/settings",
+        json={"algorithm": algorithm},
+        headers={"X-Admin-Key": ADMIN_KEY},
+    )
+    assert changed.status_code == 200, changed.text
+    token = httpx.post(
+        f"{live_server.url}/oauth/token",
+        data={
+            "grant_type": "password",
+            "username": "alice",
+            "password": "alice-pass",
+            "client_id": "jwt-device-lab",
+            "device_id": "phone",
+        },
+    ).json()["access_token"]
+    jwks = httpx.get(f"{live_server.url}/.well-known/jwks.json").json()
+    report = inspect_token(token, 0, jwks)
+    assert (report.signature_ok, report.header["alg"]) == (True, algorithm)
+    assert report.signature.startswith(f"valid ({algorithm}, key ")
+    bare = {"keys": [{k: v for k, v in key.items() if k != "alg"} for key in jwks["keys"]]}
+    assert inspect_token(token, 0, bare).signature_ok is True
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    assert inspect_token(forged, 0, jwks).signature_ok is False
