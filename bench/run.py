@@ -17,6 +17,7 @@ BENCHMARKS = (
     "cost_comparison",
     "signatures",
     "client_overhead",
+    "dpop",
     "single_flight",
     "scale",
     "gui",
@@ -101,6 +102,25 @@ def write_table() -> None:
             "≤ 1.10×",
             c["device_ratio"] <= 1.10,
         )
+    if "dpop" in b:
+        d = b["dpop"]
+        for key, label in (("dpop_es256", "ES256"), ("dpop_ed25519", "Ed25519")):
+            row(
+                f"DPoP ({label}) vs Bearer, server",
+                f"{d[f'{key}_rps']} vs {d['bearer_rps']} req/s = {d[f'{key}_ratio']:.2f}×; "
+                f"{d[f'{key}_cpu_us']} vs {d['bearer_cpu_us']} µs CPU/request; a proof check "
+                f"{d[f'{key}_proof_check_us']} µs, its signature {d[f'{key}_signature_us']} µs",
+                "≥ 0.75×",
+                d[f"{key}_ratio"] >= 0.75,
+            )
+            row(
+                f"DPoP ({label}) vs Bearer, client",
+                f"{d[f'{key}_client_us']} vs {d['bearer_client_us']} µs/call = "
+                f"{d[f'{key}_client_ratio']:.2f}×; a proof {d[f'{key}_proof_making_us']} µs, "
+                f"its signature {d[f'{key}_signing_us']} µs",
+                "≤ 1.30×",
+                d[f"{key}_client_ratio"] <= 1.30,
+            )
     if "single_flight" in b:
         rows = b["single_flight"]["rows"]
         row(

@@ -119,8 +119,9 @@ class DeviceAuth(httpx.Auth):
 
     def _needs_nonce(self, request: httpx.Request, response: httpx.Response) -> bool:
         key = self.session.oauth.dpop
-        if key is None:
+        nonce = response.headers.get("dpop-nonce") if key is not None else None
+        if key is None or nonce is None:
             return False
-        fresh = key.remember_nonce(str(request.url), response.headers.get("dpop-nonce"))
+        fresh = key.remember_nonce(str(request.url), nonce)
         challenge = response.headers.get("www-authenticate", "")
         return fresh and response.status_code == 401 and "use_dpop_nonce" in challenge

@@ -177,3 +177,37 @@ def test_a_nonce_from_this_server_and_slot_only() -> None:
     refused(proof(nonce=theirs.current(NOW)), "use_dpop_nonce", nonce=ours)
     check(proof(nonce=current), nonce=ours, now=NOW + 61)  # the previous slot still works
     refused(proof(nonce=current, iat=NOW + 200), "use_dpop_nonce", nonce=ours, now=NOW + 200)
+
+
+def _b64(data: Any) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+def test_the_compact_form_is_parsed_strictly() -> None:
+    """The proof's segments are read by hand (bench/dpop.py says why): each way of
+    breaking them is still refused with its reason."""
+    good = proof()
+    head, body, signature = good.split(".")
+    refused(f"!!!!.{body}.{signature}", "malformed_proof")  # not base64url
+    refused(f"{head[:-1]}.{body}.{signature}"[1:], "malformed_proof")  # a length no base64 has
+    refused(f"{_b64([1, 2])}.{body}.{signature}", "malformed_proof")  # not an object
+    refused(f"{head}.{body}.{signature[:-2]}!!", "invalid_key")  # an unreadable signature
+    refused(f"{head}.{_b64({'jti': 'x', 'htm': 'GET'})}.{signature}", "invalid_signature")
+    refused(f"{head}.{body}.{signature}.", "malformed_proof")  # four parts
+
+
+def test_jwk_members_must_be_strings_and_of_a_known_key_type() -> None:
+    private, jwk = _ec_key()
+    refused(proof(private, {**jwk, "x": 12345}), "invalid_key")
+    refused(proof(private, {"kty": "RSA", "n": "AQAB", "e": "AQAB"}), "invalid_key")
+    refused(proof(private, {k: v for k, v in jwk.items() if k != "y"}), "invalid_key")
+
+
+def test_what_is_worked_out_once_per_header_still_depends_on_the_allowed_algorithms() -> None:
+    private, jwk = _ec_key()
+    first = check(proof(private, jwk))
+    first.header["typ"] = "changed by a caller"  # a copy: the cached header is untouched
+    assert check(proof(private, jwk)).header["typ"] == "dpop+jwt"
+    refused(proof(private, jwk), "unsupported_alg", algorithms=("Ed25519",))
