@@ -102,6 +102,34 @@ class DeviceCodeShown(DeviceEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class TokenStolen(DeviceEvent):
+    """A thief copied the device's access token — and, for a DPoP-bound one, the
+    last proof the device sent, as a man in the middle would (client/attack.py)."""
+
+    access_fp: str
+    access_exp: float
+    bound: bool  # DPoP-bound (cnf.jkt): worth nothing without the device's key
+    kind: ClassVar[str] = "stolen"
+
+
+@dataclass(frozen=True, slots=True)
+class ThiefTried(DeviceEvent):
+    """The thief of the device's token tried it on the API: ``how`` (``bearer``,
+    ``own_key``: a proof of the thief's own key, ``copied_proof``: the device's
+    proof sent again) and the answer — 200, or the refusal's reason."""
+
+    how: str
+    path: str
+    status: int | None
+    reason: str | None = None
+    kind: ClassVar[str] = "thief"
+
+    @property
+    def got_in(self) -> bool:
+        return self.status == 200
+
+
+@dataclass(frozen=True, slots=True)
 class Notice(DeviceEvent):
     """Something the user should read: a storage fallback, a refused login, …"""
 

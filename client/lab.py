@@ -18,15 +18,17 @@ from typing import Any
 import httpx
 
 from client import messages as say
+from client.attack import Thief
 from client.clock import Clock, WallClock
 from client.device import Device
-from client.errors import LoginRefused, ServerFailure
-from client.events import DeviceEvent, EventHub, Listener, Notice
+from client.errors import LoginRefused, NotSignedIn, ServerFailure
+from client.events import DeviceEvent, EventHub, Listener, Notice, TokenStolen
 from client.flows import Autopilot
 from client.http import http_client
 from client.oauth import Discovery
 from client.registry import DeviceRegistry, RegistryError
 from client.store import KeyringTokenStore, MemoryTokenStore, TokenStore
+from client.tokens import fingerprint
 from client.values import DeviceConfig, DeviceSnapshot, LabView
 
 LAB_ID = "lab"  # the device id on notices that concern the whole lab
@@ -71,6 +73,7 @@ class Lab:
         self._auto_reconnect = auto_reconnect
         self._auto_poll = auto_poll
         self._events = EventHub()
+        self._thieves: dict[str, asyncio.Task[None]] = {}  # by the robbed device's id
 
     # events -------------------------------------------------------------------
 
@@ -80,6 +83,10 @@ class Lab:
 
     def _emit(self, event: DeviceEvent) -> None:
         self._events.emit(event)
+
+    def report(self, event: DeviceEvent) -> None:
+        """An event that no device makes — a scenario's attacker — into the lab's stream."""
+        self._emit(event)
 
     def notice(self, level: str, message: str) -> None:
         self._emit(Notice(LAB_ID, self.clock.now(), level, message))
@@ -176,8 +183,80 @@ class Lab:
             if device.pending is not None:
                 await device.poll_device_flow()
 
+    # a thief ---------------------------------------------------------------------
+
+    THIEF_INTERVAL = 3.0  # lab seconds between a thief's tries
+    THIEF_MAX_TRIES = 40
+
+    async def steal_token(self, device_id: str, *, interval: float | None = None) -> None:
+        """A thief copies the device's access token (and its last DPoP proof) and
+        tries it on the API at once, then every ``interval`` lab seconds, until the
+        server refuses it as expired (or ``stop_thief``, or 40 tries). Each try is a
+        ``ThiefTried`` event; stealing again replaces the thief."""
+        device = self.get(device_id)
+        tokens = device.tokens
+        if tokens is None:
+            raise NotSignedIn(say.NOTHING_TO_STEAL)
+        key = device.oauth.dpop
+        bound = tokens.token_type == "DPoP" and key is not None  # noqa: S105 - a token type
+        thief = Thief(
+            device_id,
+            tokens.access_token,
+            key.last_proof if key is not None and bound else None,
+            bound,
+            tokens.access_exp,
+        )
+        self.stop_thief(device_id)
+        self._emit(
+            TokenStolen(
+                device_id,
+                self.clock.now(),
+                fingerprint(tokens.access_token),
+                tokens.access_exp,
+                bound,
+            )
+        )
+        every = self.THIEF_INTERVAL if interval is None else interval
+        task = asyncio.create_task(self._rob(thief, every))
+        self._thieves[device_id] = task
+
+        def gone(done: asyncio.Task[None]) -> None:
+            if self._thieves.get(device_id) is done:
+                del self._thieves[device_id]
+
+        task.add_done_callback(gone)
+
+    def stop_thief(self, device_id: str) -> bool:
+        """Stop the thief of the device's token; True if there was one."""
+        task = self._thieves.pop(device_id, None)
+        if task is None:
+            return False
+        task.cancel()
+        return True
+
+    def robbed(self) -> list[str]:
+        """The devices whose thief is still trying."""
+        return list(self._thieves)
+
+    async def _rob(self, thief: Thief, interval: float) -> None:
+        # The thief's own client: none of the devices' auth, cookies or connections.
+        async with http_client(self.server, transport=self.transport) as http:
+            due = self.clock.now()
+            while thief.tries < self.THIEF_MAX_TRIES:
+                # Lab time (virtual in tests), looked at every second at most.
+                left = due - self.clock.now()
+                if left > 0:
+                    await asyncio.sleep(min(1.0, max(0.05, left)))
+                    continue
+                tried = await thief.attempt(http, self.server, self.clock.now())
+                self._emit(tried)
+                if tried.reason == "expired":
+                    return  # the copy is worth nothing any more, to anyone
+                due = self.clock.now() + interval
+
     async def remove_device(self, device_id: str) -> None:
         """Sign the device out (best effort), forget its tokens, and drop it."""
+        self.stop_thief(device_id)
         device = self.devices.pop(device_id)
         if device.tokens is not None:
             await device.logout()
@@ -247,5 +326,7 @@ class Lab:
         return LabView(self.clock.now(), tuple(self.snapshots()), self.store.name, scenario)
 
     async def close(self) -> None:
+        for device_id in list(self._thieves):
+            self.stop_thief(device_id)
         await asyncio.gather(*(d.close() for d in self.devices.values()), return_exceptions=True)
         await self.http.aclose()

@@ -369,6 +369,7 @@ _SENTENCES: dict[str, str] = {
     "DEVICE_DENIED": QT_TR_NOOP("Sign-in denied on the other device"),
     "DEVICE_CODE_EXPIRED": QT_TR_NOOP("The code expired before anyone approved it; sign in again"),
     "NO_PENDING_DEVICE": QT_TR_NOOP("no TV sign-in is waiting for approval"),
+    "NOTHING_TO_STEAL": QT_TR_NOOP("the device holds no access token to steal"),
     "NO_KEYRING_HINT": QT_TR_NOOP(
         "no OS keyring is available (on Linux, install and unlock gnome-keyring or "
         "KWallet; or continue with memory-only tokens)"

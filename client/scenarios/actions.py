@@ -29,14 +29,14 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
-import httpx
-
+from client.attack import Thief, refusal
 from client.device import Device
-from client.dpop import DPoPKey
 from client.errors import LoginRefused, ServerUnreachable
+from client.events import TokenStolen
 from client.flows import Autopilot
 from client.http import http_client
 from client.scenarios.errors import ScenarioError
+from client.tokens import fingerprint
 from contract import FLOWS, LIVE_SETTINGS, SETTINGS_BY_NAME
 
 if TYPE_CHECKING:
@@ -311,7 +311,7 @@ async def replay_code(play: Play, device: Device, *, as_: Attacker) -> Outcome:
             )
     if response.status_code != 200:
         return play.attacker_result(
-            Outcome(f"{as_} refused ({error_text(response)})"), got_tokens=False
+            Outcome(f"{as_} refused ({refusal(response)})"), got_tokens=False
         )
     return play.attacker_result(Outcome(f"{as_} got tokens!", ok=False), got_tokens=True)
 
@@ -388,7 +388,7 @@ async def replay_refresh(play: Play, *, as_: Attacker) -> Outcome:
     if response.status_code != 200:
         # The step itself went fine: the replay was made, and refused.
         return play.attacker_result(
-            Outcome(f"{as_} refused ({error_text(response)})"), got_tokens=False
+            Outcome(f"{as_} refused ({refusal(response)})"), got_tokens=False
         )
     play.attackers[as_] = response.json().get("refresh_token", stolen)
     return play.attacker_result(Outcome(f"{as_} got fresh tokens"), got_tokens=True)
@@ -407,8 +407,15 @@ async def steal_access(play: Play, device: Device, *, as_: Attacker) -> Outcome:
     tokens = device.tokens
     if tokens is None:
         return Outcome("nothing to steal", ok=False)
-    proof = device.oauth.dpop.last_proof if device.oauth.dpop else None
-    play.stolen_access[as_] = (tokens.access_token, proof)
+    key = device.oauth.dpop
+    bound = tokens.token_type == "DPoP" and key is not None  # noqa: S105 - a token type
+    proof = key.last_proof if key is not None and bound else None
+    play.stolen_access[as_] = Thief(device.id, tokens.access_token, proof, bound, tokens.access_exp)
+    play.lab.report(
+        TokenStolen(
+            device.id, play.clock.now(), fingerprint(tokens.access_token), tokens.access_exp, bound
+        )
+    )
     return Outcome(f"{as_} copied the access token" + (" and a proof" if proof else ""))
 
 
@@ -422,22 +429,13 @@ async def replay_access(
     """The attacker (`as`) calls the API with the stolen access token: as a bearer
     token (`with_proof = "none"`), with a proof of its own key, or with the proof
     it copied. Only a bearer token gives in."""
-    stolen = play.stolen_access.get(as_)
-    if stolen is None:
+    thief = play.stolen_access.get(as_)
+    if thief is None:
         return play.attacker_result(
             Outcome(f"{as_} has nothing to replay", ok=False), got_tokens=False
         )
-    token, copied = stolen
-    url = f"{play.env.url}/api/me"
-    if with_proof == "none":
-        headers = {"Authorization": f"Bearer {token}"}
-    elif with_proof == "own_key":
-        key = play.attacker_keys.setdefault(as_, DPoPKey.generate())
-        proof = key.proof("GET", url, play.clock.now(), access_token=token)
-        headers = {"Authorization": f"DPoP {token}", "DPoP": proof}
-    else:
-        headers = {"Authorization": f"DPoP {token}", "DPoP": copied or ""}
-    return await _attacker_call(play, as_, url, headers)
+    how = "bearer" if with_proof == "none" else with_proof
+    return await _attacker_call(play, as_, thief, how)
 
 
 @action()
@@ -450,23 +448,22 @@ async def replay_proof(play: Play, device: Device, *, as_: Attacker) -> Outcome:
         return play.attacker_result(
             Outcome(f"{as_}: no proof to replay", ok=False), got_tokens=False
         )
-    headers = {"Authorization": f"DPoP {tokens.access_token}", "DPoP": proof}
-    return await _attacker_call(play, as_, f"{play.env.url}/api/me", headers)
+    thief = Thief(device.id, tokens.access_token, proof, True, tokens.access_exp)
+    return await _attacker_call(play, as_, thief, "copied_proof")
 
 
-async def _attacker_call(play: Play, as_: str, url: str, headers: dict[str, str]) -> Outcome:
+async def _attacker_call(play: Play, as_: str, thief: Thief, how: str) -> Outcome:
     async with http_client(play.env.url, transport=play.transport()) as http:
-        try:
-            response = await http.get(url, headers=headers)
-        except ServerUnreachable:
-            return play.attacker_result(
-                Outcome(f"{as_}: server unreachable", ok=False), got_tokens=False
-            )
-    if response.status_code == 200:
+        tried = await thief.attempt(http, play.env.url, play.clock.now(), how)
+    play.lab.report(tried)  # on the thief's lane of the scenario's timeline
+    if tried.status is None:
+        return play.attacker_result(
+            Outcome(f"{as_}: server unreachable", ok=False), got_tokens=False
+        )
+    if tried.got_in:
         return play.attacker_result(Outcome(f"{as_} got in (200)"), got_tokens=True)
     return play.attacker_result(
-        Outcome(f"{as_} refused ({response.status_code} {error_text(response)})"),
-        got_tokens=False,
+        Outcome(f"{as_} refused ({tried.status} {tried.reason})"), got_tokens=False
     )
 
 
@@ -482,7 +479,7 @@ async def force_expire(play: Play, device: Device | None, *, user: str | None = 
     body = {"user": user} if user is not None else {"device_id": device.id if device else None}
     response = await play.env.admin("POST", "/admin/force-expire", body)
     if response.status_code != 200:
-        return Outcome(f"refused: {error_text(response)}", ok=False)
+        return Outcome(f"refused: {refusal(response)}", ok=False)
     return Outcome(f"{len(response.json()['revoked'])} session(s) revoked")
 
 
@@ -495,14 +492,14 @@ async def set_server(play: Play, step: Step, **settings: Any) -> Outcome:
     """Change live server settings (any `[server]` key)."""
     response = await play.env.admin("PATCH", "/admin/settings", settings)
     if response.status_code != 200:
-        raise ScenarioError(f"{step.describe()}: the server refused: {error_text(response)}")
+        raise ScenarioError(f"{step.describe()}: the server refused: {refusal(response)}")
     return Outcome(", ".join(f"{k}={v}" for k, v in settings.items()))
 
 
 async def _key_command(play: Play, verb: str) -> Outcome:
     response = await play.env.admin("POST", f"/admin/keys/{verb}")
     if response.status_code != 200:
-        return Outcome(f"refused: {error_text(response)}", ok=False)
+        return Outcome(f"refused: {refusal(response)}", ok=False)
     return Outcome(f"key {response.json()['kid'][:8]}… {verb}d")
 
 
@@ -586,17 +583,6 @@ async def active_sessions(play: Play, step: Step, device: Device | None) -> int:
 def attacker_ok(play: Play, outcome: Outcome) -> bool | None:
     """Whether the attacker's last replay got fresh tokens."""
     return outcome.attacker_ok if outcome.attacker_ok is not None else play.last_attacker_ok
-
-
-def error_text(response: httpx.Response) -> str:
-    """The server's reason for a refusal, in a few words."""
-    try:
-        body = response.json()
-    except ValueError:
-        return f"HTTP {response.status_code}"
-    if isinstance(body, dict):
-        return str(body.get("reason") or body.get("error_description") or body.get("error"))
-    return f"HTTP {response.status_code}"
 
 
 def actions_table() -> list[str]:

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from client.admin import parse_sse
+from client.attack import Thief, refusal
 from client.clock import ManualClock
 from client.device import Device
-from client.dpop import DPoPKey
 from client.errors import ClientError
 from client.lab import Lab
 from client.registry import MemoryRegistry
@@ -22,7 +22,6 @@ from client.scenarios.actions import (
     ACTIONS,
     EXPECTATIONS,
     Outcome,
-    error_text,
     read_expectation,
     run_action,
 )
@@ -59,8 +58,7 @@ class Play:
         self.switches: list[NetworkSwitch] = []
         self.attackers: dict[str, str | None] = {}
         self.callbacks: dict[str, str | None] = {}  # device id → its last sign-in callback URL
-        self.stolen_access: dict[str, tuple[str, str | None]] = {}  # attacker → token, proof
-        self.attacker_keys: dict[str, DPoPKey] = {}  # an attacker's own DPoP key
+        self.stolen_access: dict[str, Thief] = {}  # attacker → the token (and proof) it holds
         self.last_attacker_ok: bool | None = None
         self.refresh_base: dict[str, int] = {}
         self.elapsed = 0.0
@@ -111,7 +109,7 @@ class Play:
         settings = {**DEFAULT_SERVER, **self.scenario.server}
         response = await self.env.admin("PATCH", "/admin/settings", settings)
         if response.status_code != 200:
-            raise ScenarioError(f"the server refused the [server] settings: {error_text(response)}")
+            raise ScenarioError(f"the server refused the [server] settings: {refusal(response)}")
         for user in sorted({d.user for d in self.scenario.devices}):
             # A shared external server may still hold sessions of an earlier run.
             await self.env.admin("POST", "/admin/force-expire", {"user": user})
