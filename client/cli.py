@@ -245,8 +245,12 @@ def add_gui_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--demo",
-        action="store_true",
-        help="sign the default devices in and play a short dual-login demo",
+        nargs="?",
+        const="dual-login",
+        choices=("dual-login", "stolen-token"),
+        help="sign the default devices in and play a short demo: dual-login (the default: "
+        "the seed's dual login, stateless) or stolen-token (a thief copies a bearer and "
+        "a DPoP-bound access token)",
     )
     p.add_argument(
         "--screenshot",
@@ -284,7 +288,7 @@ def _no_display(env: Mapping[str, str], platform: str) -> bool:
 
 def _gui(args: argparse.Namespace) -> int:
     if args.screenshot and not args.demo:
-        args.demo = True
+        args.demo = "dual-login"
     if _no_display(os.environ, sys.platform):
         if not args.screenshot:
             print(
@@ -308,7 +312,8 @@ def _gui(args: argparse.Namespace) -> int:
             port=args.port,
             db=args.db,
             memory_tokens=args.memory_tokens,
-            demo=args.demo,
+            demo=bool(args.demo),
+            demo_name=args.demo or "dual-login",
             screenshot=args.screenshot,
             lang=language(),
             theme=args.theme,

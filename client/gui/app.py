@@ -28,6 +28,7 @@ from client.gui.theme import apply_theme
 from client.i18n import QT_TR_NOOP, language
 from client.i18n import tr as core_tr
 from client.lab import Lab
+from client.paths import builtin_scenario_dir
 from client.registry import DeviceRegistry, MemoryRegistry
 from client.store import KeyringTokenStore, MemoryTokenStore, TokenStore
 
@@ -46,6 +47,7 @@ class LaunchOptions:
     db: str | None = None
     memory_tokens: bool = False
     demo: bool = False
+    demo_name: str = "dual-login"  # or "stolen-token" (DEMOS)
     screenshot: Path | None = None
     registry: DeviceRegistry | None = None
     store: TokenStore | None = None  # tests inject one
@@ -198,14 +200,48 @@ async def demo_script(app: LabApp) -> None:
     await admin.advance_clock(3)
 
 
-def take_screenshot(app: LabApp, path: Path, qapp: QApplication) -> int:
+THEFT_SCENARIO = "14a-dpop-stolen-access-token.toml"
+
+
+async def stolen_token_demo(app: LabApp) -> None:
+    """DPoP's point, as the built-in scenario ``dpop-stolen-access-token`` plays it
+    in the window (its own lab, its own server, at 10×): a thief copies a bearer
+    and a DPoP-bound access token. The bearer copy gets in until it expires; the
+    DPoP copy is refused every time, each with its reason — on the thieves' lanes."""
+    done = asyncio.get_running_loop().create_future()
+
+    def start(_: object) -> None:  # on the GUI thread
+        window, player = app.window, app.bridge.player
+
+        def finished(result: object) -> None:
+            app.engine.loop.call_soon_threadsafe(
+                lambda: None if done.done() else done.set_result(result)
+            )
+
+        player.finished.connect(finished)
+        window.speed_buttons[10].setChecked(True)
+        window.play_scenario(builtin_scenario_dir() / THEFT_SCENARIO)
+
+    await asyncio.to_thread(app.bridge.devices.opened.wait, 30)
+    app.bridge.dispatch.to_gui(start, None)
+    result = await asyncio.wait_for(done, 120)
+    if not result.passed:
+        raise RuntimeError(f"the scenario {result.scenario.name} did not pass")
+
+
+DEMOS = {"dual-login": demo_script, "stolen-token": stolen_token_demo}
+
+
+def take_screenshot(app: LabApp, path: Path, qapp: QApplication, demo: str = "dual-login") -> int:
     """Run the demo, let the window catch up, save a PNG of it, and quit."""
     window = app.window
     window.resize(1280, 800)
+    if demo == "stolen-token":  # room for four lanes: two devices and their thieves
+        window.split.setSizes([430, 370])
     window.show()
     if app.server is not None:
         app.server.wait()
-    future = app.engine.submit(demo_script(app))
+    future = app.engine.submit(DEMOS[demo](app))
     result: dict[str, int] = {}
 
     def finish() -> None:
@@ -259,11 +295,11 @@ def main(options: LaunchOptions) -> int:
         return 2
     try:
         if options.screenshot is not None:
-            return take_screenshot(app, options.screenshot, qapp)
+            return take_screenshot(app, options.screenshot, qapp, options.demo_name)
         if options.demo:
             if app.server is not None:
                 app.server.wait()
-            app.engine.submit(demo_script(app))
+            app.engine.submit(DEMOS[options.demo_name](app))
         app.window.show()
         return qapp.exec()
     finally:

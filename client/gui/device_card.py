@@ -173,6 +173,7 @@ class DeviceCard(QFrame):
     selected = Signal(str)  # clicked: the menu's and the shortcuts' current device
     approve_requested = Signal(str, str)  # this device approves that TV's sign-in
     cancel_requested = Signal(str)  # a TV gives up waiting for approval
+    steal_requested = Signal(str)  # a thief copies this device's access token
     MIN_WIDTH = 360  # the window lays out as many columns of cards as fit
 
     def __init__(
@@ -206,7 +207,7 @@ class DeviceCard(QFrame):
         names.addWidget(self.subtitle)
         header.addLayout(names, 1)
         # Tokens bound to this device's key (DPoP): a stolen copy is worth nothing.
-        self.key_badge = QLabel(tr("🔑 DPoP"))
+        self.key_badge = QLabel(tr("DPoP-bound"))
         self.key_badge.setObjectName("keyBadge")
         self.key_badge.hide()
         header.addWidget(self.key_badge, 0, Qt.AlignmentFlag.AlignTop)
@@ -306,6 +307,12 @@ class DeviceCard(QFrame):
         more_menu = QMenu(self.more)
         self.logout_others_action = more_menu.addAction(
             tr("Sign out other devices"), lambda: self.logout_others_requested.emit(self.device_id)
+        )
+        self.steal_action = more_menu.addAction(
+            tr("Steal its access token"), lambda: self.steal_requested.emit(self.device_id)
+        )
+        self.steal_action.setToolTip(
+            tr("A thief copies the access token (and the last DPoP proof) and tries it on the API")
         )
         more_menu.addAction(tr("Remove device"), lambda: self.remove_requested.emit(self.device_id))
         self.more.setMenu(more_menu)
@@ -514,6 +521,7 @@ class DeviceCard(QFrame):
             self.call.setEnabled(has_tokens)
             self.inspect.setEnabled(has_tokens)
             self.logout_others_action.setEnabled(has_tokens)
+            self.steal_action.setEnabled(has_tokens)
         if self.sign_in.isEnabled() != (state not in ("signing_in", "waiting")):
             self.sign_in.setEnabled(state not in ("signing_in", "waiting"))
         self.set_auto_label(auto)

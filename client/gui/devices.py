@@ -204,6 +204,17 @@ class DeviceCommands(QObject):
 
         self.dispatch.submit(logout_others(), tr("Signing out the other devices"))
 
+    def steal(self, device_id: str) -> None:
+        """A thief copies the device's access token and tries it on the API, on a
+        lane of its own in the timeline (the lab's ``steal_token``)."""
+        self.dispatch.submit(
+            self.own_lab.steal_token(device_id),
+            tr("Stealing the access token"),
+            lambda _: self.dispatch.info.emit(
+                tr("A thief copied the access token: watch its lane in the timeline")
+            ),
+        )
+
     def inspect(self, device_id: str) -> None:
         """Copy the device's tokens and fetch the server's keys, for the inspector."""
 

@@ -33,7 +33,9 @@ from client.events import (
     ResponseReceived,
     SignedOut,
     StateChanged,
+    ThiefTried,
     TokensIssued,
+    TokenStolen,
     Unauthorized,
 )
 from client.gui.i18n import QT_TR_NOOP, tr
@@ -122,9 +124,32 @@ def describe(event: DeviceEvent) -> str:
         return tr("The API refused the access token on {path} (401: {reason})").format(
             path=event.path, reason=event.reason or "invalid_token"
         )
+    if isinstance(event, TokenStolen):
+        if event.bound:
+            return tr(
+                "A thief copied its access token ({fp}) and its last DPoP proof: the token "
+                "is bound to this device's key"
+            ).format(fp=event.access_fp)
+        return tr("A thief copied its access token ({fp}): a bearer token").format(
+            fp=event.access_fp
+        )
+    if isinstance(event, ThiefTried):
+        how = tr(THIEF_TRIES.get(event.how, event.how))
+        if event.got_in:
+            return tr("The thief got in with the stolen token ({how}): 200").format(how=how)
+        return tr("The thief was refused ({how}): {reason}").format(
+            how=how, reason=event.reason or tr("no answer")
+        )
     if isinstance(event, RefreshFailed | SignedOut | Notice):
         return event.message
     return event.kind
+
+
+THIEF_TRIES = {
+    "bearer": QT_TR_NOOP("as a bearer token"),
+    "own_key": QT_TR_NOOP("with a proof of its own key"),
+    "copied_proof": QT_TR_NOOP("with the copied proof"),
+}
 
 
 def device_details(event: DeviceEvent) -> dict[str, Any]:

@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
 )
 
 from client import messages as say
-from client.events import DeviceEvent
+from client.events import DeviceEvent, TokenStolen
 from client.gui import theme
 from client.gui.bridge import LabBridge
 from client.gui.device_card import DeviceCard
@@ -206,6 +206,7 @@ class MainWindow(QMainWindow):
         split.addWidget(top)
         split.addWidget(bottom)
         split.setSizes([470, 260])
+        self.split = split
         root.addWidget(split, 1)
         self.setCentralWidget(central)
         self._status_bar()
@@ -699,6 +700,7 @@ class MainWindow(QMainWindow):
                 card.selected.connect(self.set_current_device)
                 card.approve_requested.connect(self.approve_tv)
                 card.cancel_requested.connect(devices.cancel_device_flow)
+                card.steal_requested.connect(devices.steal)
                 card.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
                 card.customContextMenuRequested.connect(lambda pos, c=card: self._card_menu(c, pos))
                 self.cards[snapshot.config.id] = card
@@ -715,6 +717,8 @@ class MainWindow(QMainWindow):
         """An event of the user's lab: into its history, shown or not."""
         self.own.timeline.add_device_event(event)
         self.event_log.add_device_event(event, self.own.log)
+        if isinstance(event, TokenStolen):  # a thief's lane may have been added
+            self.timeline.set_offset(self.timeline.offset)
 
     @Slot(list)
     def on_server_events(self, events: list[dict[str, Any]]) -> None:
@@ -727,6 +731,8 @@ class MainWindow(QMainWindow):
         if self.scenario_history is not None:
             self.scenario_history.timeline.add_device_event(event)
             self.event_log.add_device_event(event, self.scenario_history.log)
+            if isinstance(event, TokenStolen):
+                self.timeline.set_offset(self.timeline.offset)
 
     @Slot(object, object)
     def on_scenario_server(self, state: dict[str, Any], events: list[dict[str, Any]]) -> None:

@@ -150,6 +150,7 @@ def card_menu(window: MainWindow, device_id: str) -> QMenu:
             menu.addAction(
                 tr("Sign out the other devices"), lambda: devices.logout_others(device_id)
             )
+            menu.addAction(tr("Steal its access token"), lambda: devices.steal(device_id))
         else:
             menu.addAction(tr("Sign in…"), lambda: window.sign_in(device_id))
     inspect = menu.addAction(tr("Inspect the tokens"), lambda: devices.inspect(device_id))

@@ -32,7 +32,9 @@ from client.events import (
     DeviceEvent,
     SignedOut,
     StateChanged,
+    ThiefTried,
     TokensIssued,
+    TokenStolen,
     Unauthorized,
 )
 from client.gui import theme
@@ -48,12 +50,17 @@ MARKER_COLORS = {
     "revoked": QColor("#dc2626"),
     "reuse": QColor("#dc2626"),
     "offline": QColor("#d97706"),
+    "stolen": QColor("#991b1b"),
+    "thief_in": QColor("#dc2626"),
+    "thief_refused": QColor("#64748b"),
 }
+STOLEN = QColor(153, 27, 27, 110)  # a stolen token's lifetime, on the thief's lane
+THIEF = "thief:"  # the lane of the thief of a device's token: "thief:<device id>"
 
 
 @dataclass(slots=True)
 class Segment:
-    kind: str  # "access" or "refresh"
+    kind: str  # "access", "refresh", or "stolen" (on a thief's lane)
     start: float
     end: float
 
@@ -92,15 +99,44 @@ class TimelineModel:
         self.lanes: dict[str, Lane] = {}
         self.origin: float | None = None
         self._revoked: dict[str, tuple[float, str, str]] = {}  # sid -> (at, reason, device)
+        # Events of devices whose lane is not there yet (a scenario's devices sign
+        # in before the window's first view of its lab): drawn once it is.
+        self._early: list[DeviceEvent] = []
 
     def set_devices(self, devices: list[tuple[str, str]]) -> None:
-        """Keep lanes for these (id, name) pairs, in this order."""
+        """Keep lanes for these (id, name) pairs, in this order — each followed by
+        the lane of its token's thief, if one stole it."""
         old = self.lanes
-        self.lanes = {i: old.get(i) or Lane(i, name) for i, name in devices}
+        self.lanes = {}
         for device_id, name in devices:
-            self.lanes[device_id].name = name
+            lane = self.lanes[device_id] = old.get(device_id) or Lane(device_id, name)
+            lane.name = name
+            thief = old.get(THIEF + device_id)
+            if thief is not None:
+                thief.name = thief_name(name)
+                self.lanes[thief.device_id] = thief
+        early, self._early = self._early, []
+        for event in early:
+            if event.device_id in self.lanes:
+                self.add_device_event(event)
+
+    def _thief_lane(self, device_id: str) -> Lane | None:
+        """The lane of the thief of ``device_id``'s token, made right after its own."""
+        lane_id = THIEF + device_id
+        if lane_id not in self.lanes:
+            victim = self.lanes.get(device_id)
+            if victim is None:
+                return None
+            lanes = {}
+            for key, lane in self.lanes.items():
+                lanes[key] = lane
+                if key == device_id:
+                    lanes[lane_id] = Lane(lane_id, thief_name(victim.name))
+            self.lanes = lanes
+        return self.lanes[lane_id]
 
     def clear(self) -> None:
+        self._early.clear()
         for lane in self.lanes.values():
             lane.segments.clear()
             lane.markers.clear()
@@ -122,6 +158,13 @@ class TimelineModel:
                 segment.end = at
 
     def add_device_event(self, event: DeviceEvent) -> None:
+        if event.device_id not in self.lanes:
+            self._early.append(event)
+            del self._early[: -self.MAX_ITEMS]
+            return
+        if isinstance(event, TokenStolen | ThiefTried):
+            self._add_thief_event(event)
+            return
         lane = self._lane(event.device_id)
         if lane is None:
             return
@@ -141,6 +184,22 @@ class TimelineModel:
             self._mark(lane, event.at, "device_code", describe(event))
         elif isinstance(event, StateChanged) and event.new == "offline":
             self._mark(lane, event.at, "offline", describe(event))
+
+    def _add_thief_event(self, event: TokenStolen | ThiefTried) -> None:
+        lane = self._thief_lane(event.device_id)
+        if lane is None:
+            return
+        if isinstance(event, TokenStolen):
+            self._cut(lane, event.at, ("stolen",))
+            lane.segments.append(Segment("stolen", event.at, event.access_exp))
+            del lane.segments[: -self.MAX_ITEMS]
+            self._mark(lane, event.at, "stolen", describe(event))
+        else:
+            kind = "thief_in" if event.got_in else "thief_refused"
+            self._mark(lane, event.at, kind, describe(event))
+
+    def has_thieves(self) -> bool:
+        return any(key.startswith(THIEF) for key in self.lanes)
 
     def add_server_event(self, event: dict[str, Any]) -> None:
         kind = event.get("type")
@@ -170,6 +229,11 @@ class TimelineModel:
         if lane is None:
             return []
         return [m for m in lane.markers if abs(m.at - at) <= tolerance]
+
+
+def thief_name(device_name: str) -> str:
+    """The lane name of a device's thief: short, as it sits right under the device's."""
+    return tr("↳ its thief")
 
 
 class TimelineView(QWidget):
@@ -275,7 +339,7 @@ class TimelineView(QWidget):
             if top > bottom or top + self.LANE_HEIGHT < 0:
                 continue  # only the lanes in view are painted
             painter.setClipRect(names)
-            painter.setPen(text)
+            painter.setPen(theme.REVOKED if lane.device_id.startswith(THIEF) else text)
             painter.drawText(
                 QRectF(8, top, self.LABEL_WIDTH - 12, 26),
                 Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
@@ -294,9 +358,11 @@ class TimelineView(QWidget):
                 if segment.end < start or segment.start > end:
                     continue
                 x0, x1 = self._x(segment.start, start, end), self._x(segment.end, start, end)
-                # The cards' colours: access green, refresh blue.
-                color = theme.ACCESS if segment.kind == "access" else theme.REFRESH.lighter(140)
-                y, h = (top + 8, 10) if segment.kind == "access" else (top + 22, 5)
+                # The cards' colours: access green, refresh blue; a stolen copy dark red.
+                color = {"access": theme.ACCESS, "stolen": STOLEN}.get(
+                    segment.kind, theme.REFRESH.lighter(140)
+                )
+                y, h = (top + 22, 5) if segment.kind == "refresh" else (top + 8, 10)
                 painter.setBrush(color)
                 painter.drawRoundedRect(QRectF(x0, y, max(1.5, x1 - x0 - 2), h), 3, 3)
             for window in lane.windows.values():
@@ -326,6 +392,12 @@ class TimelineView(QWidget):
             ("401", MARKER_COLORS["401"], "401"),
             ("ended", MARKER_COLORS["revoked"], tr("session ended")),
         )
+        if self.model.has_thieves():
+            items += (
+                ("bar", STOLEN, tr("stolen token")),
+                ("thief_in", MARKER_COLORS["thief_in"], tr("thief got in")),
+                ("thief_refused", MARKER_COLORS["thief_refused"], tr("thief refused")),
+            )
         x = self.width() - 16
         y = self.height() - 12.5  # the middle of the legend's line
         for shape, fill, label in reversed(items):
@@ -348,7 +420,9 @@ class TimelineView(QWidget):
                 )
             elif shape == "refresh":
                 painter.drawEllipse(QPointF(x + 6, y), 4, 4)
-            elif shape == "401":
+            elif shape == "thief_in":
+                painter.drawPolygon(_diamond(x + 6, y, 5))
+            elif shape in ("401", "thief_refused"):
                 painter.setPen(QPen(fill, 2.2))
                 painter.drawLine(QPointF(x + 2, y - 4), QPointF(x + 10, y + 4))
                 painter.drawLine(QPointF(x + 2, y + 4), QPointF(x + 10, y - 4))
@@ -362,7 +436,16 @@ class TimelineView(QWidget):
         color = MARKER_COLORS.get(marker.kind, QColor("#6b7280"))
         painter.setBrush(color)
         painter.setPen(Qt.PenStyle.NoPen)
-        if marker.kind in ("login", "restored"):
+        if marker.kind == "thief_in":  # on the stolen bar: the thief got the user's data
+            painter.setPen(QPen(QColor("white"), 1))
+            painter.drawPolygon(_diamond(x, top + 13, 6))
+            painter.setPen(Qt.PenStyle.NoPen)
+        elif marker.kind == "thief_refused":
+            painter.setPen(QPen(color, 2.4))
+            painter.drawLine(QPointF(x - 4, top + 9), QPointF(x + 4, top + 17))
+            painter.drawLine(QPointF(x - 4, top + 17), QPointF(x + 4, top + 9))
+            painter.setPen(Qt.PenStyle.NoPen)
+        elif marker.kind in ("login", "restored", "stolen"):
             painter.drawPolygon(
                 QPolygonF([QPointF(x - 5, top - 2), QPointF(x + 5, top - 2), QPointF(x, top + 5)])
             )
@@ -402,6 +485,10 @@ class TimelineView(QWidget):
             f"{theme.format_t(marker.at - origin, 1)} · {marker.text}",
             self,
         )
+
+
+def _diamond(x: float, y: float, r: float) -> QPolygonF:
+    return QPolygonF([QPointF(x, y - r), QPointF(x + r, y), QPointF(x, y + r), QPointF(x - r, y)])
 
 
 class TimelinePanel(QWidget):

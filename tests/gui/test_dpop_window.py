@@ -29,6 +29,7 @@ def test_a_phone_signed_in_with_dpop_shows_its_key_and_last_proof(
     assert phone.config.dpop  # kept with the device
     qtbot.waitUntil(card.key_badge.isVisible)
     assert phone.oauth.dpop is not None and phone.oauth.dpop.jkt[:12] in card.key_badge.toolTip()
+    qtbot.waitUntil(card.call.isEnabled)
     card.call.click()
     qtbot.waitUntil(lambda: "→ 200" in card.last_call.text(), timeout=10_000)
     card.inspect.click()

@@ -73,3 +73,23 @@ def test_the_axis_and_legend_stay_while_many_lanes_scroll(qtbot: QtBot) -> None:
 def test_the_scroll_bar_hides_when_the_lanes_fit(qtbot: QtBot) -> None:
     panel, view = _panel(qtbot, 2, 300)
     assert view.max_offset() == 0 and not panel.bar.isVisible()
+
+
+def test_events_that_come_before_their_lane_are_drawn_once_it_exists() -> None:
+    """A scenario's devices sign in before the window's first view of its lab."""
+    from client.events import ThiefTried, TokensIssued, TokenStolen
+    from client.gui.timeline import THIEF
+
+    model = TimelineModel()
+    model.add_device_event(TokensIssued("phone", 1.0, "login", "fp", "rfp", 31.0, 181.0, "s"))
+    model.add_device_event(TokenStolen("phone", 2.0, "fp", 31.0, False))
+    model.add_device_event(ThiefTried("phone", 3.0, "bearer", "/api/me", 200))
+    model.add_device_event(TokensIssued("gone", 1.0, "login", "fp", "rfp", 31.0, 181.0, "s"))
+    assert model.lanes == {}
+    model.set_devices([("phone", "Phone"), ("pc", "PC")])
+    assert list(model.lanes) == ["phone", THIEF + "phone", "pc"]
+    assert [s.kind for s in model.lanes["phone"].segments] == ["access", "refresh"]
+    assert [m.kind for m in model.lanes[THIEF + "phone"].markers] == ["stolen", "thief_in"]
+    model.set_devices([("phone", "Phone"), ("pc", "PC")])  # each early event once
+    assert len(model.lanes["phone"].segments) == 2
+    assert "gone" not in model.lanes

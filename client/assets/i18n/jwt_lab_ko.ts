@@ -120,8 +120,8 @@
         <translation>{at}에 폐기됨{why} — 액세스 토큰이 만료되어 다음 호출은 거부됩니다</translation>
     </message>
     <message>
-        <source>🔑 DPoP</source>
-        <translation>🔑 DPoP</translation>
+        <source>DPoP-bound</source>
+        <translation>DPoP 바인딩</translation>
     </message>
     <message>
         <source>Access token</source>
@@ -186,6 +186,14 @@
     <message>
         <source>Sign out other devices</source>
         <translation>다른 기기 로그아웃</translation>
+    </message>
+    <message>
+        <source>Steal its access token</source>
+        <translation>액세스 토큰 훔치기</translation>
+    </message>
+    <message>
+        <source>A thief copies the access token (and the last DPoP proof) and tries it on the API</source>
+        <translation>도둑이 액세스 토큰(과 마지막 DPoP 증명)을 복사해 API에 써 봅니다</translation>
     </message>
     <message>
         <source>Remove device</source>
@@ -550,6 +558,34 @@
     <message>
         <source>The API refused the access token on {path} (401: {reason})</source>
         <translation>API가 {path}에서 액세스 토큰을 거부함 (401: {reason})</translation>
+    </message>
+    <message>
+        <source>A thief copied its access token ({fp}) and its last DPoP proof: the token is bound to this device&apos;s key</source>
+        <translation>도둑이 액세스 토큰({fp})과 마지막 DPoP 증명을 복사함: 이 토큰은 이 기기의 키에 묶여 있습니다</translation>
+    </message>
+    <message>
+        <source>A thief copied its access token ({fp}): a bearer token</source>
+        <translation>도둑이 액세스 토큰({fp})을 복사함: Bearer 토큰입니다</translation>
+    </message>
+    <message>
+        <source>The thief got in with the stolen token ({how}): 200</source>
+        <translation>도둑이 훔친 토큰으로 들어감 ({how}): 200</translation>
+    </message>
+    <message>
+        <source>The thief was refused ({how}): {reason}</source>
+        <translation>도둑이 거부됨 ({how}): {reason}</translation>
+    </message>
+    <message>
+        <source>as a bearer token</source>
+        <translation>Bearer 토큰으로</translation>
+    </message>
+    <message>
+        <source>with a proof of its own key</source>
+        <translation>자기 키로 만든 증명으로</translation>
+    </message>
+    <message>
+        <source>with the copied proof</source>
+        <translation>복사한 증명으로</translation>
     </message>
     <message>
         <source>{user} signed in on {device}</source>
@@ -1208,6 +1244,10 @@
         <translation>서명 키: 활성 {n}개 · {keys}</translation>
     </message>
     <message>
+        <source>↳ its thief</source>
+        <translation>↳ 이 기기의 도둑</translation>
+    </message>
+    <message>
         <source>revoked but still accepted</source>
         <translation>폐기됐지만 여전히 통과</translation>
     </message>
@@ -1222,6 +1262,18 @@
     <message>
         <source>session ended</source>
         <translation>세션 종료</translation>
+    </message>
+    <message>
+        <source>stolen token</source>
+        <translation>훔친 토큰</translation>
+    </message>
+    <message>
+        <source>thief got in</source>
+        <translation>도둑 성공</translation>
+    </message>
+    <message>
+        <source>thief refused</source>
+        <translation>도둑 거부됨</translation>
     </message>
     <message>
         <source>now</source>
@@ -1700,6 +1752,10 @@
         <translation>승인을 기다리는 TV 로그인이 없습니다</translation>
     </message>
     <message>
+        <source>the device holds no access token to steal</source>
+        <translation>기기에 훔칠 액세스 토큰이 없습니다</translation>
+    </message>
+    <message>
         <source>no OS keyring is available (on Linux, install and unlock gnome-keyring or KWallet; or continue with memory-only tokens)</source>
         <translation>사용할 수 있는 OS 키링이 없습니다 (Linux에서는 gnome-keyring이나 KWallet을 설치하고 잠금을 푸세요. 또는 메모리에만 토큰을 보관하고 계속하세요)</translation>
     </message>
@@ -1758,6 +1814,14 @@
     <message>
         <source>Signing out the other devices</source>
         <translation>다른 기기 로그아웃</translation>
+    </message>
+    <message>
+        <source>Stealing the access token</source>
+        <translation>액세스 토큰 훔치기</translation>
+    </message>
+    <message>
+        <source>A thief copied the access token: watch its lane in the timeline</source>
+        <translation>도둑이 액세스 토큰을 복사했습니다: 타임라인에서 도둑의 줄을 보세요</translation>
     </message>
     <message>
         <source>not checked: the server&apos;s keys could not be read ({error})</source>
