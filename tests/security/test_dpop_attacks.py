@@ -127,3 +127,45 @@ async def test_two_proofs_a_missing_proof_and_an_unbound_token_as_dpop(
         ],
     )
     assert two.status_code == 400 and two.json()["error"] == "invalid_request"
+
+
+async def test_a_proof_of_a_megabyte_is_refused_without_being_read(
+    client: httpx.AsyncClient, clock: VirtualClock
+) -> None:
+    """Past 8 KiB a proof is not even split: malformed_proof at the API, the
+    token endpoint's invalid_dpop_proof — and a well-formed JWS of that size too."""
+    key, token = await _bound(client, clock)
+    huge = "A" * 1_000_000
+    answer = await _call(client, token, huge)
+    assert answer.status_code == 401 and answer.json()["reason"] == "malformed_proof"
+    assert 'error="invalid_dpop_proof"' in answer.headers["www-authenticate"]
+    padded = key.proof(
+        "GET", ME_URL, clock.now(), ath=access_token_hash(token), pad="x" * 1_000_000
+    )
+    answer = await _call(client, token, padded)
+    assert answer.status_code == 401 and answer.json()["reason"] == "malformed_proof"
+    login = await client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "password",
+            "username": "alice",
+            "password": "alice-pass",
+            "client_id": "jwt-device-lab",
+        },
+        headers={"DPoP": huge},
+    )
+    assert login.status_code == 400 and login.json()["error"] == "invalid_dpop_proof"
+
+
+@pytest.mark.live
+def test_a_megabyte_header_over_real_http_is_a_4xx_and_the_server_goes_on(
+    live_server: Any,
+) -> None:
+    """Through uvicorn itself: the header never reaches the app, and nothing breaks."""
+    answer = httpx.get(
+        f"{live_server.url}/api/me",
+        headers={"Authorization": "DPoP x.y.z", "DPoP": "A" * 1_000_000},
+        timeout=30,
+    )
+    assert 400 <= answer.status_code < 500
+    assert httpx.get(f"{live_server.url}/healthz").status_code == 200
