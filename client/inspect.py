@@ -124,7 +124,7 @@ def _check_signature(
         return text.format(kid=kid), False
     try:
         key = jwt.PyJWK(jwk, algorithm=pyjwt_alg(jwk["alg"]) if "alg" in jwk else None)
-    except (jwt.PyJWTError, TypeError) as exc:
+    except (jwt.PyJWTError, TypeError, NotImplementedError) as exc:  # "alg": "none", …
         return tr("not checked: the JWK Set is unusable ({error})").format(error=exc), None
     # A key that names no alg is known by its type; an Ed25519 key by both its names.
     algorithm = str(jwk.get("alg") or key.algorithm_name)

@@ -11,6 +11,7 @@ The GUI, the scenario runner and the CLI all drive devices through a ``Lab``.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -30,6 +31,8 @@ from client.registry import DeviceRegistry, RegistryError
 from client.store import KeyringTokenStore, MemoryTokenStore, TokenStore
 from client.tokens import fingerprint
 from client.values import DeviceConfig, DeviceSnapshot, LabView
+
+log = logging.getLogger(__name__)
 
 LAB_ID = "lab"  # the device id on notices that concern the whole lab
 
@@ -74,6 +77,7 @@ class Lab:
         self._auto_poll = auto_poll
         self._events = EventHub()
         self._thieves: dict[str, asyncio.Task[None]] = {}  # by the robbed device's id
+        self._closed = False
 
     # events -------------------------------------------------------------------
 
@@ -195,7 +199,7 @@ class Lab:
         ``ThiefTried`` event; stealing again replaces the thief."""
         device = self.get(device_id)
         tokens = device.tokens
-        if tokens is None:
+        if tokens is None or self._closed:
             raise NotSignedIn(say.NOTHING_TO_STEAL)
         key = device.oauth.dpop
         bound = tokens.token_type == "DPoP" and key is not None  # noqa: S105 - a token type
@@ -223,6 +227,8 @@ class Lab:
         def gone(done: asyncio.Task[None]) -> None:
             if self._thieves.get(device_id) is done:
                 del self._thieves[device_id]
+            if not done.cancelled() and done.exception() is not None:
+                log.error("the thief of %s failed", device_id, exc_info=done.exception())
 
         task.add_done_callback(gone)
 
@@ -326,7 +332,10 @@ class Lab:
         return LabView(self.clock.now(), tuple(self.snapshots()), self.store.name, scenario)
 
     async def close(self) -> None:
+        self._closed = True
+        thieves = list(self._thieves.values())
         for device_id in list(self._thieves):
             self.stop_thief(device_id)
+        await asyncio.gather(*thieves, return_exceptions=True)  # their clients close
         await asyncio.gather(*(d.close() for d in self.devices.values()), return_exceptions=True)
         await self.http.aclose()

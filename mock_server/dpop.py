@@ -13,10 +13,12 @@ token is bound to (``cnf.jkt``).
 from __future__ import annotations
 
 import base64
+import copy
 import functools
 import hashlib
 import hmac
 import json
+import math
 import re
 import secrets
 import threading
@@ -84,6 +86,22 @@ def _thumbprint(members: tuple[tuple[str, str], ...]) -> str:
 
 
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
+MAX_HEADER_CHARS = 1024  # an EC P-256 key's header is ~300: room, and a bound on the cache
+# The curve each algorithm may use (RFC 9449 §4.2 names the alg; RFC 9864 ties
+# Ed25519 to its curve; ES256 is P-256 only, RFC 7518 §3.4).
+_CURVES = {"ES256": "P-256", "EdDSA": "Ed25519", "Ed25519": "Ed25519"}
+
+
+def _no_constants(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _json(data: bytes) -> Any:
+    """Strict JSON: no NaN or Infinity, and a nesting too deep is an error, not a crash."""
+    try:
+        return json.loads(data, parse_constant=_no_constants)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
 
 
 def _segment(part: str) -> bytes:
@@ -175,12 +193,16 @@ class NonceSource:
 def _proof_header(head: str, algorithms: tuple[str, ...]) -> tuple[dict[str, Any], str, str, Any]:
     """The header's checks (typ, alg, a public jwk), or ``ProofRejected``:
     the header, its alg, the key's thumbprint and the key."""
+    if len(head) > MAX_HEADER_CHARS:
+        raise ProofRejected("malformed_proof", f"the header is longer than {MAX_HEADER_CHARS}")
     try:
-        header = json.loads(_segment(head))
+        header = _json(_segment(head))
     except ValueError:
         raise ProofRejected("malformed_proof", "the proof header is not base64url JSON") from None
     if not isinstance(header, dict):
         raise ProofRejected("malformed_proof", "the proof header is not a JSON object")
+    if "crit" in header:  # RFC 7515 §4.1.11: an extension this server cannot honour
+        raise ProofRejected("malformed_proof", "the proof names critical extensions (crit)")
     if header.get("typ") != PROOF_TYP:
         raise ProofRejected("wrong_typ", f"the proof's typ must be {PROOF_TYP}")
     alg = header.get("alg")
@@ -192,6 +214,8 @@ def _proof_header(head: str, algorithms: tuple[str, ...]) -> tuple[dict[str, Any
     if any(member in jwk for member in _PRIVATE_MEMBERS):
         raise ProofRejected("private_key", "the header's jwk holds a private key")
     members = _members(jwk)
+    if dict(members)["crv"] != _CURVES.get(alg):
+        raise ProofRejected("invalid_key", f"alg {alg} needs a {_CURVES.get(alg)} key")
     try:
         key = jwt.PyJWK(dict(members), algorithm=pyjwt_alg(alg)).key
     except (jwt.PyJWTError, ValueError, TypeError) as exc:
@@ -227,13 +251,14 @@ def verify_proof(
         verified = JWS.get_algorithm_by_name(alg).verify(
             f"{head}.{body}".encode(), key, _segment(signature)
         )
-        claims = json.loads(_segment(body)) if verified else None
     except (jwt.PyJWTError, ValueError, TypeError) as exc:
-        raise ProofRejected(
-            "invalid_key", f"the proof's key or signature is unusable: {exc}"
-        ) from None
+        raise ProofRejected("invalid_key", f"the proof's signature is unusable: {exc}") from None
     if not verified:
         raise ProofRejected("invalid_signature", "the proof's signature does not verify")
+    try:
+        claims = _json(_segment(body))
+    except ValueError:
+        raise ProofRejected("malformed_proof", "the payload is not base64url JSON") from None
     if not isinstance(claims, dict):
         raise ProofRejected("malformed_proof", "the proof's payload is not a JSON object")
     jti, htm, htu, iat = (claims.get(k) for k in ("jti", "htm", "htu", "iat"))
@@ -243,7 +268,7 @@ def verify_proof(
         raise ProofRejected("wrong_htm", f"the proof is for {htm!r}, not {method}")
     if not isinstance(htu, str) or normalize_htu(htu) != normalize_htu(url):
         raise ProofRejected("wrong_htu", "the proof is for another URL (htu)")
-    if isinstance(iat, bool) or not isinstance(iat, int | float):
+    if isinstance(iat, bool) or not isinstance(iat, int | float) or not math.isfinite(iat):
         raise ProofRejected("missing_claim", "the proof needs a numeric iat")
     if iat > now + leeway:
         raise ProofRejected("future_proof", "the proof's iat is in the future")
@@ -259,4 +284,4 @@ def verify_proof(
             raise ProofRejected("wrong_ath", "the proof is for another access token (ath)")
     # Last: only a proof that passed everything else uses up its jti.
     replay.add(f"{jkt}|{jti}", iat + max_age + 2 * leeway, now)
-    return Proof(jkt, jti, float(iat), dict(header), claims)  # the cached one stays as is
+    return Proof(jkt, jti, float(iat), copy.deepcopy(header), claims)  # the cache's stays

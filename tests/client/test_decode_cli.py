@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import httpx
+import jwt
 import pytest
 
 from client.inspect import inspect_token, relative
@@ -148,3 +149,13 @@ def test_the_inspector_checks_every_published_algorithm_with_and_without_alg_in_
     assert inspect_token(token, 0, bare).signature_ok is True
     forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
     assert inspect_token(forged, 0, jwks).signature_ok is False
+
+
+def test_a_jwks_key_that_names_alg_none_is_unusable_not_a_crash(
+    tokens: dict[str, str],
+) -> None:
+    kid = jwt.get_unverified_header(tokens["access_token"])["kid"]
+    report = inspect_token(
+        tokens["access_token"], 0, {"keys": [{"kid": kid, "kty": "oct", "alg": "none"}]}
+    )
+    assert report.signature_ok is None and "unusable" in report.signature

@@ -169,3 +169,16 @@ def test_a_megabyte_header_over_real_http_is_a_4xx_and_the_server_goes_on(
     )
     assert 400 <= answer.status_code < 500
     assert httpx.get(f"{live_server.url}/healthz").status_code == 200
+
+
+async def test_a_header_nested_too_deep_is_a_401_not_a_500(
+    client: httpx.AsyncClient, clock: VirtualClock
+) -> None:
+    import base64
+
+    key, token = await _bound(client, clock)
+    good = key.proof("GET", ME_URL, clock.now(), ath=access_token_hash(token))
+    _, body, signature = good.split(".")
+    nested = base64.urlsafe_b64encode(b"[" * 3000).rstrip(b"=").decode()
+    answer = await _call(client, token, f"{nested}.{body}.{signature}")
+    assert answer.status_code == 401 and answer.json()["reason"] == "malformed_proof"

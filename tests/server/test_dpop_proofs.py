@@ -211,3 +211,75 @@ def test_what_is_worked_out_once_per_header_still_depends_on_the_allowed_algorit
     first.header["typ"] = "changed by a caller"  # a copy: the cached header is untouched
     assert check(proof(private, jwk)).header["typ"] == "dpop+jwt"
     refused(proof(private, jwk), "unsupported_alg", algorithms=("Ed25519",))
+
+
+def test_refused_not_crashed_nested_headers_crit_nan_and_unsigned_junk() -> None:
+    """A review found these after the hand parsing: each a refusal with its reason."""
+    import base64
+
+    private, jwk = _ec_key()
+    good = proof(private, jwk)
+    _, body, signature = good.split(".")
+    nested = base64.urlsafe_b64encode(b"[" * 3000).rstrip(b"=").decode()
+    refused(f"{nested}.{body}.{signature}", "malformed_proof")  # not a RecursionError (500)
+    long_header = _b64({"typ": "dpop+jwt", "alg": "ES256", "jwk": jwk, "x": "y" * 2000})
+    refused(f"{long_header}.{body}.{signature}", "malformed_proof")
+    critical = jwt.encode(
+        {"jti": "c", "htm": "GET", "htu": URL, "iat": int(NOW)},
+        private,
+        algorithm="ES256",
+        headers={"typ": "dpop+jwt", "jwk": jwk, "crit": ["exp-ext"], "exp-ext": 1},
+    )
+    refused(critical, "malformed_proof")
+    not_json = JWS.encode(
+        b"not json", private, algorithm="ES256", headers={"typ": "dpop+jwt", "jwk": jwk}
+    )
+    refused(not_json, "malformed_proof")  # signed, but no claims to read
+    nan_iat = JWS.encode(
+        b'{"jti":"n","htm":"GET","htu":"' + URL.encode() + b'","iat":NaN}',
+        private,
+        algorithm="ES256",
+        headers={"typ": "dpop+jwt", "jwk": jwk},
+    )
+    refused(nan_iat, "malformed_proof")  # NaN is not JSON: never fresh, never replayable
+
+
+def _es256_by_hand(private: Any) -> str:
+    """An "ES256" proof signed with a key of any curve (PyJWT would refuse to)."""
+    from cryptography.hazmat.primitives import hashes
+    from jwt.utils import der_to_raw_signature
+
+    jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(private.public_key()))
+    head = _b64({"typ": "dpop+jwt", "alg": "ES256", "jwk": jwk})
+    body = _b64({"jti": str(uuid.uuid4()), "htm": "GET", "htu": URL, "iat": int(NOW)})
+    der = private.sign(f"{head}.{body}".encode(), ec.ECDSA(hashes.SHA256()))
+    raw = der_to_raw_signature(der, private.curve)
+    import base64
+
+    return f"{head}.{body}.{base64.urlsafe_b64encode(raw).rstrip(b'=').decode()}"
+
+
+def test_the_key_must_be_on_the_algorithms_curve() -> None:
+    from cryptography.hazmat.primitives.asymmetric import ed448
+
+    assert check(_es256_by_hand(ec.generate_private_key(ec.SECP256R1()))).jti  # the control
+    refused(_es256_by_hand(ec.generate_private_key(ec.SECP384R1())), "invalid_key")
+    refused(_es256_by_hand(ec.generate_private_key(ec.SECP256K1())), "invalid_key")
+    ed448_key = ed448.Ed448PrivateKey.generate()
+    ed448_jwk = json.loads(jwt.algorithms.OKPAlgorithm.to_jwk(ed448_key.public_key()))
+    body = json.dumps({"jti": "e", "htm": "GET", "htu": URL, "iat": int(NOW)}).encode()
+    for alg in ("EdDSA", "Ed25519"):  # RFC 9864: Ed25519 names one curve
+        signed = JWS.encode(
+            body, ed448_key, algorithm=alg, headers={"typ": "dpop+jwt", "jwk": ed448_jwk}
+        )
+        refused(signed, "invalid_key")
+    ed = ed25519.Ed25519PrivateKey.generate()
+    ed_jwk = json.loads(jwt.algorithms.OKPAlgorithm.to_jwk(ed.public_key()))
+    assert check(proof(ed, ed_jwk, alg="EdDSA")).jkt == thumbprint(ed_jwk)
+
+
+def test_the_returned_header_is_a_copy_all_the_way_down() -> None:
+    private, jwk = _ec_key()
+    first = check(proof(private, jwk))
+    first.header["jwk"]["x"] = "changed by a caller"
+    assert check(proof(private, jwk)).header["jwk"]["x"] == jwk["x"]
