@@ -372,6 +372,10 @@ EVENT_KINDS: dict[str, tuple[str, ...]] = {
     "key_retired": ("kid", "alg"),
     "clock_advanced": ("seconds",),
     "clock_rate": ("rate",),
+    "resource_server_saved": ("resource_server", "backchannel_uri"),
+    "resource_server_deleted": ("resource_server",),
+    "backchannel_delivered": ("resource_server", "sid", "attempts", "delay"),
+    "backchannel_failed": ("resource_server", "sid", "attempts", "error", "retry_in"),
 }
 
 
@@ -410,3 +414,29 @@ def normalize_user_code(entered: str) -> str:
 
 
 DPOP_ALGORITHMS: tuple[str, ...] = ("ES256", "EdDSA", "Ed25519")  # proofs (RFC 9449, RFC 9864)
+
+
+# --- resource servers of their own (jwt-lab api) --------------------------------------
+
+# How a resource server decides that an access token is good, from the cheapest
+# to the most current: the seed's two extremes and the two answers between them.
+API_VERIFY_MODES: tuple[str, ...] = ("stateless", "introspect", "denylist", "stateful")
+API_VERIFY_MODE_HELP: dict[str, str] = {
+    "stateless": QT_TR_NOOP("signature and claims only: a revoked token works until it expires"),
+    "introspect": QT_TR_NOOP(
+        "RFC 7662 at the auth server, each answer cached for --introspect-cache seconds"
+    ),
+    "denylist": QT_TR_NOOP(
+        "stateless, plus the revoked sessions the auth server pushes "
+        "(OpenID Back-Channel Logout)"
+    ),
+    "stateful": QT_TR_NOOP("the session looked up at the auth server on every request"),
+}
+LOGOUT_TYP = "logout+jwt"  # OpenID Back-Channel Logout 1.0 §2.4 (logout token)
+BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+BACKCHANNEL_PATH = "/backchannel-logout"  # where every `jwt-lab api` takes logout tokens
+_RESOURCE_SERVER_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def resource_server_id_ok(rs_id: str) -> bool:
+    return _RESOURCE_SERVER_ID.fullmatch(rs_id) is not None

@@ -10,7 +10,7 @@ own clock, store and keys.
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -18,10 +18,11 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mock_server import http
+from mock_server.backchannel import BackchannelSender
 from mock_server.clock import Clock, SystemClock
 from mock_server.errors import ServerError
 from mock_server.events import EventBus
-from mock_server.routes import admin, api, authorize, classic, discovery, oauth
+from mock_server.routes import admin, api, authorize, classic, discovery, oauth, resource
 from mock_server.service import AuthService
 from mock_server.settings import Settings
 from mock_server.store import Store
@@ -33,6 +34,7 @@ def create_app(
     clock: Clock | None = None,
     store: Store | None = None,
     seed_demo_users: bool = True,
+    resource_servers: Sequence[tuple[str, str, str | None]] = (),
 ) -> FastAPI:
     """Build the server.
 
@@ -49,11 +51,16 @@ def create_app(
     service = AuthService(settings, clock, store, bus)
     if seed_demo_users:
         service.seed_demo_users()
+    for rs_id, secret, uri in resource_servers:  # --resource-server ID:SECRET[:URI]
+        service.resource_servers.save(rs_id, secret, uri)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         bus.publish("server_started", issuer=settings.issuer)
+        sender = BackchannelSender(service)
+        sender.start()  # also delivers what a previous run left queued
         yield
+        await sender.stop()
         bus.close()
 
     app = FastAPI(
@@ -76,7 +83,14 @@ def create_app(
     app.add_middleware(http.BodyLimitMiddleware, limit=settings.max_body_bytes)
     # The resource API first: routers are matched in order, and API calls are
     # the hot path (bench/api_throughput.py).
-    routers = (api.router, discovery.router, oauth.router, authorize.router, admin.router)
+    routers = (
+        api.router,
+        discovery.router,
+        oauth.router,
+        authorize.router,
+        admin.router,
+        resource.router,
+    )
     for router in (*routers, classic.router):
         app.include_router(router)
     return app

@@ -154,6 +154,16 @@ class AdminAuthRequired(ServerError):
         return {"WWW-Authenticate": 'Bearer realm="jwt-device-lab-admin"'}
 
 
+class ResourceServerAuthRequired(ServerError):
+    """A resource server's endpoint without the resource server's own credential."""
+
+    status = 401
+    error = "invalid_client"
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": 'Basic realm="jwt-device-lab-resource-servers"'}
+
+
 class NotFound(ServerError):
     """The addressed object does not exist (or is not the caller's to see)."""
 

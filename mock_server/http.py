@@ -3,8 +3,10 @@ bearer parsing, the admin-key check."""
 
 from __future__ import annotations
 
+import base64
 import secrets
 from typing import Any
+from urllib.parse import unquote_plus
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
@@ -21,6 +23,7 @@ from mock_server.errors import (
     ServerError,
 )
 from mock_server.service import AuthService
+from mock_server.store import ResourceServerRecord
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 
@@ -176,6 +179,30 @@ def access_credentials(request: Request) -> tuple[str, str]:
     if not token:
         raise InvalidToken("the access token is empty", reason="malformed")
     return scheme, token
+
+
+def basic_credentials(request: Request) -> tuple[str, str] | None:
+    """``Authorization: Basic`` as (id, secret) — RFC 7617, each part form-decoded
+    as RFC 6749 §2.3.1 says — or None if the request carries none."""
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic" or not value.strip():
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    rs_id, sep, secret = decoded.partition(":")
+    if not sep:
+        return None
+    return unquote_plus(rs_id), unquote_plus(secret)
+
+
+def require_resource_server(request: Request) -> ResourceServerRecord:
+    """The resource server calling (its own credential, HTTP Basic), or a 401."""
+    given = basic_credentials(request)
+    servers = service_of(request).resource_servers
+    return servers.authenticate(*(given or (None, None)))
 
 
 def require_admin(request: Request) -> None:

@@ -25,6 +25,7 @@ from typing import Any
 from contract import ACCESS_TYP, REFRESH_TYP, REVOCATION_REASONS, schema
 from mock_server import dpop, tokens, views
 from mock_server.authorization import Authorizations
+from mock_server.backchannel import ResourceServers
 from mock_server.clock import Clock
 from mock_server.dpop import NonceSource, ReplayCache
 from mock_server.errors import (
@@ -137,6 +138,8 @@ class AuthService:
         self._verified = tokens.VerifiedCache()
         self._sessions: dict[str, SessionRecord] = {}
         self._users: dict[str, UserRecord | None] = {}
+        # Resource servers of their own, and the logout tokens pushed to them.
+        self.resource_servers = ResourceServers(self)
 
     # users -----------------------------------------------------------------
 
@@ -845,8 +848,14 @@ class AuthService:
 
     def _revoke(self, session: SessionRecord, now: float, reason: str, by: str | None) -> None:
         self._sessions.pop(session.sid, None)
-        if not self.store.revoke_session(session.sid, now, reason, by):
-            return
+        # The revocation and its logout tokens (one per resource server) are kept
+        # together or not at all: a restart loses no back-channel delivery.
+        with self.store.transaction():
+            if not self.store.revoke_session(session.sid, now, reason, by):
+                return
+            queued = self.resource_servers.revoked(session, now)
+        if queued:
+            self.resource_servers.on_queued()
         self.bus.publish(
             "session_revoked",
             user=session.username,

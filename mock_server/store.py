@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-SCHEMA_VERSION = 2  # 2: sessions.dpop_jkt
+SCHEMA_VERSION = 3  # 2: sessions.dpop_jkt; 3: resource servers, back-channel queue
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -67,7 +67,49 @@ CREATE TABLE IF NOT EXISTS signing_keys (
     created_at  REAL NOT NULL,
     retired_at  REAL
 );
+CREATE TABLE IF NOT EXISTS resource_servers (
+    rs_id           TEXT PRIMARY KEY,
+    secret_hash     TEXT NOT NULL,
+    backchannel_uri TEXT,
+    created_at      REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS backchannel_queue (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    rs_id        TEXT NOT NULL,
+    sid          TEXT NOT NULL,
+    logout_token TEXT NOT NULL,
+    queued_at    REAL NOT NULL,
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    next_at      REAL NOT NULL,
+    delivered_at REAL,
+    last_error   TEXT
+);
+CREATE INDEX IF NOT EXISTS backchannel_due ON backchannel_queue (delivered_at, next_at);
 """
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceServerRecord:
+    rs_id: str
+    secret_hash: str  # SHA-256 of the secret: the store never holds it
+    backchannel_uri: str | None
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRecord:
+    """A logout token on its way to one resource server (OpenID Back-Channel
+    Logout): kept until acknowledged, so a restart of either side loses nothing."""
+
+    id: int
+    rs_id: str
+    sid: str
+    logout_token: str
+    queued_at: float  # wall-clock time, as every delivery attempt
+    attempts: int
+    next_at: float
+    delivered_at: float | None
+    last_error: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,8 +206,12 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Run several writes atomically (and hold the store's lock meanwhile)."""
+        """Run several writes atomically (and hold the store's lock meanwhile).
+        Inside another transaction of this thread, it is part of that one."""
         with self._lock:
+            if self._db.in_transaction:
+                yield
+                return
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield
@@ -337,6 +383,87 @@ class Store:
             (session_id, now),
         )
         return str(row[0]) if row else None
+
+    # resource servers and their back-channel deliveries ---------------------
+
+    def put_resource_server(self, record: ResourceServerRecord) -> None:
+        self._run(
+            "INSERT INTO resource_servers VALUES (?, ?, ?, ?) ON CONFLICT(rs_id) DO UPDATE SET "
+            "secret_hash = excluded.secret_hash, backchannel_uri = excluded.backchannel_uri",
+            (record.rs_id, record.secret_hash, record.backchannel_uri, record.created_at),
+        )
+
+    def get_resource_server(self, rs_id: str) -> ResourceServerRecord | None:
+        row = self._one("SELECT * FROM resource_servers WHERE rs_id = ?", (rs_id,))
+        return ResourceServerRecord(**row) if row else None
+
+    def list_resource_servers(self) -> list[ResourceServerRecord]:
+        rows = self._all("SELECT * FROM resource_servers ORDER BY created_at, rs_id")
+        return [ResourceServerRecord(**row) for row in rows]
+
+    def delete_resource_server(self, rs_id: str) -> bool:
+        with self.transaction():
+            self._run("DELETE FROM backchannel_queue WHERE rs_id = ?", (rs_id,))
+            return self._run("DELETE FROM resource_servers WHERE rs_id = ?", (rs_id,)) > 0
+
+    def enqueue_delivery(self, rs_id: str, sid: str, logout_token: str, at: float) -> None:
+        self._run(
+            "INSERT INTO backchannel_queue (rs_id, sid, logout_token, queued_at, next_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (rs_id, sid, logout_token, at, at),
+        )
+
+    def due_deliveries(self, now: float, limit: int = 100) -> list[DeliveryRecord]:
+        rows = self._all(
+            "SELECT * FROM backchannel_queue WHERE delivered_at IS NULL AND next_at <= ? "
+            "ORDER BY next_at, id LIMIT ?",
+            (now, limit),
+        )
+        return [DeliveryRecord(**row) for row in rows]
+
+    def next_delivery_at(self) -> float | None:
+        row = self._one(
+            "SELECT MIN(next_at) AS at FROM backchannel_queue WHERE delivered_at IS NULL"
+        )
+        return None if row is None or row["at"] is None else float(row["at"])
+
+    def delivery_done(self, delivery_id: int, at: float) -> None:
+        self._run(
+            "UPDATE backchannel_queue SET delivered_at = ?, attempts = attempts + 1 WHERE id = ?",
+            (at, delivery_id),
+        )
+
+    def delivery_failed(self, delivery_id: int, error: str, retry_at: float) -> None:
+        self._run(
+            "UPDATE backchannel_queue SET attempts = attempts + 1, last_error = ?, next_at = ? "
+            "WHERE id = ?",
+            (error, retry_at, delivery_id),
+        )
+
+    def list_deliveries(self, rs_id: str | None = None, limit: int = 50) -> list[DeliveryRecord]:
+        """The newest deliveries first (all, or one resource server's)."""
+        where, params = ("WHERE rs_id = ?", (rs_id,)) if rs_id else ("", ())
+        rows = self._all(
+            f"SELECT * FROM backchannel_queue {where} ORDER BY id DESC LIMIT ?",  # noqa: S608
+            (*params, limit),
+        )
+        return [DeliveryRecord(**row) for row in rows]
+
+    def forget_deliveries(self, before: float) -> int:
+        """Drop acknowledged deliveries older than ``before`` (memory stays bounded)."""
+        return self._run(
+            "DELETE FROM backchannel_queue WHERE delivered_at IS NOT NULL AND delivered_at < ?",
+            (before,),
+        )
+
+    def revoked_since(self, since: float) -> list[SessionRecord]:
+        """Sessions revoked at or after ``since`` (a resource server's catch-up)."""
+        rows = self._all(
+            "SELECT * FROM sessions WHERE revoked_at IS NOT NULL AND revoked_at >= ? "
+            "ORDER BY revoked_at",
+            (since,),
+        )
+        return [SessionRecord(**row) for row in rows]
 
     # signing keys ----------------------------------------------------------
 

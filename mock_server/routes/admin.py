@@ -52,6 +52,11 @@ class UserBody(_Strict):
     display_name: str | None = Field(None, max_length=64)
 
 
+class ResourceServerBody(_Strict):
+    secret: str = Field(min_length=16, max_length=256)
+    backchannel_uri: str | None = Field(None, max_length=512)
+
+
 class RetireKey(_Strict):
     kid: str | None = Field(None, max_length=128)
 
@@ -108,6 +113,29 @@ async def force_expire(request: Request, body: ForceExpire) -> dict[str, Any]:
         user=body.user, sid=body.sid, device_id=body.device_id
     )
     return {"revoked": revoked}
+
+
+@router.get("/resource-servers", summary="The resource servers and their back-channel deliveries")
+async def resource_servers(request: Request) -> dict[str, Any]:
+    return {"resource_servers": service_of(request).resource_servers.list()}
+
+
+@router.put(
+    "/resource-servers/{rs_id}",
+    summary="Register a resource server (its secret, its back-channel logout URI)",
+)
+async def put_resource_server(
+    request: Request, body: ResourceServerBody, rs_id: str = Path(max_length=64)
+) -> dict[str, Any]:
+    return service_of(request).resource_servers.save(rs_id, body.secret, body.backchannel_uri)
+
+
+@router.delete("/resource-servers/{rs_id}", summary="Forget a resource server")
+async def delete_resource_server(
+    request: Request, rs_id: str = Path(max_length=64)
+) -> dict[str, Any]:
+    service_of(request).resource_servers.delete(rs_id)
+    return {"deleted": rs_id}
 
 
 @router.get("/users")

@@ -10,10 +10,12 @@ from mock_server.errors import UnsupportedGrantType
 from mock_server.grants import GRANTS, client_id
 from mock_server.http import (
     NO_STORE,
+    basic_credentials,
     form_body_schema,
     read_form,
     require,
     require_admin,
+    require_resource_server,
     service_of,
 )
 
@@ -72,10 +74,19 @@ async def revoke(request: Request) -> Response:
     return Response(status_code=200, headers=NO_STORE)
 
 
+def _introspector(request: Request) -> None:
+    """RFC 7662 §2.1: the caller authenticates — a resource server with its own
+    credential (HTTP Basic), or the admin with the admin key."""
+    if basic_credentials(request) is not None:
+        require_resource_server(request)
+    else:
+        require_admin(request)
+
+
 @router.post(
     "/introspect",
-    summary="RFC 7662 introspection (admin key required)",
-    dependencies=[Depends(require_admin)],
+    summary="RFC 7662 introspection (a resource server's credential, or the admin key)",
+    dependencies=[Depends(_introspector)],
     openapi_extra=form_body_schema(
         {"token": {"type": "string"}, "token_type_hint": {"type": "string"}}, ["token"]
     ),

@@ -57,6 +57,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/admin/keys/retire"): {},
     ("PUT", "/admin/clock"): {"rate": 2},
     ("POST", "/admin/clock/advance"): {"seconds": 100},
+    ("PUT", "/admin/resource-servers/{rs_id}"): {"secret": "a-secret-of-16-chars"},
 }
 
 
@@ -64,12 +65,16 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
 async def with_session(client: httpx.AsyncClient) -> dict[str, Any]:
     tokens = await login(client)
     await client.post("/admin/keys/rotate", headers=ADMIN)  # something to retire
+    put = await client.put(  # something to delete
+        "/admin/resource-servers/rs-1", json={"secret": "rs-1-secret-0123456"}, headers=ADMIN
+    )
+    assert put.status_code == 200, put.text
     sid = (await client.get("/admin/sessions", headers=ADMIN)).json()["sessions"][0]["sid"]
     return {**tokens, "sid": sid}
 
 
 def request_for(method: str, path: str, sid: str, access_token: str) -> tuple[str, dict[str, Any]]:
-    url = path.replace("{sid}", sid).replace("{username}", "alice")
+    url = path.replace("{sid}", sid).replace("{username}", "alice").replace("{rs_id}", "rs-1")
     if (method, path) == ("POST", "/oauth/introspect"):
         return url, {"data": {"token": access_token}}
     if (method, path) == ("GET", "/admin/events"):

@@ -1,0 +1,37 @@
+"""What a resource server of its own (``jwt-lab api``) may ask the auth server,
+authenticated with its own credential (HTTP Basic ``id:secret``), never the
+admin key: the clock, a session's state (``stateful`` mode) and the current
+revocations (its catch-up at start, in ``denylist`` mode). Introspection
+(RFC 7662) is ``POST /oauth/introspect``, open to the same credential."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+
+from mock_server.http import require_resource_server, service_of
+
+router = APIRouter(
+    prefix="/rs", tags=["resource servers"], dependencies=[Depends(require_resource_server)]
+)
+
+
+@router.get("/clock", summary="The auth server's clock (virtual or not) and its rate")
+async def clock(request: Request) -> dict[str, Any]:
+    return service_of(request).clock_view()
+
+
+@router.get("/sessions/{sid}", summary="Is this session active now? (stateful verification)")
+async def session_state(request: Request, sid: str = Path(max_length=128)) -> dict[str, Any]:
+    return service_of(request).resource_servers.session_state(sid)
+
+
+@router.get(
+    "/revocations",
+    summary="Revoked sessions whose access tokens may not have expired yet (a catch-up)",
+)
+async def revocations(
+    request: Request, since: float | None = Query(None, ge=0, le=1e11)
+) -> dict[str, Any]:
+    return service_of(request).resource_servers.revocations(since)
