@@ -2,6 +2,7 @@
 
     jwt-lab [gui] [--server URL --admin-key K] [--demo --screenshot FILE]
     jwt-lab serve [--port N] …     the mock auth server alone (uvicorn)
+    jwt-lab api --auth-server URL --id ID --secret S --verify-mode MODE   a resource server
     jwt-lab decode TOKEN [--jwks URL | --server URL]
     jwt-lab scenario list | run NAME|FILE… | run --all [--json FILE] [--junit FILE]
 
@@ -33,6 +34,14 @@ def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     server_cli.add_arguments(p)
     p.set_defaults(func=server_cli.serve)
+    p = sub.add_parser(
+        "api",
+        help="run a resource server of its own (the lab's /api/*) against an auth server",
+        description="Run a resource server that checks the auth server's access tokens in "
+        "one of four ways, and takes its logout tokens (OpenID Back-Channel Logout).",
+    )
+    server_cli.add_api_arguments(p)
+    p.set_defaults(func=server_cli.api)
 
 
 def _add_decode(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

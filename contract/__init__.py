@@ -310,6 +310,9 @@ TOKEN_REJECTIONS: dict[str, str] = {
     "unknown_subject": "the token's user no longer exists",
     "unknown_session": "the token's session is unknown (stateful)",
     **{reason: f"{text} (stateful)" for reason, text in REVOCATION_REASONS.items()},
+    # At a resource server of its own (jwt-lab api):
+    "inactive": "the auth server says the token is not active (introspect)",
+    "revoked": "the session was revoked, as the auth server pushed it (denylist)",
 }
 
 
@@ -427,8 +430,7 @@ API_VERIFY_MODE_HELP: dict[str, str] = {
         "RFC 7662 at the auth server, each answer cached for --introspect-cache seconds"
     ),
     "denylist": QT_TR_NOOP(
-        "stateless, plus the revoked sessions the auth server pushes "
-        "(OpenID Back-Channel Logout)"
+        "stateless, plus the revoked sessions the auth server pushes (OpenID Back-Channel Logout)"
     ),
     "stateful": QT_TR_NOOP("the session looked up at the auth server on every request"),
 }

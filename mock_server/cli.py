@@ -13,7 +13,7 @@ from typing import Any
 
 import platformdirs
 
-from contract import APP_NAME, SETTINGS, Setting
+from contract import API_VERIFY_MODE_HELP, API_VERIFY_MODES, APP_NAME, SETTINGS, Setting
 
 
 def default_db_path() -> Path:
@@ -64,6 +64,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="the same as --session-lifetime sliding",
     )
     p.add_argument(
+        "--resource-server",
+        action="append",
+        default=[],
+        metavar="ID:SECRET[:BACKCHANNEL_URI]",
+        help="a resource server of its own (jwt-lab api): its id, its secret (16+ "
+        "characters), and where it takes logout tokens (repeatable)",
+    )
+    p.add_argument(
         "--virtual-clock",
         action="store_true",
         help="a clock that moves only through POST /admin/clock/advance",
@@ -93,6 +101,7 @@ def _load_users(path: Path) -> dict[str, tuple[str, str | None]]:
 
 def serve(args: argparse.Namespace) -> int:
     """Run the server in the foreground until interrupted."""
+    from mock_server.backchannel import parse_resource_server
     from mock_server.clock import Clock, SystemClock, VirtualClock
     from mock_server.errors import ServerError
     from mock_server.runner import ServerThread, is_loopback
@@ -114,6 +123,11 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     db = args.db or str(default_db_path())
     clock: Clock = VirtualClock() if args.virtual_clock else SystemClock()
+    try:
+        resource_servers = [parse_resource_server(text) for text in args.resource_server]
+    except ValueError as exc:
+        print(f"jwt-lab serve: --resource-server {exc}", file=sys.stderr)
+        return 2
     users = _load_users(args.users) if args.users else {}
     try:
         server = ServerThread(
@@ -123,10 +137,14 @@ def serve(args: argparse.Namespace) -> int:
             host=args.host,
             port=args.port,
             log_level=args.log_level,
+            resource_servers=resource_servers,
         )
     except OSError as exc:
         print(f"jwt-lab serve: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
+    except ServerError as exc:
+        print(f"jwt-lab serve: --resource-server: {exc.description}", file=sys.stderr)
+        return 2
     try:
         for name, (password, display) in users.items():
             server.service.put_user(name, password, display)
@@ -141,7 +159,63 @@ def serve(args: argparse.Namespace) -> int:
     print(
         f"  clock       {'virtual (POST /admin/clock/advance)' if args.virtual_clock else 'real'}"
     )
+    for rs_id, _, uri in resource_servers:
+        print(f"  resource server {rs_id}" + (f" (logout tokens to {uri})" if uri else ""))
     print("  demo users  alice / alice-pass, bob / bob-pass", flush=True)
+    server.run()
+    return 0
+
+
+def add_api_arguments(p: argparse.ArgumentParser) -> None:
+    """``jwt-lab api``: a resource server of its own."""
+    p.add_argument("--auth-server", required=True, metavar="URL", help="the auth server's URL")
+    p.add_argument("--id", required=True, dest="rs_id", help="this resource server's id")
+    p.add_argument("--secret", required=True, help="its secret, as registered at the auth server")
+    p.add_argument(
+        "--verify-mode",
+        choices=API_VERIFY_MODES,
+        default="stateless",
+        help="how access tokens are checked: "
+        + "; ".join(f"{mode}: {text}" for mode, text in API_VERIFY_MODE_HELP.items())
+        + " (default %(default)s)",
+    )
+    p.add_argument(
+        "--introspect-cache",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="introspect mode: how long an answer is reused (0: ask on every request)",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default %(default)s)")
+    p.add_argument("--port", type=int, default=0, help="port, 0 for any free one (default 0)")
+    p.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
+
+
+def api(args: argparse.Namespace) -> int:
+    """Run a resource server in the foreground until interrupted."""
+    from mock_server.api_server import ApiConfig
+    from mock_server.runner import ApiServerThread, is_loopback
+
+    if not is_loopback(args.host):
+        print(f"jwt-lab api: refusing to bind {args.host}: loopback only", file=sys.stderr)
+        return 2
+    try:
+        config = ApiConfig(
+            args.auth_server, args.rs_id, args.secret, args.verify_mode, args.introspect_cache
+        )
+        server = ApiServerThread(config, host=args.host, port=args.port, log_level=args.log_level)
+    except ValueError as exc:
+        print(f"jwt-lab api: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"jwt-lab api: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    print(f"JWT Device Lab resource server {args.rs_id} on {server.url}", flush=True)
+    print(f"  auth server   {args.auth_server}")
+    print(f"  verify mode   {args.verify_mode}")
+    print(f"  back-channel  {server.backchannel_uri}", flush=True)
     server.run()
     return 0
 

@@ -164,6 +164,16 @@ class ResourceServerAuthRequired(ServerError):
         return {"WWW-Authenticate": 'Basic realm="jwt-device-lab-resource-servers"'}
 
 
+class TemporarilyUnavailable(ServerError):
+    """A resource server cannot reach the auth server it must ask (503)."""
+
+    status = 503
+    error = "temporarily_unavailable"
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": "1", "Cache-Control": "no-store"}
+
+
 class NotFound(ServerError):
     """The addressed object does not exist (or is not the caller's to see)."""
 

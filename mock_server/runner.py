@@ -15,10 +15,14 @@ import ipaddress
 import socket
 import threading
 import time
+from collections.abc import Sequence
+from dataclasses import replace
 from types import TracebackType
 
 import uvicorn
 
+from contract import BACKCHANNEL_PATH
+from mock_server.api_server import ApiConfig, ResourceServer, create_api_app
 from mock_server.app import create_app
 from mock_server.clock import Clock
 from mock_server.service import AuthService
@@ -71,6 +75,7 @@ class ServerThread:
         seed_demo_users: bool = True,
         log_level: str = "warning",
         sock: socket.socket | None = None,
+        resource_servers: Sequence[tuple[str, str, str | None]] = (),
     ) -> None:
         self._socket = sock if sock is not None else bind_socket(host, port)
         self.host = host
@@ -78,7 +83,13 @@ class ServerThread:
         shown_host = f"[{host}]" if ":" in host else host
         self.url = f"http://{shown_host}:{self.port}"
         settings = (settings or Settings()).replace(issuer=issuer or self.url)
-        self.app = create_app(settings, clock=clock, store=store, seed_demo_users=seed_demo_users)
+        self.app = create_app(
+            settings,
+            clock=clock,
+            store=store,
+            seed_demo_users=seed_demo_users,
+            resource_servers=resource_servers,
+        )
         self.service: AuthService = self.app.state.service
         config = uvicorn.Config(
             self.app,
@@ -130,6 +141,85 @@ class ServerThread:
         self._socket.close()
 
     def __enter__(self) -> ServerThread:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class ApiServerThread:
+    """A resource server of its own (``jwt-lab api``) on a real socket, in a thread.
+
+    with ApiServerThread(ApiConfig(auth.url, "api-1", secret, "denylist")) as api:
+        httpx.get(f"{api.url}/healthz")
+    """
+
+    def __init__(
+        self,
+        config: ApiConfig,
+        *,
+        clock: Clock | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        sync: bool = True,
+        log_level: str = "warning",
+    ) -> None:
+        self._socket = bind_socket(host, port)
+        self.port: int = self._socket.getsockname()[1]
+        shown_host = f"[{host}]" if ":" in host else host
+        self.url = f"http://{shown_host}:{self.port}"
+        self.config = replace(config, public_url=config.public_url or self.url)
+        self.app = create_api_app(self.config, clock=clock, sync=sync)
+        self.server: ResourceServer = self.app.state.resource_server
+        self._server = uvicorn.Server(
+            uvicorn.Config(
+                self.app,
+                log_level=log_level,
+                lifespan="on",
+                timeout_graceful_shutdown=1,
+                access_log=False,
+                proxy_headers=False,
+            )
+        )
+        self._thread = threading.Thread(
+            target=self._server.run,
+            kwargs={"sockets": [self._socket]},
+            name=f"api-server:{self.port}",
+            daemon=True,
+        )
+
+    @property
+    def backchannel_uri(self) -> str:
+        return f"{self.url}{BACKCHANNEL_PATH}"
+
+    def start(self, timeout: float = 10.0) -> ApiServerThread:
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the resource server on {self.url} did not start")
+            time.sleep(0.005)
+        return self
+
+    def run(self) -> None:
+        """Serve in the calling thread until interrupted, as ``jwt-lab api`` does."""
+        try:
+            self._server.run(sockets=[self._socket])
+        finally:
+            self._socket.close()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._server.should_exit = True
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+        self._socket.close()
+
+    def __enter__(self) -> ApiServerThread:
         return self.start()
 
     def __exit__(

@@ -16,10 +16,15 @@ from typing import Any
 
 import jwt
 
-from contract import ACCESS_TYP
+from contract import ACCESS_TYP, LOGOUT_TYP, REFRESH_TYP
 from contract.jose import JWT
 from mock_server.keys import KeyManager, SigningKey
 
+_KINDS = {
+    ACCESS_TYP: "an access token",
+    REFRESH_TYP: "a refresh token",
+    LOGOUT_TYP: "a logout token",
+}
 ACCESS_CLAIMS = ("iss", "sub", "aud", "exp", "iat", "jti", "client_id", "scope", "sid")
 REFRESH_CLAIMS = ("iss", "sub", "exp", "iat", "jti", "sid")
 
@@ -128,7 +133,7 @@ def verify(
         raise TokenRejected("malformed", "the token header is not valid base64url JSON") from exc
     # Rejecting on the unverified header is safe: it can only refuse, never admit.
     if header.get("typ") != typ:
-        kind = "an access token" if typ == ACCESS_TYP else "a refresh token"
+        kind = _KINDS.get(typ, "a token of this kind")
         raise TokenRejected("wrong_token_type", f"this is not {kind} (typ must be {typ})")
     kid = header.get("kid")
     if not isinstance(kid, str) or not kid:

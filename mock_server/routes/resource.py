@@ -17,9 +17,19 @@ router = APIRouter(
 )
 
 
-@router.get("/clock", summary="The auth server's clock (virtual or not) and its rate")
+@router.get(
+    "/clock",
+    summary="The auth server's clock (virtual or not, its rate) and how long its access "
+    "tokens live (a deny-list entry's lifetime)",
+)
 async def clock(request: Request) -> dict[str, Any]:
-    return service_of(request).clock_view()
+    service = service_of(request)
+    settings = service.settings
+    return {
+        **service.clock_view(),
+        "issuer": settings.issuer,
+        "token_lifetime": settings.access_ttl + settings.leeway,
+    }
 
 
 @router.get("/sessions/{sid}", summary="Is this session active now? (stateful verification)")

@@ -1955,5 +1955,21 @@
         <source>clock-skew tolerance for `exp`, `iat`, `nbf`</source>
         <translation>`exp`, `iat`, `nbf`의 시계 오차 허용 범위</translation>
     </message>
+    <message>
+        <source>signature and claims only: a revoked token works until it expires</source>
+        <translation>서명과 클레임만 확인: 폐기된 토큰도 만료될 때까지 통과합니다</translation>
+    </message>
+    <message>
+        <source>RFC 7662 at the auth server, each answer cached for --introspect-cache seconds</source>
+        <translation>인증 서버에 RFC 7662로 물어보고, 각 답을 --introspect-cache초 동안 캐시합니다</translation>
+    </message>
+    <message>
+        <source>stateless, plus the revoked sessions the auth server pushes (OpenID Back-Channel Logout)</source>
+        <translation>무상태 검증에 더해, 인증 서버가 밀어 주는 폐기된 세션 목록을 씁니다 (OpenID Back-Channel Logout)</translation>
+    </message>
+    <message>
+        <source>the session looked up at the auth server on every request</source>
+        <translation>요청마다 인증 서버에서 세션을 조회합니다</translation>
+    </message>
 </context>
 </TS>
