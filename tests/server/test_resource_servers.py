@@ -235,3 +235,59 @@ def test_a_resource_server_needs_its_own_credential(
 def _rs(auth: ServerThread, rs_id: str) -> dict[str, Any]:
     servers = httpx.get(f"{auth.url}/admin/resource-servers", headers=ADMIN).json()
     return next(rs for rs in servers["resource_servers"] if rs["id"] == rs_id)
+
+
+@pytest.mark.subprocess
+def test_jwt_lab_api_as_its_own_process_follows_the_auth_servers_virtual_clock(
+    clock: VirtualClock,
+) -> None:
+    """The command itself: a process of its own, its clock read from the auth server."""
+    import subprocess
+    import sys
+
+    with ServerThread(_settings(), clock=clock) as auth:
+        httpx.put(
+            f"{auth.url}/admin/resource-servers/api-1",
+            json={"secret": SECRETS["st"]},
+            headers=ADMIN,
+        )
+        with subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "client",
+                "api",
+                "--auth-server",
+                auth.url,
+                "--id",
+                "api-1",
+                "--secret",
+                SECRETS["st"],
+                "--verify-mode",
+                "stateless",
+                "--log-level",
+                "warning",
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        ) as process:
+            try:
+                assert process.stdout is not None
+                first = process.stdout.readline()
+                assert first.startswith("JWT Device Lab resource server api-1 on http://127.0.0.1:")
+                url = first.rsplit(" ", 1)[1].strip()
+                _until(lambda: httpx.get(f"{url}/healthz").json()["auth_server_reachable"], 10)
+                token = _login(auth)
+                me = httpx.get(f"{url}/api/me", headers={"Authorization": f"Bearer {token}"})
+                assert me.status_code == 200 and me.json()["api"] == "api-1"
+                clock.advance(60)  # on the auth server only: the api process reads it
+                expired = lambda: (
+                    httpx.get(  # noqa: E731
+                        f"{url}/api/me", headers={"Authorization": f"Bearer {token}"}
+                    ).status_code
+                    == 401
+                )
+                _until(expired, 10)
+            finally:
+                process.terminate()
+                process.wait(10)
