@@ -281,12 +281,11 @@ def test_jwt_lab_api_as_its_own_process_follows_the_auth_servers_virtual_clock(
                 me = httpx.get(f"{url}/api/me", headers={"Authorization": f"Bearer {token}"})
                 assert me.status_code == 200 and me.json()["api"] == "api-1"
                 clock.advance(60)  # on the auth server only: the api process reads it
-                expired = lambda: (
-                    httpx.get(  # noqa: E731
-                        f"{url}/api/me", headers={"Authorization": f"Bearer {token}"}
-                    ).status_code
-                    == 401
-                )
+                auth_header = {"Authorization": f"Bearer {token}"}
+
+                def expired() -> bool:
+                    return httpx.get(f"{url}/api/me", headers=auth_header).status_code == 401
+
                 _until(expired, 10)
             finally:
                 process.terminate()
