@@ -17,12 +17,14 @@ All methods run on one asyncio loop (the engine's); none is thread-safe.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
 import httpx
+from httpx_sse import SSEError, aconnect_sse
 
 from client import messages as say
 from client.auth import RETRIED, DeviceAuth
@@ -63,6 +65,7 @@ from client.values import (
     DeviceConfig,
     DeviceSnapshot,
 )
+from contract import NOTIFICATIONS_PATH, SIGNED_OUT_NOTIFICATION
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +88,7 @@ class Device:
         timeout: float = 10.0,
         auto_reconnect: bool = True,
         auto_poll: bool = True,
+        streams: httpx.AsyncClient | None = None,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.config = config
@@ -121,6 +125,16 @@ class Device:
         self._events = EventHub()
         self._before_refresh = DeviceState.ACTIVE
         self._reconnect: asyncio.Task[None] | None = None
+        # Hear at once that the session ended (GET /api/notifications), on a
+        # client of long-lived streams (the lab's, or one of its own).
+        self._owns_streams = streams is None
+        self._streams = streams
+        self._transport = transport
+        self._listener: asyncio.Task[None] | None = None
+        self.listening = False  # a stream is open now
+        self.listening_since: float | None = None
+        self._listening_sid: str | None = None
+        self.told_at: float | None = None  # when the push said the session ended
 
     @property
     def id(self) -> str:
@@ -360,6 +374,7 @@ class Device:
 
     async def logout(self) -> None:
         """Revoke the session at the server (RFC 7009), then forget the tokens."""
+        await self._stop_listening()  # its own sign-out is no news to it
         tokens = self.session.tokens
         if tokens is not None:
             try:
@@ -393,15 +408,26 @@ class Device:
         self._set_state(DeviceState.ACTIVE)
         self.on_tokens(tokens, "restored")
 
+    async def set_listen(self, listen: bool) -> None:
+        """Listen for the end of its session from now on (if signed in), or stop."""
+        self.config = replace(self.config, listen=listen)
+        if listen and self.session.tokens is not None and self.state != DeviceState.SIGNED_OUT:
+            self._start_listening()
+        elif not listen:
+            await self._stop_listening()
+
     def set_clock_offset(self, seconds: float) -> None:
         self.clock.offset = seconds
 
     async def close(self) -> None:
         self._cancel_reconnect()
+        await self._stop_listening()
         if self._poller is not None and not self._poller.done():
             self._poller.cancel()
         if self._owns_http:
             await self.http.aclose()
+        if self._owns_streams and self._streams is not None:
+            await self._streams.aclose()
 
     def _discovery_warning(self, message: str) -> None:
         self._emit(Notice(self.id, self._at(), "warning", message))
@@ -427,6 +453,7 @@ class Device:
             end_detail=dict(self.end_detail) if self.end_detail else None,
             pending=self.pending.shown() if self.pending else None,
             dpop_jkt=self.oauth.dpop.jkt if self.oauth.dpop is not None and self._bound() else None,
+            listening=self.listening,
         )
 
     # SessionListener -------------------------------------------------------------
@@ -448,6 +475,12 @@ class Device:
             self.family_causes[rid] = cause or how
             while len(self.family_causes) > 500:
                 self.family_causes.pop(next(iter(self.family_causes)))
+        if how == "login":
+            self.told_at = None
+        if self._listener is not None and self._listening_sid not in (None, tokens.sid):
+            self._listener.cancel()  # a stream about the session it has left
+            self._listener = None
+        self._start_listening()
         log.info("device %s: tokens %s (access %s)", self.id, how, fingerprint(tokens.access_token))
         self._emit(
             TokensIssued(
@@ -474,6 +507,8 @@ class Device:
 
     def on_session_ended(self, error: SessionEnded) -> None:
         self._cancel_reconnect()
+        if self.state == DeviceState.SIGNED_OUT:
+            return  # already told (the notification stream was quicker than the refresh)
         self._emit(RefreshFailed(self.id, self._at(), "SessionEnded", str(error)))
         self._signed_out(error.reason, str(error), error.detail)
 
@@ -489,10 +524,87 @@ class Device:
 
     # internals ---------------------------------------------------------------------
 
-    def _signed_out(self, reason: str, message: str, detail: dict[str, Any] | None = None) -> None:
+    def _signed_out(
+        self,
+        reason: str,
+        message: str,
+        detail: dict[str, Any] | None = None,
+        *,
+        pushed: bool = False,
+    ) -> None:
+        if self._listener is not None and self._listener is not asyncio.current_task():
+            self._listener.cancel()
+        self._listener = None
         self._set_state(DeviceState.SIGNED_OUT, reason, message)
         self.end_detail = dict(detail) if detail else None
-        self._emit(SignedOut(self.id, self._at(), reason, message, detail or {}))
+        self._emit(SignedOut(self.id, self._at(), reason, message, detail or {}, pushed))
+
+    # the notification stream ---------------------------------------------------------
+
+    def _start_listening(self) -> None:
+        if not self.config.listen or (self._listener is not None and not self._listener.done()):
+            return
+        self._listener = asyncio.get_running_loop().create_task(self._listen_loop())
+
+    async def _stop_listening(self) -> None:
+        listener, self._listener = self._listener, None
+        if listener is not None and not listener.done():
+            listener.cancel()
+            await asyncio.gather(listener, return_exceptions=True)
+
+    async def _listen_loop(self) -> None:
+        """While signed in, keep one stream open; reconnect with backoff (1 s … 30 s)."""
+        if self._streams is None:
+            self._streams = http_client(self.config.server, transport=self._transport, streams=True)
+        delay = 1.0
+        while self.session.tokens is not None and self.state != DeviceState.SIGNED_OUT:
+            try:
+                notice = await self._listen_once()
+            except (NotSignedIn, SessionEnded):
+                return  # the session has said so itself (and signed the device out)
+            except (ServerUnreachable, ServerFailure, SSEError, ValueError) as exc:
+                log.info("device %s: notification stream: %s", self.id, exc)
+                notice = None
+            else:
+                tokens = self.session.tokens
+                if notice is not None and tokens is not None and notice.get("sid") == tokens.sid:
+                    await self._told(notice)
+                    return
+                # (a notice about a session the device has already left: listen anew)
+                if self.listening_since is not None:
+                    delay = 1.0  # it had been open: the server went away, not a refusal
+            finally:
+                self.listening = False
+            await self._sleep(delay)
+            delay = min(30.0, delay * 2)
+
+    async def _listen_once(self) -> dict[str, Any] | None:
+        """One stream: the ``signed_out`` notice, or None if it ended without one."""
+        assert self._streams is not None
+        self.listening_since = None
+        tokens = self.session.tokens
+        self._listening_sid = tokens.sid if tokens is not None else None
+        async with aconnect_sse(self._streams, "GET", NOTIFICATIONS_PATH, auth=self.auth) as source:
+            if source.response.status_code != 200:
+                await source.response.aread()
+                return None
+            self.listening, self.listening_since = True, self._at()
+            async for sse in source.aiter_sse():
+                if sse.event == SIGNED_OUT_NOTIFICATION and sse.data:
+                    notice = json.loads(sse.data)
+                    return notice if isinstance(notice, dict) else None
+        return None
+
+    async def _told(self, notice: dict[str, Any]) -> None:
+        """The server says the session ended: sign out now, before any call fails."""
+        reason = notice.get("reason")
+        reason = reason if isinstance(reason, str) and reason else "forced"
+        detail: dict[str, Any] = {k: notice[k] for k in ("revoked_at", "revoked_by") if k in notice}
+        self._cancel_reconnect()
+        self.told_at = self._at()
+        # Signed out first: a call or refresh in flight meets a device without tokens.
+        self._signed_out(reason, say.sign_out_message(reason, detail), detail, pushed=True)
+        await self._forget_quietly()
 
     async def _forget_quietly(self) -> None:
         try:

@@ -87,6 +87,7 @@ class SignedOut(DeviceEvent):
     reason: str
     message: str
     detail: dict[str, Any] = field(default_factory=dict)
+    pushed: bool = False  # told by the server's notification stream, before any call
     kind: ClassVar[str] = "signed_out"
 
 

@@ -21,6 +21,7 @@ import httpx
 from client import messages as say
 from client.errors import ServerUnreachable
 from client.tls import shared_ssl_context
+from contract import NOTIFICATIONS_HEARTBEAT
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -88,12 +89,22 @@ def http_client(
     transport: httpx.AsyncBaseTransport | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     headers: dict[str, str] | None = None,
+    streams: bool = False,
 ) -> LabClient:
-    """A client for ``server`` (proxies from the environment apply, as in any httpx client)."""
+    """A client for ``server`` (proxies from the environment apply, as in any httpx client).
+
+    ``streams``: for long-lived event streams, one connection each — no limit on
+    how many are open (they would starve a shared pool of 100), and a read
+    timeout that waits for the server's keep-alives rather than an answer."""
     return LabClient(
         server.rstrip("/"),
         transport=transport,
-        timeout=httpx.Timeout(timeout),
+        timeout=httpx.Timeout(timeout, read=3 * NOTIFICATIONS_HEARTBEAT)
+        if streams
+        else httpx.Timeout(timeout),
+        limits=httpx.Limits(max_connections=None, max_keepalive_connections=0)
+        if streams
+        else httpx.Limits(max_connections=100, max_keepalive_connections=20),
         headers=headers,
         cookies=_no_cookies(),
         verify=shared_ssl_context(),

@@ -69,6 +69,8 @@ class Lab:
         self.devices: dict[str, Device] = {}
         # One HTTP client and one metadata discovery for every device of the lab.
         self.http = http_client(self.server, transport=transport)
+        # Each signed-in device keeps a notification stream open: a pool of their own.
+        self.streams = http_client(self.server, transport=transport, streams=True)
         self.discovery = Discovery(
             self.http, self.server, on_warning=lambda message: self.notice("warning", message)
         )
@@ -110,6 +112,7 @@ class Lab:
         scope: str = "",
         dpop: bool = False,
         dpop_alg: str = "ES256",
+        listen: bool = True,
     ) -> Device:
         """Create a device and remember it (``ValueError`` for a bad or duplicate id)."""
         config = DeviceConfig(
@@ -124,6 +127,7 @@ class Lab:
             scope=scope,
             dpop=dpop,
             dpop_alg=dpop_alg,
+            listen=listen,
         )
         device = self._create(config)
         self._save()
@@ -141,6 +145,7 @@ class Lab:
             fallback_store=self._fallback_store,
             auto_reconnect=self._auto_reconnect,
             auto_poll=self._auto_poll,
+            streams=self.streams,
         )
         device.subscribe(self._emit)
         self.devices[config.id] = device
@@ -155,6 +160,14 @@ class Lab:
         )
         if wanted != device.config:
             device.config = wanted
+            self._save()
+
+    async def set_listen(self, device_id: str, listen: bool) -> None:
+        """Whether the device hears at once that its session ended (GET
+        /api/notifications), or only from a refused call; kept in the device list."""
+        device = self.get(device_id)
+        if device.config.listen != listen:
+            await device.set_listen(listen)
             self._save()
 
     async def approve_device(
@@ -339,3 +352,4 @@ class Lab:
         await asyncio.gather(*thieves, return_exceptions=True)  # their clients close
         await asyncio.gather(*(d.close() for d in self.devices.values()), return_exceptions=True)
         await self.http.aclose()
+        await self.streams.aclose()

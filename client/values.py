@@ -45,6 +45,9 @@ class DeviceConfig:
     # Sign in with DPoP (RFC 9449): tokens bound to a key this device keeps.
     dpop: bool = False
     dpop_alg: str = "ES256"  # or "Ed25519"
+    # Hear at once that its session ended (GET /api/notifications) — or, as the
+    # seed's devices did, only when a call or refresh is refused.
+    listen: bool = True
 
     def __post_init__(self) -> None:
         if not _ID.match(self.id):
@@ -113,6 +116,8 @@ class DeviceSnapshot:
     pending: dict[str, Any] | None = None
     # The thumbprint of the key its tokens are bound to (DPoP), if they are.
     dpop_jkt: str | None = None
+    # Its notification stream is open: it will hear at once that its session ended.
+    listening: bool = False
 
     @property
     def device_now(self) -> float:

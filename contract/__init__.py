@@ -437,6 +437,12 @@ API_VERIFY_MODE_HELP: dict[str, str] = {
 LOGOUT_TYP = "logout+jwt"  # OpenID Back-Channel Logout 1.0 §2.4 (logout token)
 BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 BACKCHANNEL_PATH = "/backchannel-logout"  # where every `jwt-lab api` takes logout tokens
+# A device's own line to the auth server (server-sent events): one `signed_out`
+# event when its session ends — reason, when, and which device caused it — then
+# the stream closes. Comment lines keep it alive in between.
+NOTIFICATIONS_PATH = "/api/notifications"
+SIGNED_OUT_NOTIFICATION = "signed_out"
+NOTIFICATIONS_HEARTBEAT = 10.0  # seconds between two keep-alive comments
 _RESOURCE_SERVER_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 

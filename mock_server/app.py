@@ -62,6 +62,7 @@ def create_app(
         yield
         await sender.stop()
         bus.close()
+        service.watchers.close()
 
     app = FastAPI(
         title="JWT Device Lab — mock auth server",

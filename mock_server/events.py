@@ -14,7 +14,7 @@ import contextlib
 import itertools
 import threading
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,3 +120,82 @@ class EventBus:
         for loop, queue in subscribers:
             with contextlib.suppress(RuntimeError):  # that loop has closed already
                 loop.call_soon_threadsafe(queue.put_nowait, None)
+
+
+class SessionWatchers:
+    """Who waits to hear that a session ended (``sid`` → their futures).
+
+    A revocation reaches only the listeners of its own session, however many
+    devices listen — unlike the ``EventBus``, whose every event goes to every
+    subscriber. Safe to notify from any thread.
+    """
+
+    def __init__(self) -> None:
+        self._waiting: dict[str, set[tuple[asyncio.AbstractEventLoop, asyncio.Future[Any]]]] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def __len__(self) -> int:
+        with self._lock:
+            return sum(len(waiters) for waiters in self._waiting.values())
+
+    async def watch(
+        self,
+        sid: str,
+        ended: Callable[[], dict[str, Any] | None],
+        heartbeat: float | None = None,
+    ) -> AsyncIterator[dict[str, Any] | None]:
+        """Yield the notice once ``sid`` ends (``ended()`` says whether it already
+        has), then stop; with ``heartbeat``, None whenever that long passes quietly."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        entry = (loop, future)
+        with self._lock:
+            if self._closed:
+                return
+            self._waiting.setdefault(sid, set()).add(entry)
+        try:
+            # Asked after registering, so a revocation in between is not missed.
+            notice = ended()
+            if notice is not None:
+                yield notice
+                return
+            while True:
+                try:
+                    notice = await asyncio.wait_for(asyncio.shield(future), heartbeat)
+                except TimeoutError:
+                    yield None
+                    continue
+                if notice is not None:  # None: the server is shutting down
+                    yield notice
+                return
+        finally:
+            with self._lock:
+                waiters = self._waiting.get(sid)
+                if waiters is not None:
+                    waiters.discard(entry)
+                    if not waiters:
+                        del self._waiting[sid]
+            future.cancel()
+
+    def notify(self, sid: str, notice: dict[str, Any]) -> None:
+        with self._lock:
+            entries = list(self._waiting.get(sid, ()))
+        for loop, future in entries:
+            with contextlib.suppress(RuntimeError):  # that listener's loop has closed
+                loop.call_soon_threadsafe(_settle, future, notice)
+
+    def close(self) -> None:
+        """End every watch without a notice (the server is shutting down): the
+        devices will listen again when it is back."""
+        with self._lock:
+            self._closed = True
+            entries = [entry for waiters in self._waiting.values() for entry in waiters]
+        for loop, future in entries:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(_settle, future, None)
+
+
+def _settle(future: asyncio.Future[Any], notice: dict[str, Any] | None) -> None:
+    if not future.done():
+        future.set_result(notice)

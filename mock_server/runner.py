@@ -130,11 +130,13 @@ class ServerThread:
             self._server.run(sockets=[self._socket])
         finally:
             self.service.bus.close()
+            self.service.watchers.close()
             self._socket.close()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop serving and wait for the thread (open event streams are ended first)."""
         self.service.bus.close()
+        self.service.watchers.close()
         self._server.should_exit = True
         if self._thread.is_alive():
             self._thread.join(timeout)

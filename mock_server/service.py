@@ -40,7 +40,7 @@ from mock_server.errors import (
     RateLimited,
     UseDPoPNonce,
 )
-from mock_server.events import Event, EventBus
+from mock_server.events import Event, EventBus, SessionWatchers
 from mock_server.keys import KeyManager
 from mock_server.passwords import PasswordHasher
 from mock_server.policies import decide
@@ -140,6 +140,8 @@ class AuthService:
         self._users: dict[str, UserRecord | None] = {}
         # Resource servers of their own, and the logout tokens pushed to them.
         self.resource_servers = ResourceServers(self)
+        # Devices listening for the end of their own session (GET /api/notifications).
+        self.watchers = SessionWatchers()
 
     # users -----------------------------------------------------------------
 
@@ -716,6 +718,31 @@ class AuthService:
     ) -> AsyncIterator[Event | None]:
         return self.bus.subscribe(after, heartbeat)
 
+    def follow_session(
+        self, sid: str, heartbeat: float | None = None
+    ) -> AsyncIterator[dict[str, Any] | None]:
+        """The sign-out notice of one session, once it ends (None: keep-alive)."""
+        return self.watchers.watch(sid, lambda: self.sign_out_notice(sid), heartbeat)
+
+    def sign_out_notice(self, sid: str) -> dict[str, Any] | None:
+        """What a device is told when its session has ended — the reason, when,
+        and which device caused it (as a refused refresh says) — or None while
+        the session is active."""
+        with self._lock:
+            session = self._session(sid)
+            now = self.clock.now()
+            if session is None:
+                return None
+            reason = session.end_reason(now)
+            if reason is None:
+                return None
+            return {
+                "sid": sid,
+                "reason": reason,
+                "message": REVOCATION_REASONS.get(reason, "the session is over"),
+                **self._session_details(session),
+            }
+
     def admin_state(self) -> dict[str, Any]:
         """Everything at once, for a console: the settings and their schema,
         the clock, keys, users, sessions, and where the event stream stands."""
@@ -865,6 +892,13 @@ class AuthService:
             reason=reason,
             by=by,
         )
+        # Told once the revocation is committed (it may be part of a sign-in's transaction).
+        self.store.after_commit(lambda: self._tell_device(session.sid))
+
+    def _tell_device(self, sid: str) -> None:
+        notice = self.sign_out_notice(sid)
+        if notice is not None:
+            self.watchers.notify(sid, notice)
 
     def _session_over(self, session: SessionRecord | None, reason: str) -> InvalidGrant:
         return InvalidGrant(

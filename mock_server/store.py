@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -184,6 +184,7 @@ class Store:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
+        self._after_commit: list[Callable[[], None]] = []
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         with self._lock:
@@ -217,8 +218,21 @@ class Store:
                 yield
             except BaseException:
                 self._db.execute("ROLLBACK")
+                self._after_commit.clear()
                 raise
             self._db.execute("COMMIT")
+            callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the current transaction is committed (now, outside
+        one); never if it rolls back — what it announces did not happen."""
+        with self._lock:
+            if self._db.in_transaction:
+                self._after_commit.append(callback)
+                return
+        callback()
 
     def _run(self, sql: str, params: tuple[object, ...] = ()) -> int:
         """Execute a write; the number of rows it changed."""

@@ -174,6 +174,7 @@ class DeviceCard(QFrame):
     approve_requested = Signal(str, str)  # this device approves that TV's sign-in
     cancel_requested = Signal(str)  # a TV gives up waiting for approval
     steal_requested = Signal(str)  # a thief copies this device's access token
+    listen_changed = Signal(str, bool)  # hear sign-outs at once (server push), or not
     MIN_WIDTH = 360  # the window lays out as many columns of cards as fit
 
     def __init__(
@@ -314,6 +315,20 @@ class DeviceCard(QFrame):
         self.steal_action.setToolTip(
             tr("A thief copies the access token (and the last DPoP proof) and tries it on the API")
         )
+        self.listen_action = more_menu.addAction(tr("Hear sign-outs at once"))
+        self.listen_action.setCheckable(True)
+        self.listen_action.setToolTip(
+            tr(
+                "Keep GET /api/notifications open: the server tells this device the moment its "
+                "session ends. Off: it learns only when a call or a refresh is refused, as the "
+                "seed's devices did"
+            )
+        )
+        self.listen_action.toggled.connect(
+            lambda on: (
+                self.listen_changed.emit(self.device_id, on) if on != self._shown_listen else None
+            )
+        )
         more_menu.addAction(tr("Remove device"), lambda: self.remove_requested.emit(self.device_id))
         self.more.setMenu(more_menu)
 
@@ -355,6 +370,7 @@ class DeviceCard(QFrame):
         layout.addLayout(buttons)
         self._shown_state: str | None = None
         self._shown_tokens: bool | None = None
+        self._shown_listen: bool | None = None
         self.update_snapshot(snapshot, 0.0)
 
     def set_approvals(self, approvals: list[tuple[str, str]]) -> None:
@@ -453,14 +469,24 @@ class DeviceCard(QFrame):
             for widget in (self, self.name):  # the name's colour depends on the card's state
                 widget.style().unpolish(widget)
                 widget.style().polish(widget)
-        self._set(
-            self.subtitle,
-            tr("{type} · {user} · clock {offset} s").format(
-                type=tr(TYPE_WORDS.get(config.type, config.type)),
-                user=config.user,
-                offset=f"{snap.clock_offset:+g}",
-            ),
+        subtitle = tr("{type} · {user} · clock {offset} s").format(
+            type=tr(TYPE_WORDS.get(config.type, config.type)),
+            user=config.user,
+            offset=f"{snap.clock_offset:+g}",
         )
+        if snap.listening:
+            subtitle += tr(" · listening")
+        self._set(self.subtitle, subtitle)
+        listening_tip = (
+            tr("Listening: the server will tell it the moment its session ends")
+            if snap.listening
+            else ""
+        )
+        if self.subtitle.toolTip() != listening_tip:
+            self.subtitle.setToolTip(listening_tip)
+        if config.listen != self._shown_listen:
+            self._shown_listen = config.listen
+            self.listen_action.setChecked(config.listen)
 
         # The refresh bar spans the session, not just the latest rotated token.
         self.access_bar.set_lifetime(snap.obtained_at, snap.access_exp, now)

@@ -204,6 +204,13 @@ class DeviceCommands(QObject):
 
         self.dispatch.submit(logout_others(), tr("Signing out the other devices"))
 
+    def set_listen(self, device_id: str, listen: bool) -> None:
+        """Hear sign-outs at once (the server's push), or only from a refused call."""
+        self.dispatch.submit(
+            self.own_lab.set_listen(device_id, listen),
+            tr("Listening for sign-outs") if listen else tr("No longer listening for sign-outs"),
+        )
+
     def steal(self, device_id: str) -> None:
         """A thief copies the device's access token and tries it on the API, on a
         lane of its own in the timeline (the lab's ``steal_token``)."""

@@ -140,6 +140,10 @@ def describe(event: DeviceEvent) -> str:
         return tr("The thief was refused ({how}): {reason}").format(
             how=how, reason=event.reason or tr("no answer")
         )
+    if isinstance(event, SignedOut) and event.pushed:
+        return tr("Told at once by the server (no call needed): {message}").format(
+            message=event.message
+        )
     if isinstance(event, RefreshFailed | SignedOut | Notice):
         return event.message
     return event.kind

@@ -701,6 +701,7 @@ class MainWindow(QMainWindow):
                 card.approve_requested.connect(self.approve_tv)
                 card.cancel_requested.connect(devices.cancel_device_flow)
                 card.steal_requested.connect(devices.steal)
+                card.listen_changed.connect(devices.set_listen)
                 card.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
                 card.customContextMenuRequested.connect(lambda pos, c=card: self._card_menu(c, pos))
                 self.cards[snapshot.config.id] = card

@@ -47,6 +47,7 @@ MARKER_COLORS = {
     "restored": QColor("#7c3aed"),
     "401": QColor("#f59e0b"),
     "signed_out": QColor("#dc2626"),
+    "told": QColor("#dc2626"),  # signed out by the server's push, before any call
     "revoked": QColor("#dc2626"),
     "reuse": QColor("#dc2626"),
     "offline": QColor("#d97706"),
@@ -179,7 +180,7 @@ class TimelineModel:
             self._mark(lane, event.at, "401", describe(event))
         elif isinstance(event, SignedOut):
             self._cut(lane, event.at, ("access", "refresh"))
-            self._mark(lane, event.at, "signed_out", event.message)
+            self._mark(lane, event.at, "told" if event.pushed else "signed_out", describe(event))
         elif isinstance(event, DeviceCodeShown):
             self._mark(lane, event.at, "device_code", describe(event))
         elif isinstance(event, StateChanged) and event.new == "offline":
@@ -197,6 +198,9 @@ class TimelineModel:
         else:
             kind = "thief_in" if event.got_in else "thief_refused"
             self._mark(lane, event.at, kind, describe(event))
+
+    def has_told(self) -> bool:
+        return any(m.kind == "told" for lane in self.lanes.values() for m in lane.markers)
 
     def has_thieves(self) -> bool:
         return any(key.startswith(THIEF) for key in self.lanes)
@@ -392,6 +396,8 @@ class TimelineView(QWidget):
             ("401", MARKER_COLORS["401"], "401"),
             ("ended", MARKER_COLORS["revoked"], tr("session ended")),
         )
+        if self.model.has_told():
+            items += (("told", MARKER_COLORS["told"], tr("told by the server")),)
         if self.model.has_thieves():
             items += (
                 ("bar", STOLEN, tr("stolen token")),
@@ -422,6 +428,12 @@ class TimelineView(QWidget):
                 painter.drawEllipse(QPointF(x + 6, y), 4, 4)
             elif shape == "thief_in":
                 painter.drawPolygon(_diamond(x + 6, y, 5))
+            elif shape == "told":
+                painter.setPen(QPen(fill, 2))
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.drawEllipse(QPointF(x + 6, y), 4.5, 4.5)
+                painter.setBrush(fill)
+                painter.drawEllipse(QPointF(x + 6, y), 1.2, 1.2)
             elif shape in ("401", "thief_refused"):
                 painter.setPen(QPen(fill, 2.2))
                 painter.drawLine(QPointF(x + 2, y - 4), QPointF(x + 10, y + 4))
@@ -452,6 +464,14 @@ class TimelineView(QWidget):
         elif marker.kind in ("revoked", "signed_out", "reuse"):
             painter.setPen(QPen(color, 2))
             painter.drawLine(QPointF(x, top), QPointF(x, top + 34))
+            painter.setPen(Qt.PenStyle.NoPen)
+        elif marker.kind == "told":  # a ring on the line: the news came, no call needed
+            painter.setPen(QPen(color, 2))
+            painter.drawLine(QPointF(x, top + 10), QPointF(x, top + 34))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawEllipse(QPointF(x, top + 4), 5, 5)
+            painter.setBrush(color)
+            painter.drawEllipse(QPointF(x, top + 4), 1.5, 1.5)
             painter.setPen(Qt.PenStyle.NoPen)
         elif marker.kind == "401":
             painter.setPen(QPen(color, 2.2))

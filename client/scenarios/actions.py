@@ -523,6 +523,12 @@ async def set_clock_offset(device: Device, *, seconds: float) -> Outcome:
 
 
 @action()
+async def check(device: Device | None) -> Outcome:
+    """Nothing happens: the step only reads its expectations (no call is made)."""
+    return Outcome("checked")
+
+
+@action()
 async def server_down(play: Play) -> Outcome:
     """The network to the server fails for every device (connection refused)."""
     play.set_network(up=False)
@@ -549,6 +555,13 @@ def state(device: Device) -> str:
 def reason(device: Device) -> str | None:
     """Why the device was signed out (the server's reason)."""
     return device.reason
+
+
+@expectation()
+def told(device: Device) -> bool:
+    """Whether the server's push (GET /api/notifications) told the device that its
+    session ended — rather than a refused call or refresh."""
+    return device.told_at is not None
 
 
 @expectation()

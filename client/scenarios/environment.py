@@ -22,6 +22,7 @@ class ServerEnvironment(Protocol):
     """Where the scenario's server is, and how to reach and steer it."""
 
     url: str
+    network_delay: float  # how long a pushed notice may take to arrive (0: in process)
 
     def transport(self) -> httpx.AsyncBaseTransport: ...
     async def admin(self, method: str, path: str, json: Any = None) -> httpx.Response: ...
@@ -49,8 +50,15 @@ class NetworkSwitch(httpx.AsyncBaseTransport):
 class HttpEnvironment:
     """A server reached over a transport, steered through its admin API."""
 
-    def __init__(self, url: str, admin_key: str, transport: Callable[[], httpx.AsyncBaseTransport]):
+    def __init__(
+        self,
+        url: str,
+        admin_key: str,
+        transport: Callable[[], httpx.AsyncBaseTransport],
+        network_delay: float = 0.0,
+    ):
         self.url = url.rstrip("/")
+        self.network_delay = network_delay
         self._transport = transport
         self._admin = AdminClient(self.url, admin_key, transport(), timeout=30)
 
@@ -93,4 +101,4 @@ def in_process_environment() -> HttpEnvironment:
 
 
 def external_environment(url: str, admin_key: str) -> Callable[[], HttpEnvironment]:
-    return lambda: HttpEnvironment(url, admin_key, httpx.AsyncHTTPTransport)
+    return lambda: HttpEnvironment(url, admin_key, httpx.AsyncHTTPTransport, network_delay=0.1)

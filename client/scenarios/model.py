@@ -27,6 +27,7 @@ DEVICE_KEYS: dict[str, Kind] = {
     "name": str,
     "clock_offset": (int, float),
     "refresh_margin": (int, float),
+    "listen": bool,
 }
 
 STEP_KEYS = {"at", "device", "action", "expect"}
@@ -40,6 +41,9 @@ class DeviceSpec:
     name: str
     clock_offset: float = 0.0
     refresh_margin: float = 5.0
+    # Scenarios play the seed's devices, which learn that their session ended
+    # only from a refused call; `listen = true` opens GET /api/notifications.
+    listen: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +175,7 @@ def parse_scenario(data: dict[str, Any], source: str, path: Path | None = None) 
                 name=table.get("name", table["id"]),
                 clock_offset=float(table.get("clock_offset", 0.0)),
                 refresh_margin=float(table.get("refresh_margin", 5.0)),
+                listen=bool(table.get("listen", False)),
             )
         )
     device_ids = {d.id for d in devices}

@@ -7,6 +7,7 @@ registry in ``actions.py``, then reads the step's expectations the same way.
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -123,6 +124,7 @@ class Play:
                 name=spec.name,
                 clock_offset=spec.clock_offset,
                 refresh_margin=spec.refresh_margin,
+                listen=spec.listen,
             )
         if self.runner.on_lab:
             self.runner.on_lab(self.lab)
@@ -169,6 +171,7 @@ class Play:
             outcome = await run_action(ACTIONS[step.action], self, step, device)
         except ClientError as exc:
             outcome = Outcome(f"error: {exc}", ok=False)
+        await self.settle()
         device = self.lab.get(step.device) if step.device else None  # restart replaces it
         checks = tuple(
             [
@@ -189,6 +192,17 @@ class Play:
             checks=checks,
             elapsed=self.elapsed,
         )
+
+    async def settle(self) -> None:
+        """Let news the server has already sent reach the devices (a pushed
+        sign-out) before the step's expectations are read. In process the push
+        takes no I/O — a few turns of the loop; over a network, a moment."""
+        if not any(d.config.listen for d in self.lab.devices.values()):
+            return
+        for _ in range(100):
+            await asyncio.sleep(0)
+        if self.env.network_delay:
+            await asyncio.sleep(self.env.network_delay)
 
     async def stale_windows(self) -> list[dict[str, Any]]:
         """How long each revoked session's access token was still accepted (stateless)."""

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
+from contract import NOTIFICATIONS_HEARTBEAT, SIGNED_OUT_NOTIFICATION
 from mock_server.errors import ServerError
 from mock_server.http import NO_STORE, access_credentials, service_of
 from mock_server.service import AccessContext, AuthService
@@ -65,6 +68,34 @@ async def me(request: Request) -> JSONResponse:
             "server_time": service.now(),
         },
         headers=NO_STORE,
+    )
+
+
+@router.get(
+    "/notifications",
+    summary="Server-sent events for this device: one `signed_out` when its session ends",
+)
+async def notifications(request: Request) -> StreamingResponse:
+    """The device's own line: authenticated like any API call (DPoP too), it
+    stays open while the session lives; when the session ends it carries one
+    ``signed_out`` event — the reason, when, and which device caused it — and
+    closes. A session that has already ended is told at once."""
+    service = service_of(request)
+    sid = access(request, service).claims["sid"]
+
+    async def stream() -> AsyncIterator[str]:
+        yield f"retry: 1000\n: listening for the end of session {sid}\n\n"
+        async for notice in service.follow_session(sid, heartbeat=NOTIFICATIONS_HEARTBEAT):
+            if notice is None:
+                yield ": keep-alive\n\n"
+                continue
+            yield f"event: {SIGNED_OUT_NOTIFICATION}\ndata: {json.dumps(notice)}\n\n"
+            return
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
 
 

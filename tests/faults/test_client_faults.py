@@ -228,7 +228,8 @@ async def test_offline_devices_probe_back_with_exponential_backoff(
             transport.down = False  # the server comes back after five probes
         await asyncio.sleep(0)
 
-    config = DeviceConfig("phone", "mobile", "Phone", "alice", "http://testserver")
+    # Not listening: the notification stream's own backoff would share ``sleep``.
+    config = DeviceConfig("phone", "mobile", "Phone", "alice", "http://testserver", listen=False)
     phone = Device(config, store=MemoryTokenStore(), clock=clock, transport=transport, sleep=sleep)
     phone.subscribe(lambda e: back.set() if getattr(e, "new", None) == "active" and waits else None)
     await phone.login("alice-pass")

@@ -54,6 +54,17 @@ def sign_in(qtbot: QtBot, app: LabApp, device_id: str) -> None:
     qtbot.waitUntil(card.call.isEnabled)  # the card has caught up
 
 
+def stop_listening(qtbot: QtBot, app: LabApp, device_id: str) -> None:
+    """Uncheck "Hear sign-outs at once" on the card's menu: the device learns that its
+    session ended only from a refused call, as in the seed (its stateless window shows)."""
+    card = app.window.cards[device_id]
+    device = app.bridge.devices.lab.get(device_id)
+    qtbot.waitUntil(lambda: card.listen_action.isChecked() == device.config.listen)
+    if card.listen_action.isChecked():
+        card.listen_action.trigger()
+    qtbot.waitUntil(lambda: not device.config.listen and not device.listening)
+
+
 def answer_dialog(qtbot: QtBot, button: str) -> None:
     """Click ``button`` on the next modal message box (its exec() blocks the test)."""
     from PySide6.QtCore import QTimer

@@ -16,7 +16,7 @@ from client import DeviceState, KeyringTokenStore, KeyringUnavailable
 from client.events import StateChanged
 from client.gui.app import LabApp, LaunchOptions, build
 from client.gui.dialogs import AddDeviceDialog, TokenInspector
-from tests.gui.conftest import answer_dialog, sign_in
+from tests.gui.conftest import answer_dialog, sign_in, stop_listening
 
 
 def test_launch_shows_two_devices_and_the_server_in_the_status_bar(lab_app: LabApp) -> None:
@@ -120,6 +120,7 @@ def test_stateless_window_is_drawn_in_the_timeline(qtbot: QtBot, lab_app: LabApp
     qtbot.waitUntil(
         lambda: lab_app.bridge.server.last_state["settings"]["login_policy"] == "single"
     )
+    stop_listening(qtbot, lab_app, "phone")  # it learns of the PC from its next call
     sign_in(qtbot, lab_app, "phone")
     lab_app.server.clock.advance(5)
     sign_in(qtbot, lab_app, "pc")
@@ -350,6 +351,7 @@ def test_palettes_follow_the_colour_scheme() -> None:
 
 
 def test_auto_call_stops_when_the_server_ends_the_session(qtbot: QtBot, lab_app: LabApp) -> None:
+    stop_listening(qtbot, lab_app, "pc")  # the automatic call is what meets the revocation
     sign_in(qtbot, lab_app, "pc")
     lab_app.engine.run(lab_app.bridge.admin.update_settings(verify_mode="stateful"))
     devices = lab_app.bridge.devices
@@ -411,6 +413,7 @@ def test_a_revoked_session_whose_token_still_works_says_so_on_its_card(
     qtbot: QtBot, lab_app: LabApp
 ) -> None:
     admin, engine = lab_app.bridge.admin, lab_app.engine
+    stop_listening(qtbot, lab_app, "phone")
     sign_in(qtbot, lab_app, "phone")
     engine.run(admin.update_settings(login_policy="single", verify_mode="stateless"))
     sign_in(qtbot, lab_app, "pc")  # the PC's login supersedes the phone's session
@@ -539,6 +542,7 @@ def test_the_inspector_shows_the_sessions_token_family(qtbot: QtBot, lab_app: La
     qtbot.waitUntil(
         lambda: lab_app.bridge.server.last_state["settings"]["login_policy"] == "single"
     )
+    stop_listening(qtbot, lab_app, "phone")
     sign_in(qtbot, lab_app, "phone")
     phone = lab_app.bridge.devices.own_lab.get("phone")
     lab_app.server.clock.advance(26)  # inside the refresh margin: the next call refreshes first
@@ -560,3 +564,30 @@ def test_the_inspector_shows_the_sessions_token_family(qtbot: QtBot, lab_app: La
     assert family[1].id in phone.family_causes  # the device and the server name it alike
     assert inspector.family_end == "Signed out: you signed in on PC 'Office PC' at T+00:26"
     inspector.reject()
+
+
+def test_a_listening_phone_is_told_of_the_pc_before_any_call(qtbot: QtBot, lab_app: LabApp) -> None:
+    """Issue 15: the card turns "Signed out: you signed in on PC …" within a
+    second, with no API call; the timeline marks the moment it was told."""
+    window = lab_app.window
+    lab_app.engine.run(lab_app.bridge.admin.update_settings(login_policy="single"))
+    sign_in(qtbot, lab_app, "phone")
+    card = window.cards["phone"]
+    phone = lab_app.bridge.devices.lab.get("phone")
+    qtbot.waitUntil(lambda: "listening" in card.subtitle.text(), timeout=5_000)
+    assert card.listen_action.isChecked()
+    calls_before = [r for r in window.event_log.model.rows if "/api/me" in r.text]
+    sign_in(qtbot, lab_app, "pc")
+    qtbot.waitUntil(lambda: phone.state == DeviceState.SIGNED_OUT, timeout=1_000)
+    assert phone.reason == "superseded"
+    qtbot.waitUntil(lambda: card.reason_box.isVisible(), timeout=2_000)
+    assert re.fullmatch(
+        r"Signed out: you signed in on PC 'Office PC' at T\+00:\d\d", card.reason.text()
+    )
+    assert "listening" not in card.subtitle.text()
+    assert [r for r in window.event_log.model.rows if "/api/me" in r.text] == calls_before
+    lane = window.timeline_model.lanes["phone"]
+    qtbot.waitUntil(lambda: any(m.kind == "told" for m in lane.markers), timeout=2_000)
+    told = next(m for m in lane.markers if m.kind == "told")
+    assert told.text.startswith("Told at once by the server")
+    assert window.timeline_model.has_told()

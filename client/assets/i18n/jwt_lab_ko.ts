@@ -196,6 +196,14 @@
         <translation>도둑이 액세스 토큰(과 마지막 DPoP 증명)을 복사해 API에 써 봅니다</translation>
     </message>
     <message>
+        <source>Hear sign-outs at once</source>
+        <translation>로그아웃을 바로 듣기</translation>
+    </message>
+    <message>
+        <source>Keep GET /api/notifications open: the server tells this device the moment its session ends. Off: it learns only when a call or a refresh is refused, as the seed&apos;s devices did</source>
+        <translation>GET /api/notifications를 열어 둡니다: 세션이 끝나는 순간 서버가 이 기기에 알립니다. 끄면 원문의 기기처럼 호출이나 갱신이 거절될 때에야 압니다</translation>
+    </message>
+    <message>
         <source>Remove device</source>
         <translation>기기 삭제</translation>
     </message>
@@ -218,6 +226,14 @@
     <message>
         <source>{type} · {user} · clock {offset} s</source>
         <translation>{type} · {user} · 시계 {offset}초</translation>
+    </message>
+    <message>
+        <source> · listening</source>
+        <translation> · 수신 중</translation>
+    </message>
+    <message>
+        <source>Listening: the server will tell it the moment its session ends</source>
+        <translation>수신 중: 세션이 끝나는 순간 서버가 알려 줍니다</translation>
     </message>
     <message>
         <source>Tokens bound to this device&apos;s key {jkt} (DPoP, RFC 9449)</source>
@@ -574,6 +590,10 @@
     <message>
         <source>The thief was refused ({how}): {reason}</source>
         <translation>도둑이 거부됨 ({how}): {reason}</translation>
+    </message>
+    <message>
+        <source>Told at once by the server (no call needed): {message}</source>
+        <translation>서버가 바로 알림 (호출 없이): {message}</translation>
     </message>
     <message>
         <source>as a bearer token</source>
@@ -1264,6 +1284,10 @@
         <translation>세션 종료</translation>
     </message>
     <message>
+        <source>told by the server</source>
+        <translation>서버가 알림</translation>
+    </message>
+    <message>
         <source>stolen token</source>
         <translation>훔친 토큰</translation>
     </message>
@@ -1814,6 +1838,14 @@
     <message>
         <source>Signing out the other devices</source>
         <translation>다른 기기 로그아웃</translation>
+    </message>
+    <message>
+        <source>Listening for sign-outs</source>
+        <translation>로그아웃 알림을 듣는 중</translation>
+    </message>
+    <message>
+        <source>No longer listening for sign-outs</source>
+        <translation>로그아웃 알림을 더 이상 듣지 않음</translation>
     </message>
     <message>
         <source>Stealing the access token</source>

@@ -1,0 +1,166 @@
+"""Devices hear at once that their session ended (issue 15): each signed-in
+device keeps ``GET /api/notifications`` open on a real uvicorn server and signs
+out on the ``signed_out`` event — with the reason, before any call."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from client import DeviceRegistry, DeviceState, Lab, MemoryTokenStore
+from client.events import DeviceEvent, RequestSent, SignedOut
+from mock_server import ServerThread, Settings, VirtualClock
+from mock_server.store import Store
+from tests.conftest import ADMIN_KEY
+
+pytestmark = pytest.mark.live
+
+ADMIN = {"X-Admin-Key": ADMIN_KEY}
+
+
+@pytest.fixture(scope="module")
+def server() -> ServerThread:
+    with ServerThread(
+        Settings(password_profile="fast", admin_key=ADMIN_KEY), clock=VirtualClock()
+    ) as running:
+        yield running
+
+
+@pytest.fixture
+async def lab(server: ServerThread, tmp_path: Path) -> AsyncIterator[Lab]:
+    server.service.update_settings(login_policy="single", verify_mode="stateless")
+    lab = Lab(
+        server.url,
+        store=MemoryTokenStore(),
+        clock=server.service.clock,  # type: ignore[arg-type]
+        registry=DeviceRegistry(tmp_path / "devices.json"),
+        auto_reconnect=False,
+    )
+    yield lab
+    await lab.close()
+
+
+async def _admin(method: str, url: str, **kwargs: object) -> httpx.Response:
+    async with httpx.AsyncClient(headers=ADMIN) as http:
+        return await http.request(method, url, **kwargs)  # type: ignore[arg-type]
+
+
+async def _until(check: Callable[[], bool], seconds: float = 5.0) -> None:
+    async with asyncio.timeout(seconds):
+        while not check():  # noqa: ASYNC110 - the device's state, moved by its own tasks
+            await asyncio.sleep(0.005)
+
+
+async def test_the_phone_is_told_of_the_pc_within_a_second_without_a_call(lab: Lab) -> None:
+    phone = await lab.add_device("phone", "mobile", user="alice", name="Alice's phone")
+    pc = await lab.add_device("pc", "pc", user="alice", name="Office PC")
+    events: list[DeviceEvent] = []
+    lab.subscribe(events.append)
+    await phone.login("alice-pass")
+    await _until(lambda: phone.listening)
+    await pc.login("alice-pass")
+    await _until(lambda: phone.state == DeviceState.SIGNED_OUT, seconds=1.0)
+    assert phone.reason == "superseded"
+    assert phone.message is not None
+    assert phone.message.startswith("Signed out: you signed in on PC 'Office PC'")
+    assert phone.tokens is None  # forgotten, as any sign-out does
+    signed_out = [e for e in events if isinstance(e, SignedOut) and e.device_id == "phone"]
+    assert len(signed_out) == 1 and signed_out[0].pushed
+    assert not [e for e in events if isinstance(e, RequestSent) and e.device_id == "phone"]
+    assert phone.end_detail is not None
+    assert phone.end_detail["revoked_by"]["device_name"] == "Office PC"
+    # The PC, still signed in, keeps its own stream open.
+    await _until(lambda: pc.listening)
+    assert pc.state == DeviceState.ACTIVE
+
+
+async def test_a_dpop_bound_device_listens_with_its_proof(lab: Lab, server: ServerThread) -> None:
+    tablet = await lab.add_device("tablet", "tablet", user="bob", dpop=True)
+    await tablet.login("bob-pass")
+    assert tablet.snapshot().dpop_jkt is not None
+    await _until(lambda: tablet.listening)
+    sid = tablet.tokens.sid if tablet.tokens else None
+    answer = await _admin("DELETE", f"{server.url}/admin/sessions/{sid}")
+    assert answer.status_code == 200
+    await _until(lambda: tablet.state == DeviceState.SIGNED_OUT, seconds=1.0)
+    assert tablet.reason == "forced"
+    assert (
+        tablet.message
+        == "Signed out: an administrator ended this session"
+        + (tablet.message.split("session", 1)[1])
+    )
+
+
+async def test_its_own_sign_out_is_not_news_to_it(lab: Lab) -> None:
+    phone = await lab.add_device("phone", "mobile", user="alice")
+    events: list[DeviceEvent] = []
+    lab.subscribe(events.append)
+    await phone.login("alice-pass")
+    await _until(lambda: phone.listening)
+    await phone.logout()
+    await asyncio.sleep(0.2)  # room for a push that must not come
+    signed_out = [e for e in events if isinstance(e, SignedOut)]
+    assert [(e.reason, e.pushed) for e in signed_out] == [("logout", False)]
+
+
+async def test_a_new_session_moves_the_stream_with_it(lab: Lab, server: ServerThread) -> None:
+    """Signed in again (a new session): the end of the old one is not its end."""
+    server.service.update_settings(login_policy="multi")
+    phone = await lab.add_device("phone", "mobile", user="alice")
+    await phone.login("alice-pass")
+    await _until(lambda: phone.listening)
+    old_sid = phone.tokens.sid if phone.tokens else None
+    await phone.login("alice-pass")
+    new_sid = phone.tokens.sid if phone.tokens else None
+    assert new_sid != old_sid
+    await _until(lambda: phone.listening and phone._listening_sid == new_sid)
+    await _admin("DELETE", f"{server.url}/admin/sessions/{old_sid}")
+    await asyncio.sleep(0.2)
+    assert phone.state == DeviceState.ACTIVE
+    await _admin("DELETE", f"{server.url}/admin/sessions/{new_sid}")
+    await _until(lambda: phone.state == DeviceState.SIGNED_OUT, seconds=1.0)
+
+
+async def test_many_devices_each_hear_their_own_end(lab: Lab, server: ServerThread) -> None:
+    """One stream each, beyond the shared pool's 100 connections."""
+    server.service.update_settings(login_policy="multi")
+    devices = [await lab.add_device(f"d{i}", "pc", user="bob") for i in range(120)]
+    await asyncio.gather(*(d.login("bob-pass") for d in devices))
+    await _until(lambda: all(d.listening for d in devices), seconds=20)
+    assert (await devices[0].call()).ok  # the API is not starved by the streams
+    await _admin("POST", f"{server.url}/admin/force-expire", json={"user": "bob"})
+    await _until(lambda: all(d.state == DeviceState.SIGNED_OUT for d in devices), seconds=5)
+    assert {d.reason for d in devices} == {"forced"}
+
+
+async def test_after_a_server_restart_it_listens_again(tmp_path: Path) -> None:
+    clock = VirtualClock()
+    db = str(tmp_path / "auth.sqlite3")
+    settings = Settings(password_profile="fast", admin_key=ADMIN_KEY)
+    first = ServerThread(settings, clock=clock, store=Store(db)).start()
+    lab = Lab(
+        first.url,
+        store=MemoryTokenStore(),
+        clock=clock,
+        registry=DeviceRegistry(tmp_path / "devices.json"),
+        auto_reconnect=False,
+    )
+    try:
+        phone = await lab.add_device("phone", "mobile", user="alice")
+        await phone.login("alice-pass")
+        await _until(lambda: phone.listening)
+        port = first.port
+        await asyncio.to_thread(first.stop)
+        await _until(lambda: not phone.listening)
+        with ServerThread(settings, clock=clock, store=Store(db), port=port) as second:
+            await _until(lambda: phone.listening, seconds=10)  # backoff: 1 s, 2 s, …
+            sid = phone.tokens.sid if phone.tokens else None
+            await _admin("DELETE", f"{second.url}/admin/sessions/{sid}")
+            await _until(lambda: phone.state == DeviceState.SIGNED_OUT, seconds=1.0)
+            assert phone.reason == "forced"
+    finally:
+        await lab.close()
