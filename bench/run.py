@@ -18,6 +18,7 @@ BENCHMARKS = (
     "signatures",
     "client_overhead",
     "dpop",
+    "revocation",
     "single_flight",
     "scale",
     "gui",
@@ -121,6 +122,32 @@ def write_table() -> None:
                 "≤ 1.30×",
                 d[f"{key}_client_ratio"] <= 1.30,
             )
+    if "revocation" in b:
+        rv = b["revocation"]
+        for r in rv["rows"]:
+            window = (
+                f"until exp (≤ {rv['access_ttl']} s)"
+                if r["mode"] == "stateless"
+                else f"red window p50/p99 {r['red_window_idle_p50_ms']}/"
+                f"{r['red_window_idle_p99_ms']} ms idle, {r['red_window_load_p50_ms']}/"
+                f"{r['red_window_load_p99_ms']} ms under load"
+            )
+            target, met = "—", None
+            if r["mode"] == "denylist":
+                target = "≥ 0.90× stateless; p99 < 100 ms idle, < 500 ms loaded"
+                met = (
+                    r["vs_stateless"] >= 0.9
+                    and r["red_window_idle_p99_ms"] < 100
+                    and r["red_window_load_p99_ms"] < 500
+                )
+            row(
+                f"API of its own: {r['api']}",
+                f"{r['requests_per_second']} req/s = {r['vs_stateless']:.2f}× stateless; "
+                f"{r['cpu_us_per_request_api']} + {r['cpu_us_per_request_auth']} µs CPU/request "
+                f"(API + auth server); {window} ({rv['revocations']} revocations)",
+                target,
+                met,
+            )
     if "single_flight" in b:
         rows = b["single_flight"]["rows"]
         row(
@@ -138,7 +165,13 @@ def write_table() -> None:
                 f"scale: {r['devices']} devices",
                 f"{r['errors']} errors, refresh p50 "
                 f"{r['refresh_p50_ms']} ms / p99 {r['refresh_p99_ms']} ms, "
-                f"{r['memory_per_device_kb']} KB/device",
+                f"{r['memory_per_device_kb']} KB/device"
+                + (
+                    f"; {r['listening']} notification streams open, a forced expiry told "
+                    f"{r['told']} of them in {r['all_told_ms']} ms"
+                    if "told" in r
+                    else ""
+                ),
                 "0 errors",
                 r["errors"] == 0,
             )

@@ -1,6 +1,9 @@
 """6. Scale: N simulated devices (headless, one engine loop) sign in and keep
 calling the API for a minute of virtual time against the embedded server;
-they refresh as their access tokens run out. Errors must be 0.
+they refresh as their access tokens run out. Errors must be 0. Every device
+keeps its notification stream open meanwhile (GET /api/notifications, issue
+15); at the end one forced expiry of the user is pushed to all N of them, and
+the time until the last one is signed out is reported.
 
     python bench/scale.py [--quick]      (quick: 100 and 1,000 devices)
 """
@@ -71,6 +74,7 @@ async def run(n: int) -> dict[str, float | int]:
     store = MemoryTokenStore()
     # As in a Lab: one HTTP client and one endpoint discovery shared by every device.
     http = http_client(URL, transport=transport)
+    streams = http_client(URL, transport=transport, streams=True)
     discovery = Discovery(http, URL)
     devices = [
         Device(
@@ -78,11 +82,13 @@ async def run(n: int) -> dict[str, float | int]:
             store=store,
             clock=clock,
             http=http,
+            streams=streams,
             discovery=discovery,
             auto_reconnect=False,
         )
         for i in range(n)
     ]
+    watchers = app.state.service.watchers
     gate = asyncio.Semaphore(CONCURRENCY)
     errors = 0
 
@@ -106,9 +112,20 @@ async def run(n: int) -> dict[str, float | int]:
         calls += len(results)
         errors += sum(not r.ok for r in results)
     call_seconds = time.perf_counter() - start
+    listening = len(watchers)
+    # One forced expiry of the user, pushed to every listening device.
+    start = time.perf_counter()
+    app.state.service.force_expire(user="alice")
+    while any(d.state != "signed_out" for d in devices):
+        if time.perf_counter() - start > 60:
+            break
+        await asyncio.sleep(0.001)
+    push_seconds = time.perf_counter() - start
+    told = sum(d.told_at is not None for d in devices)
     for device in devices:
         await device.close()
     await http.aclose()
+    await streams.aclose()
     return {
         "devices": n,
         "errors": errors,
@@ -119,6 +136,9 @@ async def run(n: int) -> dict[str, float | int]:
         "calls": calls,
         "calls_per_second": round(calls / call_seconds),
         "memory_per_device_kb": round(per_device_kb, 1),
+        "listening": listening,
+        "told": told,
+        "all_told_ms": round(push_seconds * 1000, 1),
     }
 
 
@@ -139,7 +159,9 @@ def main() -> None:
             f"  {n:>5} devices: {row['errors']} errors, {row['refreshes']} refreshes "
             f"(p50 {row['refresh_p50_ms']} ms, p99 {row['refresh_p99_ms']} ms), "
             f"logins {row['login_seconds']} s, {row['calls_per_second']} calls/s, "
-            f"{row['memory_per_device_kb']} KB/device"
+            f"{row['memory_per_device_kb']} KB/device; "
+            f"{row['listening']} streams open, a forced expiry told {row['told']} of them "
+            f"in {row['all_told_ms']} ms"
         )
     if len(rows) > 1:
         first, last = rows[0], rows[-1]

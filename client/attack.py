@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import httpx
+import jwt
 
 from client.auth import rejection_reason
 from client.dpop import DPoPKey
@@ -39,6 +40,16 @@ class Thief:
     access_exp: float
     key: DPoPKey | None = None  # its own, made for its first own_key try
     tries: int = field(default=0)
+
+    @property
+    def sid(self) -> str | None:
+        """The session of the stolen token (its claims, read without checking)."""
+        try:
+            claims = jwt.decode(self.token, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            return None
+        sid = claims.get("sid") if isinstance(claims, dict) else None
+        return sid if isinstance(sid, str) else None
 
     def next_how(self) -> str:
         """The thief's next try: a bearer token's only one, or a bound token's turn."""

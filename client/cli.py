@@ -168,6 +168,7 @@ def _scenario_run(args: argparse.Namespace) -> int:
     )
     from client.scenarios.environment import external_environment, in_process_environment
     from client.scenarios.report import (
+        format_api_windows,
         format_step,
         format_summary,
         format_windows,
@@ -214,7 +215,7 @@ def _scenario_run(args: argparse.Namespace) -> int:
                 print(f"\n{scenario.name} — {scenario.title_in(language())}")
             result = await runner.run(scenario)
             if not quiet:
-                for line in format_windows(result):
+                for line in [*format_windows(result), *format_api_windows(result)]:
                     print(line)
             print(format_summary(result), flush=True)
             results.append(result)

@@ -51,6 +51,53 @@ class InProcessServer:
         return httpx.ASGITransport(app=self.app)
 
 
+class LoopbackServer:
+    """A fresh mock server on a virtual clock, served by uvicorn on loopback, with
+    resource servers of its own (``jwt-lab api``) started beside it on that clock:
+    what a scenario with ``[[apis]]`` plays against — logout tokens really pushed
+    over HTTP, introspection really asked."""
+
+    def __init__(self, **settings: Any) -> None:
+        from mock_server import ServerThread, Settings
+
+        self.admin_key = secrets.token_urlsafe(16)
+        self.clock = VirtualClock()
+        self._thread = ServerThread(
+            Settings(
+                password_profile="fast",  # noqa: S106 - a hashing profile, not a password
+                admin_key=self.admin_key,
+                **settings,
+            ),
+            clock=self.clock,
+        ).start()
+        self.url = self._thread.url
+        self._apis: list[Any] = []
+
+    def start_api(self, rs_id: str, verify_mode: str, introspect_cache: float = 0.0) -> str:
+        """Register and start a resource server; its URL."""
+        from mock_server.api_server import ApiConfig
+        from mock_server.runner import ApiServerThread
+
+        secret = secrets.token_urlsafe(24)
+        api = ApiServerThread(
+            ApiConfig(self.url, rs_id, secret, verify_mode, introspect_cache=introspect_cache),
+            clock=self.clock,  # the same virtual clock, not one read over HTTP
+            sync=False,
+        )
+        self._thread.service.resource_servers.save(rs_id, secret, api.backchannel_uri)
+        api.start()
+        self._apis.append(api)
+        return str(api.url)
+
+    def transport(self) -> httpx.AsyncBaseTransport:
+        return httpx.AsyncHTTPTransport()
+
+    def stop(self) -> None:
+        for api in self._apis:
+            api.stop()
+        self._thread.stop()
+
+
 def reserve_socket(port: int) -> socket.socket:
     """A TCP socket bound on loopback to ``port``, or to any free port if that one
     is taken. Protocol TCP, so asyncio turns Nagle off on its connections."""

@@ -565,7 +565,9 @@ class AuthService:
             (REFRESH_TYP, None),
         ):
             try:
-                claims = self._verify(token, typ, audience, now).claims
+                # Access tokens through the API's cache: introspection is a hot path too.
+                cache = self._verified if typ == ACCESS_TYP else None
+                claims = self._verify(token, typ, audience, now, cache).claims
             except tokens.TokenRejected:
                 continue
             session = self._session(claims["sid"])

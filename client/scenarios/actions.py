@@ -321,9 +321,18 @@ def _at_least_one_call(device: str | None, params: Mapping[str, Any]) -> str | N
 
 
 @action(check=_at_least_one_call)
-async def call(device: Device, *, path: str = "/api/me", n: int = 1) -> Outcome:
-    """Call the API (`path`, default /api/me); `n` > 1 sends that many calls at once."""
+async def call(
+    play: Play, device: Device, *, path: str = "/api/me", n: int = 1, api: str | None = None
+) -> Outcome:
+    """Call the API (`path`, default /api/me); `n` > 1 sends that many calls at once;
+    `api`: one of the scenario's `[[apis]]` instead of the server's own."""
+    sid = device.tokens.sid if device.tokens else None
+    if api is not None:
+        path = f"{play.apis[api]}{path}"
     results = [await device.call(path)] if n == 1 else await device.call_many(n, path)
+    if api is not None:
+        for result in results:
+            play.record_api_try(api, device.id, result.status, sid)
     statuses = [str(r.status) if r.status is not None else (r.error or "?") for r in results]
     text = ", ".join(f"{s} ×{statuses.count(s)}" if n > 1 else s for s in dict.fromkeys(statuses))
     if any(r.retried for r in results):
@@ -425,17 +434,18 @@ async def replay_access(
     *,
     as_: Attacker,
     with_proof: Annotated[str, "none, own_key or copied_proof"] = "none",
+    api: str | None = None,
 ) -> Outcome:
-    """The attacker (`as`) calls the API with the stolen access token: as a bearer
-    token (`with_proof = "none"`), with a proof of its own key, or with the proof
-    it copied. Only a bearer token gives in."""
+    """The attacker (`as`) calls the API — or one of the `[[apis]]` (`api`) — with
+    the stolen access token: as a bearer token (`with_proof = "none"`), with a
+    proof of its own key, or with the proof it copied. Only a bearer token gives in."""
     thief = play.stolen_access.get(as_)
     if thief is None:
         return play.attacker_result(
             Outcome(f"{as_} has nothing to replay", ok=False), got_tokens=False
         )
     how = "bearer" if with_proof == "none" else with_proof
-    return await _attacker_call(play, as_, thief, how)
+    return await _attacker_call(play, as_, thief, how, api)
 
 
 @action()
@@ -452,18 +462,24 @@ async def replay_proof(play: Play, device: Device, *, as_: Attacker) -> Outcome:
     return await _attacker_call(play, as_, thief, "copied_proof")
 
 
-async def _attacker_call(play: Play, as_: str, thief: Thief, how: str) -> Outcome:
-    async with http_client(play.env.url, transport=play.transport()) as http:
-        tried = await thief.attempt(http, play.env.url, play.clock.now(), how)
+async def _attacker_call(
+    play: Play, as_: str, thief: Thief, how: str, api: str | None = None
+) -> Outcome:
+    server = play.apis[api] if api is not None else play.env.url
+    async with http_client(server, transport=play.transport()) as http:
+        tried = await thief.attempt(http, server, play.clock.now(), how)
     play.lab.report(tried)  # on the thief's lane of the scenario's timeline
+    if api is not None:
+        play.record_api_try(api, as_, tried.status, thief.sid)
     if tried.status is None:
         return play.attacker_result(
             Outcome(f"{as_}: server unreachable", ok=False), got_tokens=False
         )
+    where = f" at {api}" if api is not None else ""
     if tried.got_in:
-        return play.attacker_result(Outcome(f"{as_} got in (200)"), got_tokens=True)
+        return play.attacker_result(Outcome(f"{as_} got in{where} (200)"), got_tokens=True)
     return play.attacker_result(
-        Outcome(f"{as_} refused ({tried.status} {tried.reason})"), got_tokens=False
+        Outcome(f"{as_} refused{where} ({tried.status} {tried.reason})"), got_tokens=False
     )
 
 

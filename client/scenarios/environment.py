@@ -8,6 +8,7 @@ takes the network down under the devices.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -28,6 +29,7 @@ class ServerEnvironment(Protocol):
     async def admin(self, method: str, path: str, json: Any = None) -> httpx.Response: ...
     async def advance(self, seconds: float) -> None: ...
     async def now(self) -> float: ...
+    async def start_api(self, api_id: str, verify_mode: str, introspect_cache: float) -> str: ...
     async def close(self) -> None: ...
 
 
@@ -56,9 +58,14 @@ class HttpEnvironment:
         admin_key: str,
         transport: Callable[[], httpx.AsyncBaseTransport],
         network_delay: float = 0.0,
+        *,
+        apis: Callable[[str, str, float], str] | None = None,
+        on_close: Callable[[], None] | None = None,
     ):
         self.url = url.rstrip("/")
         self.network_delay = network_delay
+        self._apis = apis
+        self._on_close = on_close
         self._transport = transport
         self._admin = AdminClient(self.url, admin_key, transport(), timeout=30)
 
@@ -88,8 +95,19 @@ class HttpEnvironment:
         if response.status_code != 200:
             raise ScenarioError(f"the server would not advance its clock: {response.text}")
 
+    async def start_api(self, api_id: str, verify_mode: str, introspect_cache: float) -> str:
+        """Start a resource server of its own beside the server; its URL."""
+        if self._apis is None:
+            raise ScenarioError(
+                "[[apis]] start resource servers beside the bundled server; "
+                f"the server at {self.url} is not one the scenario can start them for"
+            )
+        return await asyncio.to_thread(self._apis, api_id, verify_mode, introspect_cache)
+
     async def close(self) -> None:
         await self._admin.aclose()
+        if self._on_close is not None:
+            await asyncio.to_thread(self._on_close)
 
 
 def in_process_environment() -> HttpEnvironment:
@@ -98,6 +116,22 @@ def in_process_environment() -> HttpEnvironment:
 
     server = InProcessServer()
     return HttpEnvironment(server.url, server.admin_key, server.transport)
+
+
+def loopback_environment() -> HttpEnvironment:
+    """A fresh bundled server on loopback (uvicorn, virtual clock), able to start
+    resource servers of its own beside it: for scenarios with ``[[apis]]``."""
+    from client.embedded import LoopbackServer
+
+    server = LoopbackServer()
+    return HttpEnvironment(
+        server.url,
+        server.admin_key,
+        server.transport,
+        network_delay=0.05,
+        apis=server.start_api,
+        on_close=server.stop,
+    )
 
 
 def external_environment(url: str, admin_key: str) -> Callable[[], HttpEnvironment]:

@@ -10,6 +10,7 @@ never a traceback.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from client.i18n import LANGUAGES
 from client.paths import builtin_scenario_dir
 from client.scenarios.actions import ACTIONS, EXPECTATIONS, SERVER_KEYS, Kind
 from client.scenarios.errors import ScenarioError
-from contract import DEVICE_TYPES, SETTINGS_BY_NAME
+from contract import API_VERIFY_MODES, DEVICE_TYPES, SETTINGS_BY_NAME, resource_server_id_ok
 
 DEVICE_KEYS: dict[str, Kind] = {
     "id": str,
@@ -47,6 +48,22 @@ class DeviceSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class ApiSpec:
+    """A resource server of its own (``jwt-lab api``) the scenario starts."""
+
+    name: str
+    verify_mode: str
+    introspect_cache: float = 0.0
+
+
+API_KEYS: dict[str, Kind] = {
+    "name": str,
+    "verify_mode": str,
+    "introspect_cache": (int, float),
+}
+
+
+@dataclass(frozen=True, slots=True)
 class Step:
     index: int  # 1-based, as a user counts
     at: float
@@ -71,6 +88,8 @@ class Scenario:
     path: Path | None = None
     # The title and description in other languages: {"ko": {"title": …, "description": …}}
     translations: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Resource servers of their own the scenario starts beside the server (issue 15).
+    apis: tuple[ApiSpec, ...] = ()
 
     def title_in(self, lang: str) -> str:
         return self.translations.get(lang, {}).get("title", self.title)
@@ -127,7 +146,7 @@ def parse_scenario(data: dict[str, Any], source: str, path: Path | None = None) 
         return ScenarioError(f"{source}: {message}")
 
     languages = {lang for lang in LANGUAGES if lang != "en"}  # [ko]: title, description
-    known_top = {"name", "title", "description", "server", "devices", "steps", *languages}
+    known_top = {"name", "title", "description", "server", "devices", "apis", "steps", *languages}
     for key in data:
         if key not in known_top:
             raise fail(f"unknown top-level key {key!r} (known: {', '.join(sorted(known_top))})")
@@ -179,6 +198,8 @@ def parse_scenario(data: dict[str, Any], source: str, path: Path | None = None) 
             )
         )
     device_ids = {d.id for d in devices}
+    apis = _read_apis(data.get("apis", []), fail)
+    api_names = {a.name for a in apis}
 
     raw_steps = data.get("steps", [])
     if not isinstance(raw_steps, list) or not raw_steps:
@@ -226,6 +247,9 @@ def parse_scenario(data: dict[str, Any], source: str, path: Path | None = None) 
                 _check_settings(params, where)
             except ScenarioError as exc:
                 raise fail(str(exc)) from None
+        if "api" in params and params["api"] not in api_names:
+            known = ", ".join(sorted(api_names)) or "none: add [[apis]] tables"
+            raise fail(f"{where}: unknown api {params['api']!r} (declared: {known})")
         problem = spec.check(device, params) if spec.check else None
         if problem:
             raise fail(f"{where}: {problem}")
@@ -248,9 +272,36 @@ def parse_scenario(data: dict[str, Any], source: str, path: Path | None = None) 
         server=server,
         devices=tuple(devices),
         steps=tuple(steps),
+        apis=apis,
         path=path,
         translations=translations,
     )
+
+
+def _read_apis(raw_apis: object, fail: Callable[[str], ScenarioError]) -> tuple[ApiSpec, ...]:
+    if not isinstance(raw_apis, list):
+        raise fail("'apis' must be a list of [[apis]] tables")
+    apis: list[ApiSpec] = []
+    for i, raw in enumerate(raw_apis, 1):
+        where = f"api {i}"
+        try:
+            table = _check_table(raw, API_KEYS, where)
+        except ScenarioError as exc:
+            raise fail(str(exc)) from None
+        for key in ("name", "verify_mode"):
+            if key not in table:
+                raise fail(f"{where}: {key!r} is required")
+        if not resource_server_id_ok(table["name"]):
+            raise fail(f"{where}: a name is 1-64 letters, digits and . _ -")
+        if any(a.name == table["name"] for a in apis):
+            raise fail(f"{where}: the name {table['name']!r} is used twice")
+        if table["verify_mode"] not in API_VERIFY_MODES:
+            raise fail(f"{where}: verify_mode must be one of {', '.join(API_VERIFY_MODES)}")
+        cache = float(table.get("introspect_cache", 0.0))
+        if cache < 0 or (cache and table["verify_mode"] != "introspect"):
+            raise fail(f"{where}: introspect_cache is seconds ≥ 0, for verify_mode introspect")
+        apis.append(ApiSpec(table["name"], table["verify_mode"], cache))
+    return tuple(apis)
 
 
 def load_scenario(path: Path) -> Scenario:

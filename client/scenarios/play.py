@@ -8,6 +8,7 @@ registry in ``actions.py``, then reads the step's expectations the same way.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -29,7 +30,7 @@ from client.scenarios.actions import (
 from client.scenarios.environment import NetworkSwitch, ServerEnvironment
 from client.scenarios.errors import ScenarioError
 from client.scenarios.model import Scenario, Step
-from client.scenarios.results import Check, StepResult, stale_windows
+from client.scenarios.results import Check, StepResult, api_windows, stale_windows
 from client.store import MemoryTokenStore
 
 if TYPE_CHECKING:
@@ -64,6 +65,9 @@ class Play:
         self.refresh_base: dict[str, int] = {}
         self.elapsed = 0.0
         self.seen = 0  # the last server event handed to ``runner.on_server``
+        self.apis: dict[str, str] = {}  # [[apis]] name → its URL
+        # Every try on an API of its own: {api, at, status, sid, who} — the red windows.
+        self.api_attempts: list[dict[str, Any]] = []
         self.clock = ManualClock(0)
         self.lab = Lab(
             env.url,
@@ -114,6 +118,10 @@ class Play:
         for user in sorted({d.user for d in self.scenario.devices}):
             # A shared external server may still hold sessions of an earlier run.
             await self.env.admin("POST", "/admin/force-expire", {"user": user})
+        for api in self.scenario.apis:
+            self.apis[api.name] = await self.env.start_api(
+                api.name, api.verify_mode, api.introspect_cache
+            )
         self.start = self.clock.now()
         self.first_event = self.seen = await self._last_event_id()
         for spec in self.scenario.devices:
@@ -197,12 +205,44 @@ class Play:
         """Let news the server has already sent reach the devices (a pushed
         sign-out) before the step's expectations are read. In process the push
         takes no I/O — a few turns of the loop; over a network, a moment."""
+        if self.apis:
+            await self._backchannel_delivered()
         if not any(d.config.listen for d in self.lab.devices.values()):
             return
         for _ in range(100):
             await asyncio.sleep(0)
         if self.env.network_delay:
             await asyncio.sleep(self.env.network_delay)
+
+    async def _backchannel_delivered(self) -> None:
+        """Until the server has no logout token left to push: what a revocation
+        means to a deny-list has then reached it (its answer is the acknowledgement).
+        A resource server that does not answer is waited for 10 s at most."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(10):
+                while True:
+                    response = await self.env.admin("GET", "/admin/resource-servers")
+                    servers = response.json().get("resource_servers", [])
+                    if not any(rs.get("pending_deliveries") for rs in servers):
+                        return
+                    await asyncio.sleep(0.005)
+
+    def record_api_try(self, api: str, who: str, status: int | None, sid: str | None) -> None:
+        self.api_attempts.append(
+            {"api": api, "at": self.elapsed, "status": status, "sid": sid, "who": who}
+        )
+
+    async def api_windows(self) -> list[dict[str, Any]]:
+        """For each API of its own and each revoked session tried on it: how long
+        after the revocation the session's token was still accepted there."""
+        if not self.apis:
+            return []
+        response = await self.env.admin(
+            "GET", f"/admin/events?follow=false&after={self.first_event}"
+        )
+        revoked = {e["sid"]: e for e in parse_sse(response) if e.get("type") == "session_revoked"}
+        modes = {a.name: a for a in self.scenario.apis}
+        return api_windows(self.api_attempts, revoked, self.start, modes)
 
     async def stale_windows(self) -> list[dict[str, Any]]:
         """How long each revoked session's access token was still accepted (stateless)."""

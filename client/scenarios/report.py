@@ -62,6 +62,36 @@ def format_windows(result: ScenarioResult) -> list[str]:
     return lines
 
 
+def format_api_windows(result: ScenarioResult) -> list[str]:
+    """One line per API of its own: how long it still took the revoked token."""
+    lines = []
+    for w in result.api_windows:
+        mode = w["verify_mode"] or "?"
+        if w.get("introspect_cache"):
+            mode = tr("{mode}, answers cached {cache} s").format(
+                mode=mode, cache=f"{w['introspect_cache']:g}"
+            )
+        if w["refused_at"] is None:
+            last = w["last_accepted_at"]
+            text = tr(
+                "  api {api} ({mode}): the session revoked at +{revoked}s was still accepted "
+                "at its last try (+{last}s)"
+            ).format(api=w["api"], mode=mode, revoked=f"{w['revoked_at']:g}", last=f"{last:g}")
+        else:
+            text = tr(
+                "  api {api} ({mode}): the session revoked at +{revoked}s was refused from "
+                "+{refused}s — a red window of {window} s"
+            ).format(
+                api=w["api"],
+                mode=mode,
+                revoked=f"{w['revoked_at']:g}",
+                refused=f"{w['refused_at']:g}",
+                window=f"{w['window']:g}",
+            )
+        lines.append(text)
+    return lines
+
+
 def format_summary(result: ScenarioResult) -> str:
     checks = result.checks
     failed = [c for c in checks if not c.passed]
@@ -94,6 +124,7 @@ def to_json(results: list[ScenarioResult]) -> dict[str, Any]:
                 "stopped": r.stopped,
                 "wall_seconds": round(r.wall_seconds, 4),
                 "windows": r.windows,
+                "api_windows": r.api_windows,
                 "steps": [
                     {
                         "index": s.step.index,

@@ -46,6 +46,7 @@ class ScenarioResult:
     scenario: Scenario
     steps: list[StepResult] = field(default_factory=list)
     windows: list[dict[str, Any]] = field(default_factory=list)
+    api_windows: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
     stopped: bool = False  # stopped by the user before its last step
     wall_seconds: float = 0.0
@@ -86,4 +87,49 @@ def stale_windows(events: Iterable[dict[str, Any]], start: float) -> list[dict[s
             )
             window["last_accepted_at"] = round(event["at"] - start, 3)
             window["window"] = round(max(event["access_exp"], event["at"]) - begin["at"], 3)
+    return list(windows.values())
+
+
+def api_windows(
+    attempts: Iterable[dict[str, Any]],
+    revoked: dict[str, dict[str, Any]],
+    start: float,
+    apis: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """Each API's red window: from a session's revocation until the API first
+    refused one of its tokens (``refused_at`` None: still accepted at the last try).
+
+    ``attempts`` are ``{api, at, status, sid, who}`` on scenario time; ``revoked``
+    the server's ``session_revoked`` events by sid (server time, ``start`` its
+    T+0)."""
+    windows: dict[tuple[str, str], dict[str, Any]] = {}
+    for attempt in attempts:
+        event = revoked.get(attempt.get("sid") or "")
+        if event is None or attempt["status"] is None:
+            continue
+        revoked_at = round(event["at"] - start, 3)
+        if attempt["at"] < revoked_at:
+            continue
+        api = attempt["api"]
+        spec = apis.get(api)
+        window = windows.setdefault(
+            (api, event["sid"]),
+            {
+                "api": api,
+                "verify_mode": getattr(spec, "verify_mode", None),
+                "introspect_cache": getattr(spec, "introspect_cache", 0.0),
+                "device": event.get("device_id"),
+                "reason": event.get("reason"),
+                "revoked_at": revoked_at,
+                "last_accepted_at": None,
+                "refused_at": None,
+            },
+        )
+        if window["refused_at"] is not None:
+            continue
+        if attempt["status"] == 200:
+            window["last_accepted_at"] = attempt["at"]
+        elif attempt["status"] == 401:
+            window["refused_at"] = attempt["at"]
+            window["window"] = round(attempt["at"] - revoked_at, 3)
     return list(windows.values())

@@ -19,7 +19,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from client.lab import Lab
-from client.scenarios.environment import ServerEnvironment, in_process_environment
+from client.scenarios.environment import (
+    ServerEnvironment,
+    in_process_environment,
+    loopback_environment,
+)
 from client.scenarios.errors import ScenarioError
 from client.scenarios.model import Scenario
 from client.scenarios.play import Play
@@ -65,7 +69,11 @@ class ScenarioRunner:
     async def run(self, scenario: Scenario) -> ScenarioResult:
         result = ScenarioResult(scenario)
         started = time.perf_counter()
-        env = self._environment()
+        if scenario.apis and self._environment is in_process_environment:
+            # Resource servers of their own need real sockets: the back-channel pushes.
+            env: ServerEnvironment = await asyncio.to_thread(loopback_environment)
+        else:
+            env = self._environment()
         try:
             play = Play(scenario, env, self)
             try:
@@ -80,6 +88,7 @@ class ScenarioRunner:
                         self.on_step(step_result)
                     await play.report_server()
                 result.windows = await play.stale_windows()
+                result.api_windows = await play.api_windows()
             finally:
                 await play.lab.close()
         except ScenarioError as exc:

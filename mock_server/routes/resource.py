@@ -12,8 +12,14 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 
 from mock_server.http import require_resource_server, service_of
 
+
+async def _resource_server(request: Request) -> None:
+    """Its own credential (``async``: no thread-pool hop on a per-request path)."""
+    require_resource_server(request)
+
+
 router = APIRouter(
-    prefix="/rs", tags=["resource servers"], dependencies=[Depends(require_resource_server)]
+    prefix="/rs", tags=["resource servers"], dependencies=[Depends(_resource_server)]
 )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
+import httpx
 import pytest
 
 from client.device import Device
@@ -43,6 +44,7 @@ def test_signatures_give_each_action_its_keys_types_and_device_need() -> None:
     assert {k: (p.kind, p.required) for k, p in call.params.items()} == {
         "path": (str, False),
         "n": (int, False),
+        "api": (str, False),
     }
     assert ACTIONS["restart"].device == "optional"
     assert ACTIONS["rotate_key"].device == "unused"
@@ -74,6 +76,63 @@ def test_the_parser_refuses_what_the_signatures_refuse(
 ) -> None:
     with pytest.raises(ScenarioError, match=re.escape(message)):
         parse_scenario(scenario({"at": 0, **step}), "s.toml")
+
+
+@pytest.mark.parametrize(
+    ("apis", "step", "message"),
+    [
+        ([], {"action": "call", "device": "phone", "api": "x"}, "unknown api 'x' (declared: none"),
+        (
+            [{"name": "a", "verify_mode": "denylist"}],
+            {"action": "call", "device": "phone", "api": "b"},
+            "unknown api 'b' (declared: a)",
+        ),
+        ([{"name": "a"}], None, "'verify_mode' is required"),
+        ([{"name": "a", "verify_mode": "magic"}], None, "verify_mode must be one of"),
+        ([{"name": "a b", "verify_mode": "stateless"}], None, "a name is 1-64 letters"),
+        ([{"name": "a", "verify_mode": "stateless"}] * 2, None, "used twice"),
+        (
+            [{"name": "a", "verify_mode": "stateless", "introspect_cache": 5}],
+            None,
+            "introspect_cache is seconds ≥ 0, for verify_mode introspect",
+        ),
+        (
+            [{"name": "a", "verify_mode": "introspect", "introspect_cache": -1}],
+            None,
+            "introspect_cache is seconds ≥ 0",
+        ),
+        ([{"name": "a", "verify_mode": "stateless", "port": 1}], None, "port"),
+        ("nope", None, "'apis' must be a list"),
+    ],
+)
+def test_apis_of_their_own_are_checked_as_they_are_read(
+    apis: object, step: dict[str, object] | None, message: str
+) -> None:
+    data = scenario({"at": 0, **(step or {"action": "login", "device": "phone"})})
+    data["apis"] = apis
+    with pytest.raises(ScenarioError, match=re.escape(message)):
+        parse_scenario(data, "s.toml")
+
+
+def test_apis_are_read_with_their_modes() -> None:
+    data = scenario({"at": 0, "action": "call", "device": "phone", "api": "cached"})
+    data["apis"] = [{"name": "cached", "verify_mode": "introspect", "introspect_cache": 2}]
+    parsed = parse_scenario(data, "s.toml")
+    assert [(a.name, a.verify_mode, a.introspect_cache) for a in parsed.apis] == [
+        ("cached", "introspect", 2.0)
+    ]
+
+
+async def test_apis_need_the_bundled_server(tmp_path: Path) -> None:
+    """An external server: the scenario cannot start resource servers beside it."""
+    from client.scenarios.environment import HttpEnvironment
+
+    data = scenario({"at": 0, "action": "login", "device": "phone"})
+    data["apis"] = [{"name": "a", "verify_mode": "stateless"}]
+    env = HttpEnvironment("http://127.0.0.1:9", "k", httpx.AsyncHTTPTransport)
+    with pytest.raises(ScenarioError, match="not one the scenario can start them for"):
+        await env.start_api("a", "stateless", 0.0)
+    await env.close()
 
 
 @pytest.fixture

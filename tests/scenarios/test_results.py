@@ -112,3 +112,31 @@ def test_times_are_kept_to_the_millisecond() -> None:
         "last_accepted_at": 8.001,
         "window": 25.077,
     }
+
+
+def test_an_apis_red_window_runs_from_the_revocation_to_its_first_refusal() -> None:
+    from types import SimpleNamespace
+
+    from client.scenarios.results import api_windows
+
+    revoked = {"s1": {"sid": "s1", "at": 110.0, "device_id": "phone", "reason": "forced"}}
+    attempts = [
+        {"api": "cached", "at": 8.0, "status": 200, "sid": "s1", "who": "phone"},  # before
+        {"api": "cached", "at": 10.0, "status": 200, "sid": "s1", "who": "thief"},
+        {"api": "cached", "at": 14.0, "status": 401, "sid": "s1", "who": "thief"},
+        {"api": "cached", "at": 20.0, "status": 200, "sid": "s1", "who": "thief"},  # after: no
+        {"api": "open", "at": 12.0, "status": 200, "sid": "s1", "who": "thief"},
+        {"api": "open", "at": 12.0, "status": None, "sid": "s1", "who": "thief"},  # unreachable
+        {"api": "open", "at": 12.0, "status": 200, "sid": "other", "who": "thief"},  # not revoked
+    ]
+    modes = {
+        "cached": SimpleNamespace(verify_mode="introspect", introspect_cache=5.0),
+        "open": SimpleNamespace(verify_mode="stateless", introspect_cache=0.0),
+    }
+    windows = {w["api"]: w for w in api_windows(attempts, revoked, 100.0, modes)}
+    assert windows["cached"]["revoked_at"] == 10.0
+    assert windows["cached"]["last_accepted_at"] == 10.0
+    assert (windows["cached"]["refused_at"], windows["cached"]["window"]) == (14.0, 4.0)
+    assert windows["open"]["refused_at"] is None
+    assert windows["open"]["last_accepted_at"] == 12.0
+    assert "window" not in windows["open"]

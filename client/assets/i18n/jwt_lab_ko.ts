@@ -1792,6 +1792,18 @@
         <translation>  틈: {device}의 세션은 +{revoked}초에 폐기되었지만({reason}) 액세스 토큰은 여전히 통과했고(마지막 +{last}초) exp인 +{exp}초까지 쓸 수 있었습니다: 무상태 검증의 {window}초짜리 틈</translation>
     </message>
     <message>
+        <source>{mode}, answers cached {cache} s</source>
+        <translation>{mode}, 답을 {cache}초 캐시</translation>
+    </message>
+    <message>
+        <source>  api {api} ({mode}): the session revoked at +{revoked}s was still accepted at its last try (+{last}s)</source>
+        <translation>  API {api} ({mode}): +{revoked}초에 폐기된 세션이 마지막 시도(+{last}초)에도 여전히 받아들여졌습니다</translation>
+    </message>
+    <message>
+        <source>  api {api} ({mode}): the session revoked at +{revoked}s was refused from +{refused}s — a red window of {window} s</source>
+        <translation>  API {api} ({mode}): +{revoked}초에 폐기된 세션이 +{refused}초부터 거절되었습니다 — 위험 구간 {window}초</translation>
+    </message>
+    <message>
         <source>error — {error}</source>
         <translation>오류 — {error}</translation>
     </message>
