@@ -38,6 +38,7 @@ screenshot: $(VENV)/.installed-app
 	QT_QPA_PLATFORM=offscreen $(BIN)/jwt-lab gui --demo --theme dark --lang en --screenshot docs/screenshot-dark.png
 	QT_QPA_PLATFORM=offscreen $(BIN)/jwt-lab gui --demo --theme light --lang ko --screenshot docs/screenshot-ko.png
 	QT_QPA_PLATFORM=offscreen $(BIN)/jwt-lab gui --demo stolen-token --theme light --lang en --screenshot docs/screenshot-dpop.png
+	QT_QPA_PLATFORM=offscreen $(BIN)/jwt-lab gui --demo revocation --theme light --lang en --screenshot docs/screenshot-apis.png
 
 test: $(VENV)/.installed-test
 	PATH="$(CURDIR)/$(BIN):$$PATH" tests/run.sh $(ARGS)

@@ -6,6 +6,7 @@ message a user can read.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -17,6 +18,9 @@ from httpx_sse import EventSource, SSEError, aconnect_sse
 from client import messages as say
 from client.errors import ClientError, ServerUnreachable
 from client.http import http_client
+from contract import BACKCHANNEL_PATH
+
+HEALTH_KEYS = ("verify_mode", "introspect_cache", "denylist_size", "last_logout_at")
 
 
 class AdminError(ClientError):
@@ -66,6 +70,41 @@ class AdminClient:
     async def state(self) -> dict[str, Any]:
         result: dict[str, Any] = await self.call("GET", "/admin/state")
         return result
+
+    async def resource_servers(self) -> list[dict[str, Any]]:
+        """The server's resource servers of their own, each with what it says of
+        itself (``GET {its base}/healthz``: its verify mode, deny-list size, last
+        logout token; ``reachable`` False if it does not answer). The admin key is
+        never sent to them."""
+        body = await self.call("GET", "/admin/resource-servers")
+        servers: list[dict[str, Any]] = list(body.get("resource_servers", []))
+        async with http_client(self.url, timeout=2.0) as plain:  # no admin key here
+
+            async def health(rs: dict[str, Any]) -> None:
+                uri = rs.get("backchannel_uri") or ""
+                rs["url"] = (
+                    uri[: -len(BACKCHANNEL_PATH)] if uri.endswith(BACKCHANNEL_PATH) else None
+                )
+                rs["reachable"] = False
+                if rs["url"] is None:
+                    return
+                try:
+                    answer = await plain.get(f"{rs['url']}/healthz")
+                    own = answer.json() if answer.status_code == 200 else None
+                except (ClientError, ValueError):
+                    return
+                if isinstance(own, dict):
+                    rs["reachable"] = True
+                    for key in (
+                        "verify_mode",
+                        "introspect_cache",
+                        "denylist_size",
+                        "last_logout_at",
+                    ):
+                        rs[key] = own.get(key)
+
+            await asyncio.gather(*(health(rs) for rs in servers))
+        return servers
 
     async def update_settings(self, **changes: Any) -> dict[str, Any]:
         result: dict[str, Any] = await self.call("PATCH", "/admin/settings", changes)

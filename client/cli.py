@@ -257,10 +257,11 @@ def add_gui_arguments(p: argparse.ArgumentParser) -> None:
         "--demo",
         nargs="?",
         const="dual-login",
-        choices=("dual-login", "stolen-token"),
+        choices=("dual-login", "stolen-token", "revocation"),
         help="sign the default devices in and play a short demo: dual-login (the default: "
-        "the seed's dual login, stateless) or stolen-token (a thief copies a bearer and "
-        "a DPoP-bound access token)",
+        "the seed's dual login, stateless), stolen-token (a thief copies a bearer and "
+        "a DPoP-bound access token) or revocation (four resource servers of their own, "
+        "one per way to verify, after the phone's session is revoked)",
     )
     p.add_argument(
         "--screenshot",

@@ -51,6 +51,24 @@ class InProcessServer:
         return httpx.ASGITransport(app=self.app)
 
 
+def _start_api(
+    thread: ServerThread, clock: VirtualClock, rs_id: str, verify_mode: str, introspect_cache: float
+) -> Any:
+    """Register a resource server of its own with ``thread``'s service and start it
+    on loopback, on the same virtual clock (not one read over HTTP)."""
+    from mock_server.api_server import ApiConfig
+    from mock_server.runner import ApiServerThread
+
+    secret = secrets.token_urlsafe(24)
+    api = ApiServerThread(
+        ApiConfig(thread.url, rs_id, secret, verify_mode, introspect_cache=introspect_cache),
+        clock=clock,
+        sync=False,
+    )
+    thread.service.resource_servers.save(rs_id, secret, api.backchannel_uri)
+    return api.start()
+
+
 class LoopbackServer:
     """A fresh mock server on a virtual clock, served by uvicorn on loopback, with
     resource servers of its own (``jwt-lab api``) started beside it on that clock:
@@ -75,17 +93,7 @@ class LoopbackServer:
 
     def start_api(self, rs_id: str, verify_mode: str, introspect_cache: float = 0.0) -> str:
         """Register and start a resource server; its URL."""
-        from mock_server.api_server import ApiConfig
-        from mock_server.runner import ApiServerThread
-
-        secret = secrets.token_urlsafe(24)
-        api = ApiServerThread(
-            ApiConfig(self.url, rs_id, secret, verify_mode, introspect_cache=introspect_cache),
-            clock=self.clock,  # the same virtual clock, not one read over HTTP
-            sync=False,
-        )
-        self._thread.service.resource_servers.save(rs_id, secret, api.backchannel_uri)
-        api.start()
+        api = _start_api(self._thread, self.clock, rs_id, verify_mode, introspect_cache)
         self._apis.append(api)
         return str(api.url)
 
@@ -162,6 +170,7 @@ class EmbeddedServer:
         self._error: BaseException | None = None
         self._ready = threading.Event()
         self._starter = threading.Thread(target=self._start, name="server-start", daemon=True)
+        self._apis: dict[str, Any] = {}  # resource servers of its own, by id
 
     def start(self, on_ready: Callable[[BaseException | None], None] | None = None) -> None:
         """Start in the background; ``on_ready(error)`` runs (on that thread) once it serves."""
@@ -190,9 +199,27 @@ class EmbeddedServer:
         if self._error is not None:
             raise RuntimeError(f"the embedded server could not start: {self._error}")
 
+    def start_api(self, rs_id: str, verify_mode: str, introspect_cache: float = 0.0) -> str:
+        """Start a resource server of its own beside the server (blocking: call it
+        off the GUI thread); its URL. ``ValueError`` for a bad or taken id."""
+        self.wait()
+        assert self._thread is not None
+        if rs_id in self._apis:
+            raise ValueError(say.resource_server_taken(rs_id))
+        from mock_server.errors import ServerError
+
+        try:
+            api = _start_api(self._thread, self.clock, rs_id, verify_mode, introspect_cache)
+        except ServerError as exc:  # InvalidRequest: its description says what is wrong
+            raise ValueError(exc.description) from exc
+        self._apis[rs_id] = api
+        return str(api.url)
+
     def stop(self) -> None:
         if self._starter.is_alive() or self._ready.is_set():
             self._ready.wait(30)
+        for api in self._apis.values():
+            api.stop()
         if self._thread is not None:
             self._thread.stop()
         else:

@@ -131,6 +131,23 @@ class ThiefTried(DeviceEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class ApiTried(DeviceEvent):
+    """The lab tried a signed-out device's last access token on a resource server
+    of its own: how long each API still takes a revoked token (its red window)."""
+
+    api: str
+    status: int | None  # None: the API did not answer
+    reason: str | None
+    sid: str | None
+    revoked_at: float
+    kind: ClassVar[str] = "api_tried"
+
+    @property
+    def accepted(self) -> bool:
+        return self.status == 200
+
+
+@dataclass(frozen=True, slots=True)
 class Notice(DeviceEvent):
     """Something the user should read: a storage fallback, a refused login, …"""
 

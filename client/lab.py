@@ -19,11 +19,20 @@ from typing import Any
 import httpx
 
 from client import messages as say
-from client.attack import Thief
+from client.attack import Thief, refusal
 from client.clock import Clock, WallClock
 from client.device import Device
-from client.errors import LoginRefused, NotSignedIn, ServerFailure
-from client.events import DeviceEvent, EventHub, Listener, Notice, TokenStolen
+from client.errors import LoginRefused, NotSignedIn, ServerFailure, ServerUnreachable
+from client.events import (
+    ApiTried,
+    DeviceEvent,
+    EventHub,
+    Listener,
+    Notice,
+    SignedOut,
+    TokensIssued,
+    TokenStolen,
+)
 from client.flows import Autopilot
 from client.http import http_client
 from client.oauth import Discovery
@@ -31,6 +40,9 @@ from client.registry import DeviceRegistry, RegistryError
 from client.store import KeyringTokenStore, MemoryTokenStore, TokenStore
 from client.tokens import fingerprint
 from client.values import DeviceConfig, DeviceSnapshot, LabView
+from contract import REVOCATION_REASONS, SETTINGS_BY_NAME
+
+LEEWAY = float(SETTINGS_BY_NAME["leeway"].default)  # the server's, unless changed
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +91,11 @@ class Lab:
         self._auto_poll = auto_poll
         self._events = EventHub()
         self._thieves: dict[str, asyncio.Task[None]] = {}  # by the robbed device's id
+        # Resource servers of their own (name → URL), told by whoever watches the
+        # server; a signed-out device's last access token is tried on each of them.
+        self.apis: dict[str, str] = {}
+        self._last_access: dict[str, tuple[str, str | None, float]] = {}  # device id →
+        self._probes: dict[str, asyncio.Task[None]] = {}  # by device id
         self._closed = False
 
     # events -------------------------------------------------------------------
@@ -148,6 +165,7 @@ class Lab:
             streams=self.streams,
         )
         device.subscribe(self._emit)
+        device.subscribe(lambda event, d=device: self._watch(d, event))  # type: ignore[misc]
         self.devices[config.id] = device
         return device
 
@@ -201,6 +219,71 @@ class Lab:
                 await device.poll_device_flow()
 
     # a thief ---------------------------------------------------------------------
+
+    # --- resource servers of their own: each one's red window ------------------------
+
+    PROBE_INTERVAL = 0.5  # real seconds between two tries of a revoked token on the APIs
+    # (at most: the first tries come 50 ms apart and slow down, doubling)
+
+    def set_apis(self, apis: dict[str, str]) -> None:
+        """The resource servers of its own the server has (name → URL)."""
+        self.apis = dict(apis)
+
+    def _watch(self, device: Device, event: DeviceEvent) -> None:
+        if isinstance(event, TokensIssued) and device.tokens is not None:
+            tokens = device.tokens
+            self._last_access[device.id] = (tokens.access_token, tokens.sid, tokens.access_exp)
+        elif isinstance(event, SignedOut):
+            last = self._last_access.pop(device.id, None)
+            revoked = event.reason in REVOCATION_REASONS and event.reason != "refresh_expired"
+            if last is None or not revoked or not self.apis or self._closed:
+                return
+            token, sid, exp = last
+            if exp <= self.clock.now():
+                return
+            at = event.detail.get("revoked_at", event.at)
+            since = float(at) if isinstance(at, int | float) else event.at
+            old = self._probes.pop(device.id, None)
+            if old is not None:
+                old.cancel()
+            task = asyncio.create_task(self._probe(device.id, token, sid, exp, since))
+            self._probes[device.id] = task
+            task.add_done_callback(lambda done: self._probe_done(device.id, done))
+
+    def _probe_done(self, device_id: str, done: asyncio.Task[None]) -> None:
+        if self._probes.get(device_id) is done:
+            del self._probes[device_id]
+        if not done.cancelled() and done.exception() is not None:
+            log.error("trying %s's token on the APIs failed", device_id, exc_info=done.exception())
+
+    async def _probe(
+        self, device_id: str, token: str, sid: str | None, exp: float, since: float
+    ) -> None:
+        """Try the revoked session's access token on every API until each refuses
+        it (or it has long expired): an ``ApiTried`` event per try."""
+        waiting = dict(self.apis)
+        headers = {"Authorization": f"Bearer {token}"}
+        delay = 0.05  # often at first, where a push or a lookup ends the window
+        async with http_client(self.server, transport=self.transport) as http:
+            while waiting:
+                for name, url in list(waiting.items()):
+                    status: int | None = None
+                    reason: str | None = "unreachable"
+                    try:
+                        response = await http.get(f"{url.rstrip('/')}/api/me", headers=headers)
+                    except ServerUnreachable:
+                        pass
+                    else:
+                        status = response.status_code
+                        reason = None if status == 200 else refusal(response)
+                    now = self.clock.now()
+                    self._emit(ApiTried(device_id, now, name, status, reason, sid, since))
+                    if status is not None and status != 200:
+                        del waiting[name]
+                if self.clock.now() > exp + 2 * LEEWAY:
+                    return  # long expired: an API still taking it has no clock of its own
+                await asyncio.sleep(delay)
+                delay = min(self.PROBE_INTERVAL, delay * 2)
 
     THIEF_INTERVAL = 3.0  # lab seconds between a thief's tries
     THIEF_MAX_TRIES = 40
@@ -346,6 +429,10 @@ class Lab:
 
     async def close(self) -> None:
         self._closed = True
+        probes = list(self._probes.values())
+        for probe in probes:
+            probe.cancel()
+        await asyncio.gather(*probes, return_exceptions=True)
         thieves = list(self._thieves.values())
         for device_id in list(self._thieves):
             self.stop_thief(device_id)

@@ -301,6 +301,10 @@ def incomplete_device(problem: object) -> str:
     return tr("incomplete device: {problem}").format(problem=problem)
 
 
+def resource_server_taken(rs_id: str) -> str:
+    return tr("there is already a resource server {rs_id!r}").format(rs_id=rs_id)
+
+
 def duplicate_device(device_id: str) -> str:
     return tr("there is already a device {device_id!r}").format(device_id=device_id)
 

@@ -30,6 +30,7 @@ from client.i18n import tr as core_tr
 from client.lab import Lab
 from client.paths import builtin_scenario_dir
 from client.registry import DeviceRegistry, MemoryRegistry
+from client.state import DeviceState
 from client.store import KeyringTokenStore, MemoryTokenStore, TokenStore
 
 LIVING_ROOM_TV = QT_TR_NOOP("Living room TV")  # the demo's TV
@@ -144,6 +145,8 @@ def build(options: LaunchOptions) -> LabApp:
         admin_key=admin_key,
         embedded=server is not None,
     )
+    if server is not None:  # the bundled server starts resource servers of its own
+        bridge.server.start_api = server.start_api
     # The window first; the keyring and the devices follow on the engine thread.
     bridge.devices.open_lab(check, _restore_or_create)
     window = MainWindow(bridge, server_url=url)
@@ -181,6 +184,7 @@ async def demo_script(app: LabApp) -> None:
     lab = app.bridge.devices.own_lab  # the coroutine runs on the engine thread
     phone, pc = lab.get("phone"), lab.get("pc")
     await admin.update_settings(login_policy="single", verify_mode="stateless")
+    await lab.set_listen("phone", False)  # the seed's phone: it learns from a refused call
     await phone.login_in_browser(Autopilot("alice", "alice-pass"))
     await admin.advance_clock(8)
     await phone.call()
@@ -198,6 +202,50 @@ async def demo_script(app: LabApp) -> None:
     )
     await tv.start_device_flow()  # its code waits for approval on the phone or the PC
     await admin.advance_clock(3)
+
+
+DEMO_APIS = (  # name, verify mode, introspection cache
+    ("deny-list", "denylist", 0.0),
+    ("introspect", "introspect", 5.0),
+    ("stateful", "stateful", 0.0),
+    ("stateless", "stateless", 0.0),
+)
+
+
+async def revocation_demo(app: LabApp) -> None:
+    """Issue 15's picture: four resource servers of their own beside the bundled
+    server, one per way to verify. The PC's login ends the phone's session; the
+    phone is told at once (no call), and each API's lane shows how long it still
+    took the phone's last token — the deny-list and stateful ones not at all, the
+    introspecting one until its 5 s cache ran out, the stateless one until exp."""
+    if app.server is None:
+        raise RuntimeError("the revocation demo starts resource servers beside the bundled server")
+    admin, monitor = app.bridge.admin, app.bridge.server
+    await asyncio.to_thread(app.bridge.devices.opened.wait, 30)
+    lab = app.bridge.devices.own_lab
+    phone, pc = lab.get("phone"), lab.get("pc")
+    await admin.update_settings(login_policy="single", verify_mode="stateless")
+    for name, mode, cache in DEMO_APIS:
+        await asyncio.to_thread(app.server.start_api, name, mode, cache)
+    monitor.refresh()
+    async with asyncio.timeout(20):
+        while len(lab.apis) < len(DEMO_APIS):  # noqa: ASYNC110 - told by the monitor's reads
+            await asyncio.sleep(0.05)
+    await phone.login_in_browser(Autopilot("alice", "alice-pass"))
+    await admin.advance_clock(3)
+    for url in lab.apis.values():
+        await phone.call(f"{url}/api/me")  # in use everywhere: the cache holds it
+    await admin.advance_clock(4)
+    await pc.login_in_browser(Autopilot("alice", "alice-pass"))  # the phone is told
+    async with asyncio.timeout(10):
+        while phone.state != DeviceState.SIGNED_OUT:  # noqa: ASYNC110 - moved by its stream
+            await asyncio.sleep(0.05)
+    await asyncio.sleep(1.0)  # the pushes land and the first tries are made: real time
+    for _ in range(14):  # time passes; the lab keeps trying the token on each API
+        await asyncio.sleep(0.6)
+        await admin.advance_clock(3)
+    await pc.call()
+    await asyncio.sleep(1.0)
 
 
 THEFT_SCENARIO = "14a-dpop-stolen-access-token.toml"
@@ -229,7 +277,11 @@ async def stolen_token_demo(app: LabApp) -> None:
         raise RuntimeError(f"the scenario {result.scenario.name} did not pass")
 
 
-DEMOS = {"dual-login": demo_script, "stolen-token": stolen_token_demo}
+DEMOS = {
+    "dual-login": demo_script,
+    "stolen-token": stolen_token_demo,
+    "revocation": revocation_demo,
+}
 
 
 def take_screenshot(app: LabApp, path: Path, qapp: QApplication, demo: str = "dual-login") -> int:
@@ -238,6 +290,9 @@ def take_screenshot(app: LabApp, path: Path, qapp: QApplication, demo: str = "du
     window.resize(1280, 800)
     if demo == "stolen-token":  # room for four lanes: two devices and their thieves
         window.split.setSizes([430, 370])
+    if demo == "revocation":  # room for six lanes: the phone, its four APIs, the PC
+        window.resize(1280, 960)
+        window.split.setSizes([450, 510])
     window.show()
     if app.server is not None:
         app.server.wait()

@@ -47,7 +47,12 @@ class LabBridge(QObject):
         self.dispatch = Dispatcher(engine, self)
         self.devices = DeviceCommands(self.dispatch, lab, store_problem, self, admin)
         self.server = ServerMonitor(
-            self.dispatch, admin, embedded=embedded, lab_clock=lab.clock, parent=self
+            self.dispatch,
+            admin,
+            embedded=embedded,
+            lab_clock=lab.clock,
+            on_apis=lab.set_apis,
+            parent=self,
         )
         self.player = ScenarioPlayer(self.dispatch, self.devices, self)
 

@@ -40,7 +40,7 @@ from client.inspect import (
     token_family,
 )
 from client.messages import wall_time
-from contract import DEVICE_TYPES
+from contract import API_VERIFY_MODE_HELP, API_VERIFY_MODES, DEVICE_TYPES, resource_server_id_ok
 
 TYPE_NAMES = {
     "mobile": QT_TR_NOOP("Phone"),
@@ -248,6 +248,76 @@ class AddDeviceDialog(QDialog):
     def _validate(self) -> None:
         if not self.user.currentText().strip():
             self.error.setText(tr("A device needs a user"))
+            self.error.show()
+            return
+        self.accept()
+
+
+class AddApiDialog(QDialog):
+    """A resource server of its own: its name, how it verifies, its cache."""
+
+    def __init__(self, existing: set[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(tr("Add a resource server"))
+        self.existing = existing
+        self.name = QLineEdit(
+            next(f"api-{i}" for i in range(1, 1000) if f"api-{i}" not in existing)
+        )
+        self.mode = QComboBox()
+        for mode in API_VERIFY_MODES:
+            self.mode.addItem(mode)
+            self.mode.setItemData(
+                self.mode.count() - 1, tr(API_VERIFY_MODE_HELP[mode]), Qt.ItemDataRole.ToolTipRole
+            )
+        self.mode.setCurrentText("denylist")
+        self.help = QLabel()
+        self.help.setObjectName("subtitle")
+        self.help.setWordWrap(True)
+        self.cache = QDoubleSpinBox()
+        self.cache.setRange(0, 3600)
+        self.cache.setSuffix(" s")
+        self.cache.setToolTip(tr("How long an introspection answer is reused (0: ask every time)"))
+        self.error = QLabel()
+        self.error.setObjectName("subtitle")
+        self.error.hide()
+        form = QFormLayout()
+        form.addRow(tr("Name"), self.name)
+        form.addRow(tr("Verify mode"), self.mode)
+        form.addRow("", self.help)
+        form.addRow(tr("Introspection cache"), self.cache)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self._validate)
+        buttons.rejected.connect(self.reject)
+        self.mode.currentTextChanged.connect(self._mode_changed)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self._mode_changed(self.mode.currentText())
+
+    def _mode_changed(self, mode: str) -> None:
+        self.help.setText(tr(API_VERIFY_MODE_HELP[mode]))
+        self.cache.setEnabled(mode == "introspect")
+
+    def values(self) -> dict[str, Any]:
+        mode = self.mode.currentText()
+        return {
+            "rs_id": self.name.text().strip(),
+            "verify_mode": mode,
+            "introspect_cache": self.cache.value() if mode == "introspect" else 0.0,
+        }
+
+    def _validate(self) -> None:
+        name = self.name.text().strip()
+        problem = None
+        if not resource_server_id_ok(name):
+            problem = tr("A name is 1-64 letters, digits and . _ -")
+        elif name in self.existing:
+            problem = tr("There is already a resource server {name!r}").format(name=name)
+        if problem:
+            self.error.setText(problem)
             self.error.show()
             return
         self.accept()

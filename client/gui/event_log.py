@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from client.events import (
+    ApiTried,
     DeviceCodeShown,
     DeviceEvent,
     Notice,
@@ -140,6 +141,17 @@ def describe(event: DeviceEvent) -> str:
         return tr("The thief was refused ({how}): {reason}").format(
             how=how, reason=event.reason or tr("no answer")
         )
+    if isinstance(event, ApiTried):
+        after = f"{max(0.0, event.at - event.revoked_at):.1f}"
+        if event.accepted:
+            return tr(
+                "API {api} still takes the revoked token (200), {after} s after the revocation"
+            ).format(api=event.api, after=after)
+        if event.status is None:
+            return tr("API {api} does not answer").format(api=event.api)
+        return tr(
+            "API {api} refuses the revoked token ({reason}), {after} s after the revocation"
+        ).format(api=event.api, reason=event.reason or event.status, after=after)
     if isinstance(event, SignedOut) and event.pushed:
         return tr("Told at once by the server (no call needed): {message}").format(
             message=event.message
@@ -337,6 +349,7 @@ class EventLog(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._api_answers: dict[tuple[str, str, str | None], int | None] = {}
         self.model = EventModel()
         self.source = QComboBox()
         self.kind = QComboBox()
@@ -390,6 +403,12 @@ class EventLog(QWidget):
     # Rows go to ``into`` (a lab's log, shown or not), or to the shown one.
 
     def add_device_event(self, event: DeviceEvent, into: EventModel | None = None) -> None:
+        if isinstance(event, ApiTried):
+            # The lab tries every half second: the log keeps the first answer and each change.
+            key = (event.device_id, event.api, event.sid)
+            if self._api_answers.get(key) == event.status:
+                return
+            self._api_answers[key] = event.status
         row = Row(event.at, event.device_id, event.kind, describe(event), device_details(event))
         self._add([row], into)
 

@@ -49,7 +49,13 @@ from client.gui import theme
 from client.gui.bridge import LabBridge
 from client.gui.device_card import DeviceCard
 from client.gui.devices import Inspection
-from client.gui.dialogs import AddDeviceDialog, ApproveDialog, LoginDialog, TokenInspector
+from client.gui.dialogs import (
+    AddApiDialog,
+    AddDeviceDialog,
+    ApproveDialog,
+    LoginDialog,
+    TokenInspector,
+)
 from client.gui.event_log import EventLog, EventModel
 from client.gui.exports import (
     REPORT_FORMATS,
@@ -220,6 +226,7 @@ class MainWindow(QMainWindow):
             lambda sid, user, at: session_menu(self, sid, user).popup(at)
         )
         self.console.retire_key.connect(server.retire_key)
+        self.console.add_api_requested.connect(self.add_api)
 
         # The bridge outlives a window (a language switch builds a new one): each
         # link is kept so that ``detach`` can cut it.
@@ -725,6 +732,7 @@ class MainWindow(QMainWindow):
     def on_server_events(self, events: list[dict[str, Any]]) -> None:
         for event in events:
             self.own.timeline.add_server_event(event)
+            self.console.note_server_event(event)
         self.event_log.add_server_events(events, self.own.log)
 
     @Slot(object)
@@ -787,6 +795,13 @@ class MainWindow(QMainWindow):
         taken = {d.config.id for d in self.view.devices} if self.view else set()
         dialog = AddDeviceDialog(device_type, taken, users, self)
         dialog.accepted.connect(lambda: self.bridge.devices.add_device(**dialog.values()))
+        self._open(dialog)
+
+    def add_api(self) -> None:
+        """Start a resource server of its own (the console's Add…)."""
+        servers = self.bridge.server.last_state.get("resource_servers", [])
+        dialog = AddApiDialog({str(rs.get("id")) for rs in servers}, self)
+        dialog.accepted.connect(lambda: self.bridge.server.add_resource_server(**dialog.values()))
         self._open(dialog)
 
     def sign_in(self, device_id: str) -> None:

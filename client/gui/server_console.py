@@ -59,6 +59,14 @@ SESSION_STATES = {
 }
 
 
+API_HEADERS = (
+    QT_TR_NOOP("name"),
+    QT_TR_NOOP("verify mode"),
+    QT_TR_NOOP("deny-list"),
+    QT_TR_NOOP("last logout token delivered"),
+)
+
+
 def _policy_help(policy: str) -> str:
     """The policy's meaning in the window's language (``max:3`` included)."""
     if policy.startswith("max:"):
@@ -77,6 +85,7 @@ class ServerConsole(QFrame):
     rotate_key = Signal()
     session_menu_requested = Signal(str, str, QPoint)  # sid, user, where (global)
     retire_key = Signal()
+    add_api_requested = Signal()  # start a resource server of its own
 
     def __init__(self, url: str, embedded: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -201,6 +210,55 @@ class ServerConsole(QFrame):
         layout.addWidget(self.keys)
         layout.addLayout(sessions_header)
         layout.addWidget(self.table, 1)
+
+        # Resource servers of their own (jwt-lab api): how each verifies, what it knows.
+        apis_title = QLabel(tr("Resource servers"))
+        apis_title.setObjectName("sectionTitle")
+        self.add_api = QPushButton(tr("Add…"))
+        self.add_api.setToolTip(
+            tr(
+                "Start an API of its own beside the bundled server, verifying tokens one of "
+                "four ways: watch how long each still takes a revoked token"
+            )
+        )
+        self._embedded = embedded
+        self.add_api.setEnabled(embedded)
+        if not embedded:
+            self.add_api.setToolTip(
+                tr("Run `jwt-lab api` and register it with --resource-server ID:SECRET:URI")
+            )
+        self.add_api.clicked.connect(self.add_api_requested)
+        apis_header = QHBoxLayout()
+        apis_header.addWidget(apis_title)
+        apis_header.addStretch(1)
+        apis_header.addWidget(self.add_api)
+        self.apis = QTableWidget(0, len(API_HEADERS))
+        self.apis.setHorizontalHeaderLabels([tr(h) for h in API_HEADERS])
+        denylist_header = self.apis.horizontalHeaderItem(2)
+        if denylist_header is not None:
+            denylist_header.setToolTip(
+                tr(
+                    "Revoked sessions it holds now, each until the last token of its session "
+                    "would have expired"
+                )
+            )
+        self.apis.verticalHeader().hide()
+        self.apis.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.apis.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.apis.setWordWrap(False)
+        self.apis.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.apis.horizontalHeader().setStretchLastSection(True)
+        self.apis.setMaximumHeight(110)
+        self.apis_empty = QLabel(tr("None yet: add one to compare the four ways to verify"))
+        self.apis_empty.setObjectName("subtitle")
+        layout.addLayout(apis_header)
+        layout.addWidget(self.apis_empty)
+        layout.addWidget(self.apis)
+        self.apis.hide()
+        self._shown_apis: list[tuple[Any, ...]] = []
+        # When each one last took a logout token, on the server's clock (its events'
+        # ``at``; the admin list's times are the sender's wall clock).
+        self._delivered: dict[str, float] = {}
         self._sids: list[str] = []
         self._shown_sessions: list[tuple[Any, ...]] = []
         self._origin: float | None = None
@@ -315,8 +373,52 @@ class ServerConsole(QFrame):
                 )
             )
             self._fill_sessions(state.get("sessions", []))
+            # A scenario's server is shown without them: its own are the scenario's.
+            self._fill_apis(state.get("resource_servers", []))
+            self.add_api.setEnabled(self._embedded and not self.read_only)
         finally:
             self._updating = False
+
+    def note_server_event(self, event: dict[str, Any]) -> None:
+        if event.get("type") == "backchannel_delivered":
+            self._delivered[str(event.get("resource_server"))] = float(event["at"])
+
+    def _fill_apis(self, servers: list[dict[str, Any]]) -> None:
+        rows = []
+        for rs in servers:
+            mode = rs.get("verify_mode") or "?"
+            if rs.get("introspect_cache"):
+                mode = f"{mode} ({rs['introspect_cache']:g} s)"
+            if not rs.get("reachable"):
+                mode = tr("{mode} — not answering").format(mode=mode)
+            size = rs.get("denylist_size")
+            delivered = self._delivered.get(str(rs.get("id")))
+            pending = int(rs.get("pending_deliveries") or 0)
+            delivery = self._t(delivered) if isinstance(delivered, int | float) else "—"
+            if pending:
+                delivery += tr(" · {n} waiting").format(n=pending)
+            rows.append(
+                (
+                    str(rs.get("id")),
+                    mode,
+                    str(size) if rs.get("verify_mode") == "denylist" and size is not None else "—",
+                    delivery,
+                )
+            )
+        if rows == self._shown_apis:
+            return
+        self._shown_apis = rows
+        self.apis.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row):
+                self.apis.setItem(r, c, QTableWidgetItem(text))
+        self.apis.setVisible(bool(rows))
+        self.apis_empty.setVisible(not rows)
+
+    def apis_rows(self) -> list[dict[str, str]]:
+        """What the resource-server table shows (for tests and screenshots)."""
+        keys = ("name", "mode", "denylist", "delivery")
+        return [dict(zip(keys, row, strict=True)) for row in self._shown_apis]
 
     def show_server(self, title: str | None) -> None:
         """Show a scenario's server (``title``), read-only, or the user's again (None).

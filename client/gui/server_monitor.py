@@ -44,12 +44,17 @@ class ServerMonitor(QObject):
         *,
         embedded: bool,
         lab_clock: Clock,
+        on_apis: Callable[[dict[str, str]], None] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.dispatch = dispatch
         self.admin = admin
         self.embedded = embedded
+        # Resource servers of their own: told to the lab (engine thread) as they are
+        # read, started — beside the bundled server only — by ``start_api``.
+        self._on_apis = on_apis
+        self.start_api: Callable[[str, str, float], str] | None = None
         self._lab_clock = lab_clock  # synced from the server's clock (engine thread)
         self.last_state: dict[str, Any] = {}
         self._last_event = 0
@@ -92,6 +97,7 @@ class ServerMonitor(QObject):
             self._state_due.clear()
             try:
                 state = await self.admin.state()
+                state["resource_servers"] = await self.admin.resource_servers()
             except ClientError as exc:
                 # Reads follow events or a command, so a dead server is not re-reported in a loop.
                 self.dispatch.to_gui(
@@ -100,6 +106,10 @@ class ServerMonitor(QObject):
                 )
             else:
                 self._sync_clock(state)
+                if self._on_apis is not None:
+                    self._on_apis(
+                        {rs["id"]: rs["url"] for rs in state["resource_servers"] if rs.get("url")}
+                    )
                 self.dispatch.to_gui(self._deliver_state, state)
             await asyncio.sleep(STATE_INTERVAL)
 
@@ -141,6 +151,32 @@ class ServerMonitor(QObject):
             self.refresh()
 
         self.dispatch.submit(coro, what, done)
+
+    def add_resource_server(self, rs_id: str, verify_mode: str, introspect_cache: float) -> None:
+        """Start a resource server of its own beside the bundled server."""
+        start_api = self.start_api
+        if start_api is None:
+            self.dispatch.failed.emit(
+                tr(
+                    "Only the bundled server starts resource servers: run `jwt-lab api` "
+                    "and register it with --resource-server"
+                )
+            )
+            return
+
+        async def start() -> str:
+            try:
+                return await asyncio.to_thread(start_api, rs_id, verify_mode, introspect_cache)
+            except ValueError as exc:  # a bad or taken name: the message says which
+                raise ClientError(str(exc)) from exc
+
+        self._command(
+            start(),
+            tr("Starting resource server {name}").format(name=rs_id),
+            lambda url: tr("Resource server {name} ({mode}) runs on {url}").format(
+                name=rs_id, mode=verify_mode, url=url
+            ),
+        )
 
     def update_settings(self, **changes: Any) -> None:
         self._command(self.admin.update_settings(**changes), tr("Changing the server settings"))

@@ -28,6 +28,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QHBoxLayout, QScrollBar, QToolTip, QWidget
 
 from client.events import (
+    ApiTried,
     DeviceCodeShown,
     DeviceEvent,
     SignedOut,
@@ -54,9 +55,11 @@ MARKER_COLORS = {
     "stolen": QColor("#991b1b"),
     "thief_in": QColor("#dc2626"),
     "thief_refused": QColor("#64748b"),
+    "api_refused": QColor("#64748b"),  # an API of its own refuses the revoked token at last
 }
 STOLEN = QColor(153, 27, 27, 110)  # a stolen token's lifetime, on the thief's lane
 THIEF = "thief:"  # the lane of the thief of a device's token: "thief:<device id>"
+API = "api:"  # an API of its own, under a device: "api:<device id>:<api name>"
 
 
 @dataclass(slots=True)
@@ -103,6 +106,7 @@ class TimelineModel:
         # Events of devices whose lane is not there yet (a scenario's devices sign
         # in before the window's first view of its lab): drawn once it is.
         self._early: list[DeviceEvent] = []
+        self._api_closed: set[tuple[str, str]] = set()  # (API lane, sid): refused, done
 
     def set_devices(self, devices: list[tuple[str, str]]) -> None:
         """Keep lanes for these (id, name) pairs, in this order — each followed by
@@ -116,6 +120,9 @@ class TimelineModel:
             if thief is not None:
                 thief.name = thief_name(name)
                 self.lanes[thief.device_id] = thief
+            for key, api_lane in old.items():
+                if key.startswith(f"{API}{device_id}:"):
+                    self.lanes[key] = api_lane
         early, self._early = self._early, []
         for event in early:
             if event.device_id in self.lanes:
@@ -136,7 +143,45 @@ class TimelineModel:
             self.lanes = lanes
         return self.lanes[lane_id]
 
+    def _api_lane(self, device_id: str, api: str) -> Lane | None:
+        """The lane of one API under the device's lanes (its own, its thief's, the
+        APIs before it), made on its first try."""
+        lane_id = f"{API}{device_id}:{api}"
+        if lane_id not in self.lanes:
+            if device_id not in self.lanes:
+                return None
+            mine = [k for k in self.lanes if k in (device_id, THIEF + device_id)]
+            mine += [k for k in self.lanes if k.startswith(f"{API}{device_id}:")]
+            lanes = {}
+            for key, lane in self.lanes.items():
+                lanes[key] = lane
+                if key == mine[-1]:
+                    lanes[lane_id] = Lane(lane_id, api_name(api))
+            self.lanes = lanes
+        return self.lanes[lane_id]
+
+    def _add_api_event(self, event: ApiTried) -> None:
+        lane = self._api_lane(event.device_id, event.api)
+        if lane is None:
+            return
+        sid = event.sid or ""
+        if (lane.device_id, sid) in self._api_closed:
+            return
+        window = lane.windows.get(sid)
+        if window is None:
+            window = lane.windows[sid] = Window(event.revoked_at, event.at, "api")
+        window.end = max(window.end, event.at)
+        if event.status is not None and not event.accepted:
+            self._api_closed.add((lane.device_id, sid))
+            self._mark(lane, event.at, "api_refused", describe(event))
+        elif len(lane.windows) > self.MAX_ITEMS:
+            del lane.windows[next(iter(lane.windows))]
+
+    def has_apis(self) -> bool:
+        return any(key.startswith(API) for key in self.lanes)
+
     def clear(self) -> None:
+        self._api_closed.clear()
         self._early.clear()
         for lane in self.lanes.values():
             lane.segments.clear()
@@ -165,6 +210,9 @@ class TimelineModel:
             return
         if isinstance(event, TokenStolen | ThiefTried):
             self._add_thief_event(event)
+            return
+        if isinstance(event, ApiTried):
+            self._add_api_event(event)
             return
         lane = self._lane(event.device_id)
         if lane is None:
@@ -233,6 +281,11 @@ class TimelineModel:
         if lane is None:
             return []
         return [m for m in lane.markers if abs(m.at - at) <= tolerance]
+
+
+def api_name(api: str) -> str:
+    """The lane of an API of its own, under the device whose token it was given."""
+    return tr("↳ API {name}").format(name=api)
 
 
 def thief_name(device_name: str) -> str:
@@ -343,7 +396,11 @@ class TimelineView(QWidget):
             if top > bottom or top + self.LANE_HEIGHT < 0:
                 continue  # only the lanes in view are painted
             painter.setClipRect(names)
-            painter.setPen(theme.REVOKED if lane.device_id.startswith(THIEF) else text)
+            painter.setPen(
+                theme.REVOKED
+                if lane.device_id.startswith(THIEF)
+                else (muted if lane.device_id.startswith(API) else text)
+            )
             painter.drawText(
                 QRectF(8, top, self.LABEL_WIDTH - 12, 26),
                 Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
@@ -398,6 +455,8 @@ class TimelineView(QWidget):
         )
         if self.model.has_told():
             items += (("told", MARKER_COLORS["told"], tr("told by the server")),)
+        if self.model.has_apis():
+            items += (("thief_refused", MARKER_COLORS["api_refused"], tr("API refuses it")),)
         if self.model.has_thieves():
             items += (
                 ("bar", STOLEN, tr("stolen token")),
@@ -452,7 +511,7 @@ class TimelineView(QWidget):
             painter.setPen(QPen(QColor("white"), 1))
             painter.drawPolygon(_diamond(x, top + 13, 6))
             painter.setPen(Qt.PenStyle.NoPen)
-        elif marker.kind == "thief_refused":
+        elif marker.kind in ("thief_refused", "api_refused"):
             painter.setPen(QPen(color, 2.4))
             painter.drawLine(QPointF(x - 4, top + 9), QPointF(x + 4, top + 17))
             painter.drawLine(QPointF(x - 4, top + 17), QPointF(x + 4, top + 9))

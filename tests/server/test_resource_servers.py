@@ -290,3 +290,34 @@ def test_jwt_lab_api_as_its_own_process_follows_the_auth_servers_virtual_clock(
             finally:
                 process.terminate()
                 process.wait(10)
+
+
+def test_a_hanging_back_channel_endpoint_never_slows_the_token_endpoint(
+    clock: VirtualClock,
+) -> None:
+    """The push is the sender's business, on its own: sign-ins go on while a
+    delivery hangs on an endpoint that takes the connection and never answers."""
+    import socket
+
+    hanging = socket.socket()
+    hanging.bind(("127.0.0.1", 0))
+    hanging.listen(16)  # connections queue in the kernel; nobody ever answers them
+    uri = f"http://127.0.0.1:{hanging.getsockname()[1]}/backchannel-logout"
+    try:
+        with ServerThread(_settings(), clock=clock) as auth:
+            httpx.put(
+                f"{auth.url}/admin/resource-servers/slow",
+                json={"secret": SECRETS["dl"], "backchannel_uri": uri},
+                headers=ADMIN,
+            )
+            _login(auth, "first")
+            httpx.post(f"{auth.url}/admin/force-expire", json={"user": "alice"}, headers=ADMIN)
+            for device in ("second", "third", "fourth"):
+                _login(auth, device)  # each answered while the delivery still hangs
+            slow = _rs(auth, "slow")
+            assert slow["pending_deliveries"] == 1
+            assert slow["last_failure"] is None  # the delivery has not even timed out yet
+            _until(lambda: _rs(auth, "slow")["last_failure"] is not None, seconds=10)
+            assert "Timeout" in _rs(auth, "slow")["last_failure"]["error"]
+    finally:
+        hanging.close()

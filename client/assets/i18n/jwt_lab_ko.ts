@@ -372,6 +372,26 @@
         <translation>기기에는 사용자가 필요합니다</translation>
     </message>
     <message>
+        <source>Add a resource server</source>
+        <translation>리소스 서버 추가</translation>
+    </message>
+    <message>
+        <source>How long an introspection answer is reused (0: ask every time)</source>
+        <translation>인트로스펙션 답을 다시 쓰는 시간 (0: 매번 묻기)</translation>
+    </message>
+    <message>
+        <source>Introspection cache</source>
+        <translation>인트로스펙션 캐시</translation>
+    </message>
+    <message>
+        <source>A name is 1-64 letters, digits and . _ -</source>
+        <translation>이름은 1~64자의 글자, 숫자, . _ - 입니다</translation>
+    </message>
+    <message>
+        <source>There is already a resource server {name!r}</source>
+        <translation>리소스 서버 {name!r}이(가) 이미 있습니다</translation>
+    </message>
+    <message>
         <source>&lt;b&gt;Lifetime:&lt;/b&gt; no exp claim</source>
         <translation>&lt;b&gt;유효 기간:&lt;/b&gt; exp 클레임 없음</translation>
     </message>
@@ -590,6 +610,18 @@
     <message>
         <source>The thief was refused ({how}): {reason}</source>
         <translation>도둑이 거부됨 ({how}): {reason}</translation>
+    </message>
+    <message>
+        <source>API {api} still takes the revoked token (200), {after} s after the revocation</source>
+        <translation>API {api}가 폐기된 토큰을 아직 받아들입니다 (200), 폐기 {after}초 후</translation>
+    </message>
+    <message>
+        <source>API {api} does not answer</source>
+        <translation>API {api}가 응답하지 않습니다</translation>
+    </message>
+    <message>
+        <source>API {api} refuses the revoked token ({reason}), {after} s after the revocation</source>
+        <translation>API {api}가 폐기된 토큰을 거절합니다 ({reason}), 폐기 {after}초 후</translation>
     </message>
     <message>
         <source>Told at once by the server (no call needed): {message}</source>
@@ -1212,6 +1244,22 @@
         <translation>검증 방식</translation>
     </message>
     <message>
+        <source>name</source>
+        <translation>이름</translation>
+    </message>
+    <message>
+        <source>verify mode</source>
+        <translation>검증 방식</translation>
+    </message>
+    <message>
+        <source>deny-list</source>
+        <translation>거부 목록</translation>
+    </message>
+    <message>
+        <source>last logout token delivered</source>
+        <translation>마지막 로그아웃 토큰 전달</translation>
+    </message>
+    <message>
         <source>Access TTL</source>
         <translation>액세스 TTL</translation>
     </message>
@@ -1256,12 +1304,48 @@
         <translation>세션</translation>
     </message>
     <message>
+        <source>Resource servers</source>
+        <translation>리소스 서버</translation>
+    </message>
+    <message>
+        <source>Add…</source>
+        <translation>추가…</translation>
+    </message>
+    <message>
+        <source>Start an API of its own beside the bundled server, verifying tokens one of four ways: watch how long each still takes a revoked token</source>
+        <translation>내장 서버 옆에 별도의 API를 띄웁니다. 네 가지 방식 중 하나로 토큰을 검증합니다: 각 방식이 폐기된 토큰을 얼마나 더 받아들이는지 보세요</translation>
+    </message>
+    <message>
+        <source>Run `jwt-lab api` and register it with --resource-server ID:SECRET:URI</source>
+        <translation>`jwt-lab api`를 실행하고 --resource-server ID:SECRET:URI로 등록하세요</translation>
+    </message>
+    <message>
+        <source>Revoked sessions it holds now, each until the last token of its session would have expired</source>
+        <translation>지금 들고 있는 폐기된 세션 수 — 각각 그 세션의 마지막 토큰이 만료될 때까지 유지</translation>
+    </message>
+    <message>
+        <source>None yet: add one to compare the four ways to verify</source>
+        <translation>아직 없습니다: 하나를 추가해 네 가지 검증 방식을 비교해 보세요</translation>
+    </message>
+    <message>
         <source>Settings not read from the server yet</source>
         <translation>아직 서버에서 설정을 읽지 않았습니다</translation>
     </message>
     <message>
         <source>Signing keys: {n} active · {keys}</source>
         <translation>서명 키: 활성 {n}개 · {keys}</translation>
+    </message>
+    <message>
+        <source>{mode} — not answering</source>
+        <translation>{mode} — 응답 없음</translation>
+    </message>
+    <message>
+        <source> · {n} waiting</source>
+        <translation> · {n}개 대기</translation>
+    </message>
+    <message>
+        <source>↳ API {name}</source>
+        <translation>↳ API {name}</translation>
     </message>
     <message>
         <source>↳ its thief</source>
@@ -1286,6 +1370,10 @@
     <message>
         <source>told by the server</source>
         <translation>서버가 알림</translation>
+    </message>
+    <message>
+        <source>API refuses it</source>
+        <translation>API가 거절</translation>
     </message>
     <message>
         <source>stolen token</source>
@@ -1668,6 +1756,10 @@
         <translation>불완전한 기기: {problem}</translation>
     </message>
     <message>
+        <source>there is already a resource server {rs_id!r}</source>
+        <translation>리소스 서버 {rs_id!r}이(가) 이미 있습니다</translation>
+    </message>
+    <message>
         <source>there is already a device {device_id!r}</source>
         <translation>{device_id!r} 기기가 이미 있습니다</translation>
     </message>
@@ -1926,6 +2018,18 @@
     <message>
         <source>Reading the server&apos;s state: {error}</source>
         <translation>서버 상태 읽기: {error}</translation>
+    </message>
+    <message>
+        <source>Only the bundled server starts resource servers: run `jwt-lab api` and register it with --resource-server</source>
+        <translation>리소스 서버는 내장 서버만 띄울 수 있습니다: `jwt-lab api`를 실행하고 --resource-server로 등록하세요</translation>
+    </message>
+    <message>
+        <source>Starting resource server {name}</source>
+        <translation>리소스 서버 {name} 시작 중</translation>
+    </message>
+    <message>
+        <source>Resource server {name} ({mode}) runs on {url}</source>
+        <translation>리소스 서버 {name} ({mode})가 {url}에서 실행 중입니다</translation>
     </message>
     <message>
         <source>Changing the server settings</source>
