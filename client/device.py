@@ -135,6 +135,7 @@ class Device:
         self.listening_since: float | None = None
         self._listening_sid: str | None = None
         self.told_at: float | None = None  # when the push said the session ended
+        self._closed = False
 
     @property
     def id(self) -> str:
@@ -193,6 +194,7 @@ class Device:
     async def login(self, password: str) -> None:
         """Sign in with the password grant (legacy). Raises ``LoginRefused``,
         ``ServerUnreachable``…"""
+        await self._stop_listening()  # its own old session ends with this sign-in
         previous = self.state
         self._set_state(DeviceState.SIGNING_IN)
         self._prepare_key()
@@ -208,6 +210,7 @@ class Device:
     async def login_in_browser(self, browser: Browser, ui_locales: str | None = None) -> None:
         """Sign in with the authorization code and PKCE: ``browser`` shows the
         server's page, the answer comes back to a loopback listener."""
+        await self._stop_listening()  # its own old session ends with this sign-in
         previous = self.state
         self._set_state(DeviceState.SIGNING_IN)
         self._prepare_key()
@@ -227,6 +230,7 @@ class Device:
         """RFC 8628: ask for a user code to show; the device then polls until the
         user approves it elsewhere (``poll_device_flow``; on its own when
         ``auto_poll``)."""
+        await self._stop_listening()  # its own old session ends with this sign-in
         previous = self.state
         self._set_state(DeviceState.SIGNING_IN)
         self._prepare_key()
@@ -420,6 +424,7 @@ class Device:
         self.clock.offset = seconds
 
     async def close(self) -> None:
+        self._closed = True
         self._cancel_reconnect()
         await self._stop_listening()
         if self._poller is not None and not self._poller.done():
@@ -542,7 +547,11 @@ class Device:
     # the notification stream ---------------------------------------------------------
 
     def _start_listening(self) -> None:
-        if not self.config.listen or (self._listener is not None and not self._listener.done()):
+        if (
+            self._closed
+            or not self.config.listen
+            or (self._listener is not None and not self._listener.done())
+        ):
             return
         self._listener = asyncio.get_running_loop().create_task(self._listen_loop())
 
@@ -565,9 +574,16 @@ class Device:
             except (ServerUnreachable, ServerFailure, SSEError, ValueError) as exc:
                 log.info("device %s: notification stream: %s", self.id, exc)
                 notice = None
+            except RuntimeError:  # its client was closed under it: the lab is closing
+                return
             else:
                 tokens = self.session.tokens
-                if notice is not None and tokens is not None and notice.get("sid") == tokens.sid:
+                if (
+                    notice is not None
+                    and tokens is not None
+                    and notice.get("sid") == tokens.sid
+                    and self.state != DeviceState.SIGNING_IN  # its old session, ending now
+                ):
                     await self._told(notice)
                     return
                 # (a notice about a session the device has already left: listen anew)

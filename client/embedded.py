@@ -171,6 +171,7 @@ class EmbeddedServer:
         self._ready = threading.Event()
         self._starter = threading.Thread(target=self._start, name="server-start", daemon=True)
         self._apis: dict[str, Any] = {}  # resource servers of its own, by id
+        self._apis_lock = threading.Lock()
 
     def start(self, on_ready: Callable[[BaseException | None], None] | None = None) -> None:
         """Start in the background; ``on_ready(error)`` runs (on that thread) once it serves."""
@@ -204,15 +205,16 @@ class EmbeddedServer:
         off the GUI thread); its URL. ``ValueError`` for a bad or taken id."""
         self.wait()
         assert self._thread is not None
-        if rs_id in self._apis:
-            raise ValueError(say.resource_server_taken(rs_id))
         from mock_server.errors import ServerError
 
-        try:
-            api = _start_api(self._thread, self.clock, rs_id, verify_mode, introspect_cache)
-        except ServerError as exc:  # InvalidRequest: its description says what is wrong
-            raise ValueError(exc.description) from exc
-        self._apis[rs_id] = api
+        with self._apis_lock:  # two quick Add… clicks: one name, one server
+            if rs_id in self._apis:
+                raise ValueError(say.resource_server_taken(rs_id))
+            try:
+                api = _start_api(self._thread, self.clock, rs_id, verify_mode, introspect_cache)
+            except ServerError as exc:  # InvalidRequest: its description says what is wrong
+                raise ValueError(exc.description) from exc
+            self._apis[rs_id] = api
         return str(api.url)
 
     def stop(self) -> None:

@@ -146,6 +146,11 @@ class ApiTried(DeviceEvent):
     def accepted(self) -> bool:
         return self.status == 200
 
+    @property
+    def refused(self) -> bool:
+        """The API's verdict: the token is no good (a 5xx or 429 says nothing of it)."""
+        return self.status in (401, 403)
+
 
 @dataclass(frozen=True, slots=True)
 class Notice(DeviceEvent):

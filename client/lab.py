@@ -232,10 +232,20 @@ class Lab:
     def _watch(self, device: Device, event: DeviceEvent) -> None:
         if isinstance(event, TokensIssued) and device.tokens is not None:
             tokens = device.tokens
+            if tokens.token_type == "DPoP":  # noqa: S105 - a token type
+                # Bound to the device's key: a copy without it is refused everywhere,
+                # which says nothing of how each API learns of a revocation.
+                self._last_access.pop(device.id, None)
+                return
             self._last_access[device.id] = (tokens.access_token, tokens.sid, tokens.access_exp)
         elif isinstance(event, SignedOut):
             last = self._last_access.pop(device.id, None)
-            revoked = event.reason in REVOCATION_REASONS and event.reason != "refresh_expired"
+            # Ended by the server (another device's sign-in, an administrator, a reused
+            # token): not by its own sign-out, whose revocation may not have got through.
+            revoked = event.reason in REVOCATION_REASONS and event.reason not in (
+                "refresh_expired",
+                "logout",
+            )
             if last is None or not revoked or not self.apis or self._closed:
                 return
             token, sid, exp = last
@@ -278,7 +288,7 @@ class Lab:
                         reason = None if status == 200 else refusal(response)
                     now = self.clock.now()
                     self._emit(ApiTried(device_id, now, name, status, reason, sid, since))
-                    if status is not None and status != 200:
+                    if status in (401, 403):  # its verdict (a 5xx or 429: ask again)
                         del waiting[name]
                 if self.clock.now() > exp + 2 * LEEWAY:
                     return  # long expired: an API still taking it has no clock of its own
@@ -359,6 +369,10 @@ class Lab:
     async def remove_device(self, device_id: str) -> None:
         """Sign the device out (best effort), forget its tokens, and drop it."""
         self.stop_thief(device_id)
+        probe = self._probes.pop(device_id, None)
+        if probe is not None:
+            probe.cancel()
+        self._last_access.pop(device_id, None)
         device = self.devices.pop(device_id)
         if device.tokens is not None:
             await device.logout()

@@ -80,6 +80,9 @@ class TokenSession:
         self.tokens: TokenSet | None = None
         self.refresh_count = 0
         self._lock = asyncio.Lock()
+        # Bumped whenever the tokens are dropped (signed out, told the session
+        # ended): a refresh that was in flight meanwhile must not bring them back.
+        self.generation = 0
         self._backoff = 0.0
         self._not_before = 0.0
 
@@ -119,6 +122,7 @@ class TokenSession:
         the store."""
         self.tokens = None
         self.oauth.dpop = None
+        self.generation += 1
         await self._store_call(self.store.delete, self.key)
 
     async def refresh(self, failed: TokenSet, cause: str = "proactive") -> TokenSet:
@@ -134,6 +138,7 @@ class TokenSession:
                 raise ServerFailure(say.refresh_backed_off(self._not_before - now))
             self.listener.on_refreshing()
             self.refresh_count += 1
+            generation = self.generation
             try:
                 renewed = await self.oauth.refresh_grant(current, now)
             except SessionEnded as exc:
@@ -147,6 +152,8 @@ class TokenSession:
                 self._not_before = self.now() + self._backoff
                 self.listener.on_refresh_failed(exc)
                 raise
+            if self.generation != generation:
+                raise NotSignedIn(say.NOT_SIGNED_IN)  # signed out while it was asked
             try:
                 await self._store_save(renewed)
             except TokenStoreError as exc:
@@ -154,6 +161,10 @@ class TokenSession:
                 ended = SessionEnded("keyring_error", say.signed_out_because(exc))
                 await self._end(ended)
                 raise ended from exc
+            if self.generation != generation:  # signed out while they were being kept
+                with contextlib.suppress(TokenStoreError):
+                    await self._store_call(self.store.delete, self.key)
+                raise NotSignedIn(say.NOT_SIGNED_IN)
             self.tokens = renewed
             self._backoff = 0.0
             self._not_before = 0.0
@@ -170,6 +181,7 @@ class TokenSession:
 
     async def _end(self, error: SessionEnded) -> None:
         self.tokens = None
+        self.generation += 1
         self.oauth.dpop = None  # the next sign-in makes a new key
         # The session is over whatever the store says; a failing keyring must not
         # turn "signed out" into a crash.

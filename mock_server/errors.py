@@ -144,6 +144,22 @@ class RateLimited(ServerError):
         return {"Retry-After": str(self.retry_after), "Cache-Control": "no-store"}
 
 
+class TooManyStreams(ServerError):
+    """A session already has as many notification streams open as it may."""
+
+    status = 429
+    error = "too_many_requests"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"this session already has {limit} notification streams open",
+            reason="too_many_streams",
+        )
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": "10", "Cache-Control": "no-store"}
+
+
 class AdminAuthRequired(ServerError):
     """The admin API was called without the admin key."""
 

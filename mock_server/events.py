@@ -139,6 +139,11 @@ class SessionWatchers:
         with self._lock:
             return sum(len(waiters) for waiters in self._waiting.values())
 
+    def count(self, sid: str) -> int:
+        """How many listen for the end of ``sid``."""
+        with self._lock:
+            return len(self._waiting.get(sid, ()))
+
     async def watch(
         self,
         sid: str,

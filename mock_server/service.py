@@ -898,6 +898,8 @@ class AuthService:
         self.store.after_commit(lambda: self._tell_device(session.sid))
 
     def _tell_device(self, sid: str) -> None:
+        # From the store: a request in between may have cached the session as it was.
+        self._sessions.pop(sid, None)
         notice = self.sign_out_notice(sid)
         if notice is not None:
             self.watchers.notify(sid, notice)

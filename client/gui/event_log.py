@@ -149,6 +149,8 @@ def describe(event: DeviceEvent) -> str:
             ).format(api=event.api, after=after)
         if event.status is None:
             return tr("API {api} does not answer").format(api=event.api)
+        if not event.refused:
+            return tr("API {api} answered {status}").format(api=event.api, status=event.status)
         return tr(
             "API {api} refuses the revoked token ({reason}), {after} s after the revocation"
         ).format(api=event.api, reason=event.reason or event.status, after=after)

@@ -171,7 +171,7 @@ class TimelineModel:
         if window is None:
             window = lane.windows[sid] = Window(event.revoked_at, event.at, "api")
         window.end = max(window.end, event.at)
-        if event.status is not None and not event.accepted:
+        if event.refused:
             self._api_closed.add((lane.device_id, sid))
             self._mark(lane, event.at, "api_refused", describe(event))
         elif len(lane.windows) > self.MAX_ITEMS:

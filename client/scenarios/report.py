@@ -73,6 +73,8 @@ def format_api_windows(result: ScenarioResult) -> list[str]:
             )
         if w["refused_at"] is None:
             last = w["last_accepted_at"]
+            if last is None:
+                continue
             text = tr(
                 "  api {api} ({mode}): the session revoked at +{revoked}s was still accepted "
                 "at its last try (+{last}s)"

@@ -90,6 +90,9 @@ def stale_windows(events: Iterable[dict[str, Any]], start: float) -> list[dict[s
     return list(windows.values())
 
 
+REFUSED = (401, 403)  # the API's verdict on the token (other answers say nothing of it)
+
+
 def api_windows(
     attempts: Iterable[dict[str, Any]],
     revoked: dict[str, dict[str, Any]],
@@ -105,8 +108,8 @@ def api_windows(
     windows: dict[tuple[str, str], dict[str, Any]] = {}
     for attempt in attempts:
         event = revoked.get(attempt.get("sid") or "")
-        if event is None or attempt["status"] is None:
-            continue
+        if event is None or attempt["status"] not in (200, *REFUSED):
+            continue  # no answer, or one about something else (a wrong path, a 5xx)
         revoked_at = round(event["at"] - start, 3)
         if attempt["at"] < revoked_at:
             continue
@@ -129,7 +132,7 @@ def api_windows(
             continue
         if attempt["status"] == 200:
             window["last_accepted_at"] = attempt["at"]
-        elif attempt["status"] == 401:
+        else:
             window["refused_at"] = attempt["at"]
             window["window"] = round(attempt["at"] - revoked_at, 3)
     return list(windows.values())

@@ -10,11 +10,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from contract import NOTIFICATIONS_HEARTBEAT, SIGNED_OUT_NOTIFICATION
-from mock_server.errors import ServerError
+from mock_server.errors import ServerError, TooManyStreams
 from mock_server.http import NO_STORE, access_credentials, service_of
 from mock_server.service import AccessContext, AuthService
 
 router = APIRouter(prefix="/api", tags=["resource API"])
+
+MAX_STREAMS_PER_SESSION = 4  # a device needs one; a copied token opens no more than these
 
 
 class InsufficientScope(ServerError):
@@ -81,14 +83,24 @@ async def notifications(request: Request) -> StreamingResponse:
     ``signed_out`` event — the reason, when, and which device caused it — and
     closes. A session that has already ended is told at once."""
     service = service_of(request)
-    sid = access(request, service).claims["sid"]
+    claims = access(request, service).claims
+    sid, exp = claims["sid"], float(claims["exp"])
+    if service.watchers.count(sid) >= MAX_STREAMS_PER_SESSION:
+        raise TooManyStreams(MAX_STREAMS_PER_SESSION)
 
     async def stream() -> AsyncIterator[str]:
         yield f"retry: 1000\n: listening for the end of session {sid}\n\n"
         async for notice in service.follow_session(sid, heartbeat=NOTIFICATIONS_HEARTBEAT):
             if notice is None:
-                yield ": keep-alive\n\n"
-                continue
+                # A stream lives no longer than the token that opened it (the device
+                # listens anew with a fresh one), and tells a session that ran out.
+                ended = service.sign_out_notice(sid)
+                if ended is None and service.now() < exp:
+                    yield ": keep-alive\n\n"
+                    continue
+                if ended is None:
+                    return
+                notice = ended
             yield f"event: {SIGNED_OUT_NOTIFICATION}\ndata: {json.dumps(notice)}\n\n"
             return
 

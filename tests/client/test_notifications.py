@@ -5,6 +5,7 @@ out on the ``signed_out`` event — with the reason, before any call."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -12,7 +13,10 @@ import httpx
 import pytest
 
 from client import DeviceRegistry, DeviceState, Lab, MemoryTokenStore
+from client.errors import NotSignedIn
 from client.events import DeviceEvent, RequestSent, SignedOut
+from client.store import StoreKey
+from client.tokens import TokenSet
 from mock_server import ServerThread, Settings, VirtualClock
 from mock_server.store import Store
 from tests.conftest import ADMIN_KEY
@@ -107,22 +111,89 @@ async def test_its_own_sign_out_is_not_news_to_it(lab: Lab) -> None:
     assert [(e.reason, e.pushed) for e in signed_out] == [("logout", False)]
 
 
-async def test_a_new_session_moves_the_stream_with_it(lab: Lab, server: ServerThread) -> None:
-    """Signed in again (a new session): the end of the old one is not its end."""
-    server.service.update_settings(login_policy="multi")
-    phone = await lab.add_device("phone", "mobile", user="alice")
+class GatedStore(MemoryTokenStore):
+    """A keyring that takes its time: each save waits for the test's go (off the
+    loop, as the real keyring's D-Bus calls do)."""
+
+    blocking = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entered = threading.Event()
+        self.go = threading.Event()
+        self.go.set()
+
+    def save(self, key: StoreKey, tokens: TokenSet) -> None:
+        self.entered.set()
+        self.go.wait(10)
+        super().save(key, tokens)
+
+
+@pytest.fixture
+async def gated_lab(server: ServerThread, tmp_path: Path) -> AsyncIterator[Lab]:
+    server.service.update_settings(login_policy="multi", verify_mode="stateless")
+    lab = Lab(
+        server.url,
+        store=GatedStore(),
+        clock=server.service.clock,  # type: ignore[arg-type]
+        registry=DeviceRegistry(tmp_path / "devices.json"),
+        auto_reconnect=False,
+    )
+    yield lab
+    lab.store.go.set()  # type: ignore[attr-defined]
+    await lab.close()
+
+
+async def test_signing_in_again_is_not_undone_by_the_end_of_its_old_session(
+    gated_lab: Lab, server: ServerThread
+) -> None:
+    """A new sign-in supersedes the device's own old session; the push about that
+    one — arriving while the new tokens are being kept — must not sign it out."""
+    store: GatedStore = gated_lab.store  # type: ignore[assignment]
+    phone = await gated_lab.add_device("phone", "mobile", user="alice")
+    await phone.login("alice-pass")
+    for _ in range(3):
+        await _until(lambda: phone.listening)
+        old_sid = phone.tokens.sid if phone.tokens else None
+        store.go.clear()
+        store.entered.clear()
+        login = asyncio.create_task(phone.login("alice-pass"))
+        await asyncio.to_thread(store.entered.wait, 10)  # the server has superseded old_sid
+        watchers, sid = server.service.watchers, old_sid or ""
+        await _until(lambda w=watchers, s=sid: w.count(s) == 0)  # type: ignore[misc]
+        await asyncio.sleep(0.05)  # room for a push to be (wrongly) acted on
+        store.go.set()
+        await login
+        assert phone.state == DeviceState.ACTIVE, phone.message
+        assert phone.tokens is not None and phone.tokens.sid != old_sid
+    sessions = await _admin("GET", f"{server.url}/admin/sessions?user=alice")
+    states = {s["sid"]: s["state"] for s in sessions.json()["sessions"]}
+    assert list(states.values()).count("active") >= 1
+    await _until(lambda: phone.listening and phone._listening_sid == phone.tokens.sid)  # type: ignore[union-attr]
+
+
+async def test_a_refresh_in_flight_does_not_bring_back_a_session_it_was_told_ended(
+    gated_lab: Lab, server: ServerThread
+) -> None:
+    store: GatedStore = gated_lab.store  # type: ignore[assignment]
+    phone = await gated_lab.add_device("phone", "mobile", user="alice")
     await phone.login("alice-pass")
     await _until(lambda: phone.listening)
-    old_sid = phone.tokens.sid if phone.tokens else None
-    await phone.login("alice-pass")
-    new_sid = phone.tokens.sid if phone.tokens else None
-    assert new_sid != old_sid
-    await _until(lambda: phone.listening and phone._listening_sid == new_sid)
-    await _admin("DELETE", f"{server.url}/admin/sessions/{old_sid}")
-    await asyncio.sleep(0.2)
-    assert phone.state == DeviceState.ACTIVE
-    await _admin("DELETE", f"{server.url}/admin/sessions/{new_sid}")
-    await _until(lambda: phone.state == DeviceState.SIGNED_OUT, seconds=1.0)
+    tokens = phone.tokens
+    assert tokens is not None
+    store.go.clear()
+    store.entered.clear()
+    refresh = asyncio.create_task(phone.session.refresh(failed=tokens))
+    await asyncio.to_thread(store.entered.wait, 10)  # answered; its tokens being kept
+    answer = await _admin("DELETE", f"{server.url}/admin/sessions/{tokens.sid}")
+    assert answer.status_code == 200
+    await _until(lambda: phone.state == DeviceState.SIGNED_OUT, seconds=2.0)
+    store.go.set()
+    with pytest.raises(NotSignedIn):
+        await refresh
+    assert phone.tokens is None
+    assert store.load(phone.store_key) is None
+    assert (await phone.call()).error == "not_signed_in"
 
 
 async def test_many_devices_each_hear_their_own_end(lab: Lab, server: ServerThread) -> None:

@@ -140,3 +140,31 @@ def test_an_apis_red_window_runs_from_the_revocation_to_its_first_refusal() -> N
     assert windows["open"]["refused_at"] is None
     assert windows["open"]["last_accepted_at"] == 12.0
     assert "window" not in windows["open"]
+
+
+def test_an_answer_about_something_else_is_no_window() -> None:
+    """A 404 (a wrong path) or a 5xx says nothing of the token: no window, no crash."""
+    from types import SimpleNamespace
+
+    from client.scenarios.report import format_api_windows
+    from client.scenarios.results import ScenarioResult, api_windows
+
+    revoked = {"s1": {"sid": "s1", "at": 10.0, "device_id": "phone", "reason": "forced"}}
+    attempts = [
+        {"api": "a", "at": 11.0, "status": 404, "sid": "s1", "who": "phone"},
+        {"api": "a", "at": 12.0, "status": 503, "sid": "s1", "who": "phone"},
+    ]
+    spec = SimpleNamespace(verify_mode="stateless", introspect_cache=0.0)
+    assert api_windows(attempts, revoked, 0.0, {"a": spec}) == []
+    result = ScenarioResult(scenario=None)  # type: ignore[arg-type]
+    result.api_windows = [
+        {
+            "api": "a",
+            "verify_mode": "stateless",
+            "introspect_cache": 0.0,
+            "revoked_at": 10.0,
+            "last_accepted_at": None,
+            "refused_at": None,
+        }
+    ]
+    assert format_api_windows(result) == []

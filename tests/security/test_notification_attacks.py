@@ -5,12 +5,16 @@ refusal is a 401 naming the reason, never a 500."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+
 import httpx
 import pytest
+from httpx_sse import aconnect_sse
 
 from contract import NOTIFICATIONS_PATH
 from mock_server import VirtualClock
-from tests.server.helpers import login
+from tests.server.helpers import claims, login
 from tests.server.test_dpop import Key, _login
 
 URL = f"http://testserver{NOTIFICATIONS_PATH}"
@@ -60,15 +64,45 @@ async def test_a_forged_signature_is_refused(client: httpx.AsyncClient) -> None:
     assert body["reason"] == "invalid_signature"
 
 
-async def test_a_query_cannot_pick_another_session(client: httpx.AsyncClient) -> None:
-    """The stream's session is the token's: a ``sid`` in the query opens nothing."""
-    other = await login(client, "bob", device_id="sec-bob")
-    response = await client.get(
-        f"{NOTIFICATIONS_PATH}?sid=someone-else",
-        headers={"Authorization": "Bearer x"},
-    )
-    assert response.status_code == 401
-    assert other["access_token"] not in response.text
+def test_a_query_cannot_pick_another_session(clock: VirtualClock) -> None:
+    """The stream's session is the token's: alice asking for ``?sid=`` of bob's
+    session hears of her own end only, never of bob's."""
+    import httpx as sync_httpx
+
+    from mock_server import ServerThread, Settings
+    from tests.conftest import ADMIN_KEY
+    from tests.server.helpers import ADMIN
+
+    async def run(url: str) -> tuple[str, list[dict[str, object]]]:
+        async with sync_httpx.AsyncClient(base_url=url, timeout=10) as http:
+            alice = await login(http, "alice", device_id="q-alice")
+            bob = await login(http, "bob", device_id="q-bob")
+            bob_sid = claims(bob["access_token"])["sid"]
+            alice_sid = claims(alice["access_token"])["sid"]
+            seen: list[dict[str, object]] = []
+            headers = {"Authorization": f"Bearer {alice['access_token']}"}
+            path = f"{NOTIFICATIONS_PATH}?sid={bob_sid}"
+
+            async def listen() -> None:
+                async with aconnect_sse(http, "GET", path, headers=headers) as source:
+                    async for sse in source.aiter_sse():
+                        if sse.data:
+                            seen.append(json.loads(sse.data))
+
+            task = asyncio.create_task(listen())
+            async with asyncio.timeout(5):
+                while server.service.watchers.count(alice_sid) == 0:  # noqa: ASYNC110
+                    await asyncio.sleep(0.01)
+            await http.delete(f"/admin/sessions/{bob_sid}", headers=ADMIN)
+            await http.delete(f"/admin/sessions/{alice_sid}", headers=ADMIN)
+            await asyncio.wait_for(task, 5)
+            return str(alice_sid), seen
+
+    with ServerThread(
+        Settings(password_profile="fast", admin_key=ADMIN_KEY), clock=clock
+    ) as server:
+        alice_sid, seen = asyncio.run(run(server.url))
+    assert [(notice["sid"], notice["reason"]) for notice in seen] == [(alice_sid, "forced")]
 
 
 async def test_an_expired_token_is_refused(client: httpx.AsyncClient, clock: VirtualClock) -> None:

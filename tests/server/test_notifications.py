@@ -134,6 +134,46 @@ async def test_a_listener_that_leaves_is_forgotten(
     await _until(lambda: len(watchers) == before)
 
 
+async def test_a_stream_lives_no_longer_than_its_token(
+    http: httpx.AsyncClient, server: ServerThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checked at each keep-alive (shortened here): past the token's exp the stream
+    ends without a word, and the device listens anew with a fresh token."""
+    from mock_server.routes import api
+
+    monkeypatch.setattr(api, "NOTIFICATIONS_HEARTBEAT", 0.05)
+    session = await login(http, "alice", device_id="n-expiring")
+    listening = asyncio.create_task(_listen(http, session["access_token"], asyncio.Event()))
+    await _until(lambda: server.service.watchers.count(_sid(session)) == 1)
+    assert not listening.done()
+    server.service.clock.advance(60)  # type: ignore[attr-defined]
+    assert await asyncio.wait_for(listening, 5) == []
+
+
+async def test_a_session_opens_a_few_streams_not_any_number(
+    http: httpx.AsyncClient, server: ServerThread
+) -> None:
+    """A copied access token cannot open streams without end."""
+    from mock_server.routes.api import MAX_STREAMS_PER_SESSION
+
+    session = await login(http, "alice", device_id="n-many")
+    sid = _sid(session)
+    streams = [
+        asyncio.create_task(_listen(http, session["access_token"], asyncio.Event()))
+        for _ in range(MAX_STREAMS_PER_SESSION)
+    ]
+    await _until(lambda: server.service.watchers.count(sid) == MAX_STREAMS_PER_SESSION)
+    refused = await http.get(
+        NOTIFICATIONS_PATH, headers={"Authorization": f"Bearer {session['access_token']}"}
+    )
+    assert refused.status_code == 429
+    assert refused.json()["reason"] == "too_many_streams"
+    assert refused.headers["retry-after"]
+    await http.delete(f"/admin/sessions/{sid}", headers=ADMIN)
+    told = await asyncio.wait_for(asyncio.gather(*streams), 5)
+    assert all(events[0][1]["sid"] == sid for events in told)
+
+
 def test_a_notice_waits_for_the_commit_and_is_dropped_by_a_rollback() -> None:
     store = Store(":memory:")
     told: list[str] = []

@@ -620,6 +620,10 @@
         <translation>API {api}가 응답하지 않습니다</translation>
     </message>
     <message>
+        <source>API {api} answered {status}</source>
+        <translation>API {api}가 {status}로 답했습니다</translation>
+    </message>
+    <message>
         <source>API {api} refuses the revoked token ({reason}), {after} s after the revocation</source>
         <translation>API {api}가 폐기된 토큰을 거절합니다 ({reason}), 폐기 {after}초 후</translation>
     </message>
