@@ -107,6 +107,44 @@ def server_process(*args: str) -> Iterator[Server]:
         process.wait(10)
 
 
+@contextmanager
+def bare_process() -> Iterator[Server]:
+    """bench/bare_app.py in its own process: the bare route's URL (…/hello)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "bench" / "bare_app.py"), str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+    )
+    url = Server(f"http://127.0.0.1:{port}")
+    url.pid = process.pid
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/hello", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the bare app did not start") from None
+                time.sleep(0.05)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def server_stack() -> dict[str, str]:
+    """What serves HTTP here: uvicorn's parser and loop, as `auto` picks them."""
+    import importlib.util
+
+    return {
+        "http": "httptools" if importlib.util.find_spec("httptools") else "h11",
+        "loop": "uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
+    }
+
+
 def login(url: str, user: str = "alice", device_id: str = "bench") -> dict[str, Any]:
     response = httpx.post(
         f"{url}/oauth/token",

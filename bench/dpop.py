@@ -31,8 +31,17 @@ import time
 from pathlib import Path
 
 import httpx
-from api_throughput import CONNECTIONS
-from common import banner, cpu_seconds, login, median, quick_mode, record, server_process
+from api_throughput import CONNECTIONS, load
+from common import (
+    banner,
+    bare_process,
+    cpu_seconds,
+    login,
+    median,
+    quick_mode,
+    record,
+    server_process,
+)
 
 from client import Device, DeviceConfig, MemoryTokenStore
 from client.dpop import DPoPKey
@@ -141,6 +150,7 @@ def server_side(quick: bool) -> dict[str, dict[str, float]]:
     rounds, seconds = (3, 2) if quick else (6, 3)
     use_wrk = shutil.which("wrk") is not None
     with (
+        bare_process() as bare,
         server_process(
             "--access-ttl", "86400", "--refresh-ttl", "86400", "--dpop-proof-max-age", "3600"
         ) as url,
@@ -164,8 +174,15 @@ def server_side(quick: bool) -> dict[str, dict[str, float]]:
 
         for kind in kinds:
             measure(kind, 1)  # warm up
+        load(f"{bare}/hello", 1, None)
         runs: dict[str, list[tuple[float, float]]] = {k.name: [] for k in kinds}
+        runs["bare route"] = []
         for i in range(rounds):
+            before = cpu_seconds(bare.pid)
+            rps = load(f"{bare}/hello", seconds, None)  # the stack's ceiling, same run
+            runs["bare route"].append(
+                (rps, (cpu_seconds(bare.pid) - before) / (rps * seconds) * 1e6)
+            )
             for kind in kinds[i % 3 :] + kinds[: i % 3]:
                 runs[kind.name].append(measure(kind, seconds))
     return {
@@ -292,6 +309,11 @@ def main() -> None:
     generator = "wrk" if shutil.which("wrk") else "httpx (install wrk for a lighter load generator)"
     banner(f"DPoP vs Bearer — server: 1 uvicorn worker, {CONNECTIONS} connections, {generator}")
     server = server_side(quick)
+    ceiling = server.pop("bare route")
+    print(
+        f"  bare route (ceiling)  {ceiling['rps']:>7.0f} req/s   "
+        f"{ceiling['cpu_us']:>6.1f} µs server CPU/request, same uvicorn and flags"
+    )
     bearer = server["bearer"]
     checks = {"dpop-es256": proof_check_us("ES256"), "dpop-ed25519": proof_check_us("Ed25519")}
     for name, figures in server.items():
@@ -299,7 +321,8 @@ def main() -> None:
             f"  /api/me {name:<13} {figures['rps']:>7.0f} req/s   "
             f"{figures['cpu_us']:>6.1f} µs server CPU/request   "
             f"{figures['rps'] / bearer['rps']:.2f}× Bearer by throughput, "
-            f"{bearer['cpu_us'] / figures['cpu_us']:.2f}× by CPU"
+            f"{bearer['cpu_us'] / figures['cpu_us']:.2f}× by CPU; "
+            f"{figures['rps'] / ceiling['rps']:.2f}× the bare route"
         )
         print(line)
         if name in checks:
@@ -323,7 +346,10 @@ def main() -> None:
                 f"{alone:.0f} µs ({alone / whole:.0%})"
             )
     print("  target: DPoP ≤ 1.30× Bearer")
-    figures: dict[str, object] = {"generator": generator.split()[0]}
+    figures: dict[str, object] = {
+        "generator": generator.split()[0],
+        "bare_rps": round(ceiling["rps"]),
+    }
     for name, values in server.items():
         key = name.replace("-", "_")
         figures[f"{key}_rps"] = round(values["rps"])

@@ -183,11 +183,13 @@ class TokenSession:
         self.tokens = None
         self.generation += 1
         self.oauth.dpop = None  # the next sign-in makes a new key
+        # Signed out at once, before the keyring is asked: a call meanwhile (the
+        # notification stream refreshes too) meets a device that says so.
+        self.listener.on_session_ended(error)
         # The session is over whatever the store says; a failing keyring must not
         # turn "signed out" into a crash.
         with contextlib.suppress(TokenStoreError):
             await self._store_call(self.store.delete, self.key)
-        self.listener.on_session_ended(error)
 
     async def _store_save(self, tokens: TokenSet) -> None:
         try:

@@ -39,6 +39,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Route
 
 from contract import ACCESS_TYP, API_VERIFY_MODES, BACKCHANNEL_EVENT, BACKCHANNEL_PATH, LOGOUT_TYP
 from contract.jose import pyjwt_alg
@@ -388,6 +389,9 @@ def create_api_app(
         title=f"JWT Device Lab — resource server {config.rs_id} ({config.verify_mode})",
         version="0.1.0",
         lifespan=lifespan,
+        # No OpenTelemetry: asking each request whether a provider is set costs more
+        # than a cached token check (bench/api_throughput.py).
+        telemetry={"tracing": False, "metrics": False, "logs": False},
         exception_handlers={
             ServerError: http.on_server_error,
             RequestValidationError: http.on_validation_error,
@@ -425,6 +429,9 @@ def create_api_app(
     async def healthz() -> dict[str, Any]:
         return {"status": "ok", **server.state()}
 
+    # The hot path as a plain Starlette route ahead of FastAPI's router (as the auth
+    # server's: mock_server/app.py); its FastAPI route stays for the OpenAPI schema.
+    app.router.routes.insert(0, Route("/api/me", me, methods=["GET"]))
     return app
 
 

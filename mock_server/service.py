@@ -395,7 +395,7 @@ class AuthService:
                 self.store.mark_rotated(record.jti_hash, now, successor.refresh_jti_hash)
                 self.store.record_refresh(session.sid, now, refresh_exp)
                 self._sessions.pop(session.sid, None)
-            self._grace = {h: v for h, v in self._grace.items() if v[0] >= now}
+            self._forget_old_grace(now)
             self._grace[record.jti_hash] = (now + settings.reuse_grace, successor)
         self.bus.publish(
             "refresh",
@@ -777,6 +777,16 @@ class AuthService:
         return self.store.get_classic_session(session_id, self.clock.now())
 
     # helpers -----------------------------------------------------------------
+
+    def _forget_old_grace(self, now: float) -> None:
+        """Drop grace entries whose time is up, oldest first (they are kept in the
+        order they came): a refresh costs the same however many came before it."""
+        grace = self._grace
+        while grace:
+            oldest = next(iter(grace))
+            if grace[oldest][0] >= now and len(grace) <= 100_000:
+                return
+            del grace[oldest]
 
     def _session(self, sid: str) -> SessionRecord | None:
         session = self._sessions.get(sid)

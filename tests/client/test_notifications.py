@@ -122,11 +122,19 @@ class GatedStore(MemoryTokenStore):
         self.entered = threading.Event()
         self.go = threading.Event()
         self.go.set()
+        self.deleting = threading.Event()
+        self.delete_go = threading.Event()
+        self.delete_go.set()
 
     def save(self, key: StoreKey, tokens: TokenSet) -> None:
         self.entered.set()
         self.go.wait(10)
         super().save(key, tokens)
+
+    def delete(self, key: StoreKey) -> None:
+        self.deleting.set()
+        self.delete_go.wait(10)
+        super().delete(key)
 
 
 @pytest.fixture
@@ -141,6 +149,7 @@ async def gated_lab(server: ServerThread, tmp_path: Path) -> AsyncIterator[Lab]:
     )
     yield lab
     lab.store.go.set()  # type: ignore[attr-defined]
+    lab.store.delete_go.set()  # type: ignore[attr-defined]
     await lab.close()
 
 
@@ -235,3 +244,25 @@ async def test_after_a_server_restart_it_listens_again(tmp_path: Path) -> None:
             assert phone.reason == "forced"
     finally:
         await lab.close()
+
+
+async def test_a_session_that_ended_says_so_before_the_keyring_answers(
+    gated_lab: Lab, server: ServerThread
+) -> None:
+    """A refused refresh signs the device out first, then asks the keyring to
+    forget: a call meanwhile (its stream refreshes too) never sees it "refreshing"
+    without tokens."""
+    store: GatedStore = gated_lab.store  # type: ignore[assignment]
+    phone = await gated_lab.add_device("phone", "mobile", user="alice", listen=False)
+    await phone.login("alice-pass")
+    server.service.update_settings(verify_mode="stateful")
+    tokens = phone.tokens
+    assert tokens is not None
+    await _admin("DELETE", f"{server.url}/admin/sessions/{tokens.sid}")
+    store.deleting.clear()
+    store.delete_go.clear()
+    call = asyncio.create_task(phone.call())
+    await asyncio.to_thread(store.deleting.wait, 10)  # the keyring is being asked
+    assert (phone.state, phone.reason) == (DeviceState.SIGNED_OUT, "forced")
+    store.delete_go.set()
+    assert (await call).status == 401

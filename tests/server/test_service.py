@@ -108,3 +108,19 @@ def test_a_retry_within_the_grace_is_not_reuse(app: FastAPI) -> None:
     assert service.refresh(first.refresh_token, None, None) == second
     (session,) = service.sessions("alice")
     assert session["state"] == "active"
+
+
+def test_grace_entries_go_once_their_time_is_up(app: FastAPI) -> None:
+    """A refresh costs the same however many came before it: the reuse-grace
+    answers are dropped as their time runs out, not kept (nor all re-read)."""
+    service: AuthService = app.state.service
+    clock = service.clock
+    grace = service.settings.reuse_grace
+    tokens = sign_in(service)
+    for _ in range(50):
+        tokens = service.refresh(tokens.refresh_token, None, None)
+        clock.advance(grace + 1)  # type: ignore[attr-defined]
+    assert len(service._grace) == 1  # the latest only (swept at the next refresh)
+    for _ in range(20):
+        tokens = service.refresh(tokens.refresh_token, None, None)  # no time passes
+    assert len(service._grace) == 20  # these twenty, all within their grace
