@@ -66,28 +66,10 @@ def cpu_seconds(pid: int) -> float:
 
 
 @contextmanager
-def server_process(*args: str) -> Iterator[Server]:
-    """``jwt-lab serve`` in its own process (one uvicorn worker), yielding its URL."""
-    port = free_port()
+def _served(command: list[str], port: int, probe: str, what: str) -> Iterator[Server]:
+    """``command`` in a process of its own, until ``probe`` answers 200; its URL."""
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "client",
-            "serve",
-            "--port",
-            str(port),
-            "--db",
-            ":memory:",
-            "--admin-key",
-            ADMIN_KEY,
-            "--log-level",
-            "warning",
-            *args,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        cwd=ROOT,
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT
     )
     url = Server(f"http://127.0.0.1:{port}")
     url.pid = process.pid
@@ -95,11 +77,11 @@ def server_process(*args: str) -> Iterator[Server]:
         deadline = time.monotonic() + 30
         while True:
             try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                if httpx.get(f"{url}{probe}", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
                 if time.monotonic() > deadline:
-                    raise RuntimeError("the server did not start") from None
+                    raise RuntimeError(f"{what} did not start") from None
                 time.sleep(0.05)
         yield url
     finally:
@@ -108,31 +90,24 @@ def server_process(*args: str) -> Iterator[Server]:
 
 
 @contextmanager
+def server_process(*args: str) -> Iterator[Server]:
+    """``jwt-lab serve`` in its own process (one uvicorn worker), yielding its URL."""
+    port = free_port()
+    command = [
+        *(sys.executable, "-m", "client", "serve", "--port", str(port), "--db", ":memory:"),
+        *("--admin-key", ADMIN_KEY, "--log-level", "warning", *args),
+    ]
+    with _served(command, port, "/healthz", "the server") as url:
+        yield url
+
+
+@contextmanager
 def bare_process() -> Iterator[Server]:
     """bench/bare_app.py in its own process: the bare route's URL (…/hello)."""
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "bench" / "bare_app.py"), str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        cwd=ROOT,
-    )
-    url = Server(f"http://127.0.0.1:{port}")
-    url.pid = process.pid
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/hello", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the bare app did not start") from None
-                time.sleep(0.05)
+    command = [sys.executable, str(ROOT / "bench" / "bare_app.py"), str(port)]
+    with _served(command, port, "/hello", "the bare app") as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 def server_stack() -> dict[str, str]:

@@ -36,9 +36,7 @@ from typing import Any
 import httpx
 import jwt
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Route
 
 from contract import ACCESS_TYP, API_VERIFY_MODES, BACKCHANNEL_EVENT, BACKCHANNEL_PATH, LOGOUT_TYP
@@ -389,15 +387,7 @@ def create_api_app(
         title=f"JWT Device Lab — resource server {config.rs_id} ({config.verify_mode})",
         version="0.1.0",
         lifespan=lifespan,
-        # No OpenTelemetry: asking each request whether a provider is set costs more
-        # than a cached token check (bench/api_throughput.py).
-        telemetry={"tracing": False, "metrics": False, "logs": False},
-        exception_handlers={
-            ServerError: http.on_server_error,
-            RequestValidationError: http.on_validation_error,
-            StarletteHTTPException: http.on_http_error,
-            Exception: http.on_unexpected_error,
-        },
+        **http.app_options(),
     )
     app.state.resource_server = server
     app.add_middleware(http.BodyLimitMiddleware, limit=64 * 1024)

@@ -14,8 +14,6 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.exceptions import RequestValidationError
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
@@ -23,7 +21,6 @@ from starlette.routing import Route
 from mock_server import http
 from mock_server.backchannel import BackchannelSender
 from mock_server.clock import Clock, SystemClock
-from mock_server.errors import ServerError
 from mock_server.events import EventBus
 from mock_server.routes import admin, api, authorize, classic, discovery, oauth, resource
 from mock_server.service import AuthService
@@ -76,15 +73,7 @@ def create_app(
         ),
         version="0.1.0",
         lifespan=lifespan,
-        # No OpenTelemetry: asking each request whether a provider is set costs more
-        # than a cached token check (bench/api_throughput.py).
-        telemetry={"tracing": False, "metrics": False, "logs": False},
-        exception_handlers={
-            ServerError: http.on_server_error,
-            RequestValidationError: http.on_validation_error,
-            StarletteHTTPException: http.on_http_error,
-            Exception: http.on_unexpected_error,
-        },
+        **http.app_options(),
     )
     app.state.service = service
     app.add_middleware(http.BodyLimitMiddleware, limit=settings.max_body_bytes)

@@ -37,6 +37,21 @@ def error_response(exc: ServerError) -> JSONResponse:
     return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers())
 
 
+def app_options() -> dict[str, Any]:
+    """What every app of the lab is built with (the auth server, `jwt-lab api`):
+    its error answers, and no OpenTelemetry — asking on each request whether a
+    provider is set costs more than a cached token check (bench/api_throughput.py)."""
+    return {
+        "telemetry": {"tracing": False, "metrics": False, "logs": False},
+        "exception_handlers": {
+            ServerError: on_server_error,
+            RequestValidationError: on_validation_error,
+            StarletteHTTPException: on_http_error,
+            Exception: on_unexpected_error,
+        },
+    }
+
+
 async def on_server_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServerError)
     return error_response(exc)

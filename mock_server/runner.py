@@ -18,6 +18,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 from types import TracebackType
+from typing import Any, Self
 
 import uvicorn
 
@@ -60,7 +61,77 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-class ServerThread:
+class _UvicornThread:
+    """An app served by uvicorn on a socket bound beforehand, on a daemon thread:
+    start (returns once it accepts connections), run in the foreground, stop."""
+
+    what = "server"  # for the error when it does not start
+    _socket: socket.socket
+    _server: uvicorn.Server
+    _thread: threading.Thread
+    url: str
+
+    def _serve_on(self, app: Any, name: str, log_level: str, **options: Any) -> None:
+        self._server = uvicorn.Server(
+            uvicorn.Config(
+                app,
+                log_level=log_level,
+                lifespan="on",
+                timeout_graceful_shutdown=1,
+                access_log=False,
+                proxy_headers=False,  # loopback, no proxy in front: skip the header rewriting
+                **options,
+            )
+        )
+        self._thread = threading.Thread(
+            target=self._server.run,
+            kwargs={"sockets": [self._socket]},
+            name=f"{name}:{self._socket.getsockname()[1]}",
+            daemon=True,
+        )
+
+    def _closing(self) -> None:
+        """What ends before the server does (open event streams)."""
+
+    def start(self, timeout: float = 10.0) -> Self:
+        """Start serving; returns once the server accepts connections."""
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the {self.what} on {self.url} did not start")
+            time.sleep(0.005)
+        return self
+
+    def run(self) -> None:
+        """Serve in the calling thread until interrupted (Ctrl-C), as the CLI does."""
+        try:
+            self._server.run(sockets=[self._socket])
+        finally:
+            self._closing()
+            self._socket.close()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop serving and wait for the thread (open event streams are ended first)."""
+        self._closing()
+        self._server.should_exit = True
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+        self._socket.close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class ServerThread(_UvicornThread):
     """A mock server on a real socket, served by uvicorn on a background thread."""
 
     def __init__(
@@ -91,70 +162,27 @@ class ServerThread:
             resource_servers=resource_servers,
         )
         self.service: AuthService = self.app.state.service
-        config = uvicorn.Config(
+        self._serve_on(
             self.app,
-            log_level=log_level,
-            lifespan="on",
-            timeout_graceful_shutdown=1,
-            access_log=False,
-            proxy_headers=False,  # loopback, no proxy in front: skip the header rewriting
+            "mock-server",
+            log_level,
             # Let an oversized token reach the app, which refuses it with a JSON
             # 401 (token too long) instead of h11's bare "Invalid HTTP request".
             h11_max_incomplete_event_size=2 * 1024 * 1024,
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run,
-            kwargs={"sockets": [self._socket]},
-            name=f"mock-server:{self.port}",
-            daemon=True,
         )
 
     @property
     def admin_key(self) -> str:
         return self.service.settings.admin_key
 
-    def start(self, timeout: float = 10.0) -> ServerThread:
-        """Start serving; returns once the server accepts connections."""
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"the mock server on {self.url} did not start")
-            time.sleep(0.005)
-        return self
+    what = "mock server"
 
-    def run(self) -> None:
-        """Serve in the calling thread until interrupted (Ctrl-C), as ``jwt-lab serve`` does."""
-        try:
-            self._server.run(sockets=[self._socket])
-        finally:
-            self.service.bus.close()
-            self.service.watchers.close()
-            self._socket.close()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop serving and wait for the thread (open event streams are ended first)."""
+    def _closing(self) -> None:
         self.service.bus.close()
         self.service.watchers.close()
-        self._server.should_exit = True
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-        self._socket.close()
-
-    def __enter__(self) -> ServerThread:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
-class ApiServerThread:
+class ApiServerThread(_UvicornThread):
     """A resource server of its own (``jwt-lab api``) on a real socket, in a thread.
 
     with ApiServerThread(ApiConfig(auth.url, "api-1", secret, "denylist")) as api:
@@ -178,56 +206,10 @@ class ApiServerThread:
         self.config = replace(config, public_url=config.public_url or self.url)
         self.app = create_api_app(self.config, clock=clock, sync=sync)
         self.server: ResourceServer = self.app.state.resource_server
-        self._server = uvicorn.Server(
-            uvicorn.Config(
-                self.app,
-                log_level=log_level,
-                lifespan="on",
-                timeout_graceful_shutdown=1,
-                access_log=False,
-                proxy_headers=False,
-            )
-        )
-        self._thread = threading.Thread(
-            target=self._server.run,
-            kwargs={"sockets": [self._socket]},
-            name=f"api-server:{self.port}",
-            daemon=True,
-        )
+        self._serve_on(self.app, "api-server", log_level)
 
     @property
     def backchannel_uri(self) -> str:
         return f"{self.url}{BACKCHANNEL_PATH}"
 
-    def start(self, timeout: float = 10.0) -> ApiServerThread:
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"the resource server on {self.url} did not start")
-            time.sleep(0.005)
-        return self
-
-    def run(self) -> None:
-        """Serve in the calling thread until interrupted, as ``jwt-lab api`` does."""
-        try:
-            self._server.run(sockets=[self._socket])
-        finally:
-            self._socket.close()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._server.should_exit = True
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-        self._socket.close()
-
-    def __enter__(self) -> ApiServerThread:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+    what = "resource server"

@@ -5,6 +5,7 @@ says it must be, the deny-list fed by OpenID Back-Channel Logout."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from httpx_sse import connect_sse
 
 from mock_server import ServerThread, Settings, VirtualClock
 from mock_server.api_server import ApiConfig
@@ -96,14 +98,32 @@ def _me(api: ApiServerThread, token: str) -> httpx.Response:
     return httpx.get(f"{api.url}/api/me", headers={"Authorization": f"Bearer {token}"})
 
 
-def _until(check: Any, seconds: float = 5.0) -> float:
-    """Poll ``check`` until true; the seconds it took (fails after ``seconds``)."""
-    start = time.monotonic()
+def _until(check: Any, seconds: float = 5.0) -> None:
+    """Ask ``check`` (an HTTP request each time, which paces the loop) until true —
+    for what no event announces: a resource server process reading the clock."""
+    deadline = time.monotonic() + seconds
     while not check():
-        if time.monotonic() - start > seconds:
+        if time.monotonic() > deadline:
             raise AssertionError("not within time")
-        time.sleep(0.01)
-    return time.monotonic() - start
+
+
+def _last_event(auth: ServerThread) -> int:
+    state = httpx.get(f"{auth.url}/admin/state", headers=ADMIN).json()
+    return int(state["last_event_id"])
+
+
+def _await_event(
+    auth: ServerThread, kind: str, rs_id: str, after: int, seconds: float = 10.0
+) -> None:
+    """Block on the auth server's event stream until it says ``kind`` for ``rs_id``
+    (a ``backchannel_delivered`` or ``backchannel_failed``): a signal, not a poll."""
+    with httpx.Client(headers=ADMIN, timeout=seconds) as client:
+        path = f"{auth.url}/admin/events?after={after}"
+        with connect_sse(client, "GET", path) as source:
+            for sse in source.iter_sse():
+                event = json.loads(sse.data) if sse.data else {}
+                if event.get("type") == kind and event.get("resource_server") == rs_id:
+                    return
 
 
 def test_a_forced_expiry_as_each_verify_mode_sees_it(
@@ -115,14 +135,16 @@ def test_a_forced_expiry_as_each_verify_mode_sees_it(
         answer = _me(api, token)
         assert answer.status_code == 200, (name, answer.text)
         assert answer.json()["verify_mode"] == MODES[name] and answer.json()["api"] == name
+    after = _last_event(auth)
+    started = time.monotonic()
     revoked = httpx.post(f"{auth.url}/admin/force-expire", json={"user": "alice"}, headers=ADMIN)
     assert revoked.status_code == 200
     # stateful and introspect without a cache: refused at once.
     assert _me(apis["sf"], token).json()["reason"] == "forced"
     assert _me(apis["in"], token).json()["reason"] == "inactive"
     # denylist: refused as soon as the logout token arrives — well under a second.
-    took = _until(lambda: _me(apis["dl"], token).status_code == 401)
-    assert took < 1.0
+    _await_event(auth, "backchannel_delivered", "dl", after)
+    assert time.monotonic() - started < 1.0
     assert _me(apis["dl"], token).json()["reason"] == "revoked"
     # stateless, and introspect's cached answer: still accepted — the seed's window.
     assert _me(apis["st"], token).status_code == 200
@@ -144,9 +166,9 @@ def test_a_denylist_server_that_was_down_catches_up_when_it_starts(
     auth, apis = world
     token = _login(auth)
     apis["dl"].stop()  # down while the session is revoked: the push cannot land
+    after = _last_event(auth)
     httpx.post(f"{auth.url}/admin/force-expire", json={"user": "alice"}, headers=ADMIN)
-    failed = lambda: _rs(auth, "dl")["last_failure"] is not None  # noqa: E731
-    _until(failed)
+    _await_event(auth, "backchannel_failed", "dl", after)
     assert _rs(auth, "dl")["pending_deliveries"] == 1
     # A new process (empty memory) on another port: it asks for the revocations first.
     config = ApiConfig(auth.url, "dl", SECRETS["dl"], "denylist")
@@ -163,12 +185,15 @@ def test_a_delivery_is_retried_until_the_server_is_back(
     token = _login(auth)
     port = apis["dl"].port
     apis["dl"].stop()
+    after = _last_event(auth)
     httpx.post(f"{auth.url}/admin/force-expire", json={"user": "alice"}, headers=ADMIN)
-    _until(lambda: _rs(auth, "dl")["last_failure"] is not None)
+    _await_event(auth, "backchannel_failed", "dl", after)
     config = ApiConfig(auth.url, "dl", SECRETS["dl"], "denylist")
     back = ApiServerThread(config, clock=clock, sync=False, port=port)  # the same address
+    after = _last_event(auth)
     with back:
-        _until(lambda: _rs(auth, "dl")["pending_deliveries"] == 0, seconds=10)
+        _await_event(auth, "backchannel_delivered", "dl", after)
+        assert _rs(auth, "dl")["pending_deliveries"] == 0
         assert _rs(auth, "dl")["last_delivery"]["attempts"] >= 2
         assert _me(back, token).json()["reason"] == "revoked"
 
@@ -185,11 +210,13 @@ def test_deliveries_survive_a_restart_of_the_auth_server(
             headers=ADMIN,
         )
         token = _login(auth)
+        after = _last_event(auth)
         httpx.post(f"{auth.url}/admin/force-expire", json={"user": "alice"}, headers=ADMIN)
-        _until(lambda: _rs(auth, "dl")["last_failure"] is not None)
+        _await_event(auth, "backchannel_failed", "dl", after)
         port = auth.port
     # The same issuer (its address) and the same database, after a restart.
     with ServerThread(_settings(), clock=clock, store=Store(db), port=port) as auth:
+        after = _last_event(auth)
         api = ApiServerThread(
             ApiConfig(auth.url, "dl", SECRETS["dl"], "denylist"), clock=clock, sync=False
         )
@@ -201,7 +228,8 @@ def test_deliveries_survive_a_restart_of_the_auth_server(
         )
         with api:
             api.server.denylist = type(api.server.denylist)()  # forget the catch-up: only the push
-            _until(lambda: _rs(auth, "dl")["pending_deliveries"] == 0, seconds=10)
+            _await_event(auth, "backchannel_delivered", "dl", after)
+            assert _rs(auth, "dl")["pending_deliveries"] == 0
             assert len(api.server.denylist) == 1
             assert _me(api, token).json()["reason"] == "revoked"
 
@@ -311,13 +339,14 @@ def test_a_hanging_back_channel_endpoint_never_slows_the_token_endpoint(
                 headers=ADMIN,
             )
             _login(auth, "first")
+            after = _last_event(auth)
             httpx.post(f"{auth.url}/admin/force-expire", json={"user": "alice"}, headers=ADMIN)
             for device in ("second", "third", "fourth"):
                 _login(auth, device)  # each answered while the delivery still hangs
             slow = _rs(auth, "slow")
             assert slow["pending_deliveries"] == 1
             assert slow["last_failure"] is None  # the delivery has not even timed out yet
-            _until(lambda: _rs(auth, "slow")["last_failure"] is not None, seconds=10)
+            _await_event(auth, "backchannel_failed", "slow", after)
             assert "Timeout" in _rs(auth, "slow")["last_failure"]["error"]
     finally:
         hanging.close()
