@@ -13,6 +13,9 @@ Logout pushes), stateful — each its own uvicorn worker on loopback. For each:
   API first refuses the token, p50/p99 over N revocations, at idle and with
   the API under the same 16-connection load (`stateless`: until `exp`).
 
+Only the deny-list API has a back-channel URI: the other modes ignore logout
+tokens, and a deployment would not send them any.
+
 It writes bench/revocation.png: red window against cost per request, one point
 per mode — the seed's trade-off as one picture.
 
@@ -212,10 +215,13 @@ def main() -> None:
     ports = {api_id: free_port() for api_id in APIS}
     registrations = []
     for api_id, port in ports.items():
-        registrations += [
-            "--resource-server",
-            f"{api_id}:{secret(api_id)}:http://127.0.0.1:{port}/backchannel-logout",
-        ]
+        # Only the deny-list acts on a logout token: the others are registered
+        # without a back-channel URI, as a deployment would, so a revocation
+        # costs one push — not five processes woken on two cores to ignore one.
+        uri = (
+            f":http://127.0.0.1:{port}/backchannel-logout" if APIS[api_id][0] == "denylist" else ""
+        )
+        registrations += ["--resource-server", f"{api_id}:{secret(api_id)}{uri}"]
     with ExitStack() as stack:
         bare = stack.enter_context(bare_process())
         auth = stack.enter_context(
