@@ -115,7 +115,7 @@ async def run(n: int) -> dict[str, float | int]:
     listening = len(watchers)
     # One forced expiry of the user, pushed to every listening device.
     start = time.perf_counter()
-    app.state.service.force_expire(user="alice")
+    await app.state.service.force_expire(user="alice")
     while any(d.state != "signed_out" for d in devices):
         if time.perf_counter() - start > 60:
             break

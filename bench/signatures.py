@@ -13,7 +13,7 @@ from collections.abc import Callable
 import jwt
 from common import banner, quick_mode, record
 
-from mock_server import Store, VirtualClock
+from mock_server import SqliteStore, VirtualClock
 from mock_server.keys import KeyManager
 from mock_server.tokens import ACCESS_TYP, encode, verify
 
@@ -34,7 +34,7 @@ def per_call(fn: Callable[[], object], n: int) -> float:
 def main() -> None:
     n = 300 if quick_mode() else 2000
     clock = VirtualClock()
-    keys = KeyManager(Store(":memory:"), clock)
+    keys = KeyManager(SqliteStore(":memory:"), clock)
     now = int(clock.now())
     claims = {
         "iss": ISSUER,

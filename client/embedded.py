@@ -65,7 +65,7 @@ def _start_api(
         clock=clock,
         sync=False,
     )
-    thread.service.resource_servers.save(rs_id, secret, api.backchannel_uri)
+    thread.call(thread.service.resource_servers.save, rs_id, secret, api.backchannel_uri)
     return api.start()
 
 
@@ -180,11 +180,11 @@ class EmbeddedServer:
 
     def _start(self) -> None:
         try:
-            from mock_server import ServerThread, Settings, Store
+            from mock_server import ServerThread, Settings, SqliteStore
 
             settings = Settings(admin_key=self.admin_key, **self._settings)
             self._thread = ServerThread(
-                settings, clock=self.clock, store=Store(self._db), sock=self._socket
+                settings, clock=self.clock, store=SqliteStore(self._db), sock=self._socket
             ).start()
         except BaseException as exc:  # reported to the window, never a silent hang
             self._error = exc

@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from mock_server.app import create_app
+    from mock_server.backends import open_store
     from mock_server.clock import Clock, SystemClock, VirtualClock
     from mock_server.runner import ServerThread
     from mock_server.settings import Settings, VerifyMode
-    from mock_server.store import Store
+    from mock_server.store import SqliteStore, Store
 
 _EXPORTS = {
     "create_app": "mock_server.app",
@@ -28,6 +29,8 @@ _EXPORTS = {
     "Settings": "mock_server.settings",
     "VerifyMode": "mock_server.settings",
     "Store": "mock_server.store",
+    "SqliteStore": "mock_server.store",
+    "open_store": "mock_server.backends",
 }
 
 
@@ -42,9 +45,11 @@ __all__ = [
     "Clock",
     "ServerThread",
     "Settings",
+    "SqliteStore",
     "Store",
     "SystemClock",
     "VerifyMode",
     "VirtualClock",
     "create_app",
+    "open_store",
 ]

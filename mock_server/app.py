@@ -9,23 +9,25 @@ own clock, store and keys.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server import http
-from mock_server.backchannel import BackchannelSender
+from mock_server.backchannel import BackchannelSender, check_resource_server
 from mock_server.clock import Clock, SystemClock
 from mock_server.events import EventBus
 from mock_server.routes import admin, api, authorize, classic, discovery, oauth, resource
-from mock_server.service import AuthService
+from mock_server.service import AuthService, check_user
 from mock_server.settings import Settings
-from mock_server.store import Store
+from mock_server.store import SqliteStore, Store
 
 
 def create_app(
@@ -35,27 +37,44 @@ def create_app(
     store: Store | None = None,
     seed_demo_users: bool = True,
     resource_servers: Sequence[tuple[str, str, str | None]] = (),
+    users: Mapping[str, tuple[str, str | None]] | None = None,
 ) -> FastAPI:
     """Build the server.
 
     ``settings`` default to the README's demo values; an empty ``admin_key`` is
     replaced by a random one (read it back from ``app.state.service.settings``).
     ``clock`` defaults to the wall clock and ``store`` to an in-memory SQLite.
+    The store is opened, the demo users seeded and ``users`` (name → password,
+    display name) and ``resource_servers`` saved when the app starts (its
+    lifespan), on the loop that serves it.
     """
     settings = settings or Settings()
     if not settings.admin_key:
         settings = settings.replace(admin_key=secrets.token_urlsafe(24))
     clock = clock or SystemClock()
-    store = store or Store(":memory:")
+    store = store or SqliteStore(":memory:")
     bus = EventBus(clock)
     service = AuthService(settings, clock, store, bus)
-    if seed_demo_users:
-        service.seed_demo_users()
-    for rs_id, secret, uri in resource_servers:  # --resource-server ID:SECRET[:URI]
-        service.resource_servers.save(rs_id, secret, uri)
+    for rs_id, secret, uri in resource_servers:  # refused now, not at start
+        check_resource_server(rs_id, secret, uri)
+    for name, (password, _) in (users or {}).items():
+        check_user(name, password)
+
+    async def prepare() -> None:
+        await service.start()
+        if seed_demo_users:
+            await service.seed_demo_users()
+        for name, (password, display) in (users or {}).items():
+            await service.put_user(name, password, display)
+        for rs_id, secret, uri in resource_servers:  # --resource-server ID:SECRET[:URI]
+            await service.resource_servers.save(rs_id, secret, uri)
+
+    startup = _Once(prepare)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.loop = asyncio.get_running_loop()
+        await startup()
         bus.publish("server_started", issuer=settings.issuer)
         sender = BackchannelSender(service)
         sender.start()  # also delivers what a previous run left queued
@@ -63,6 +82,7 @@ def create_app(
         await sender.stop()
         bus.close()
         service.watchers.close()
+        await store.close()
 
     app = FastAPI(
         title="JWT Device Lab — mock auth server",
@@ -76,6 +96,10 @@ def create_app(
         **http.app_options(),
     )
     app.state.service = service
+    # An app served without its lifespan (httpx.ASGITransport, in process) is
+    # made ready by its first request; ``await app.state.startup()`` does it now.
+    app.state.startup = startup
+    app.add_middleware(_ReadyFirst, startup=startup)
     app.add_middleware(http.BodyLimitMiddleware, limit=settings.max_body_bytes)
     # The resource API first: routers are matched in order, and API calls are
     # the hot path (bench/api_throughput.py).
@@ -91,6 +115,41 @@ def create_app(
         app.include_router(router)
     _hot_paths_first(app)
     return app
+
+
+class _Once:
+    """A start-up coroutine run once, however many callers ask at the same time."""
+
+    def __init__(self, fn: Callable[[], Awaitable[None]]) -> None:
+        self._fn = fn
+        self._task: asyncio.Task[None] | None = None
+        self.done = False
+
+    async def __call__(self) -> None:
+        if self.done:
+            return
+        task = self._task
+        if (
+            task is None
+            or task.get_loop() is not asyncio.get_running_loop()
+            or (task.done() and task.exception() is not None)  # failed: try again
+        ):
+            self._task = task = asyncio.ensure_future(self._fn())
+        await asyncio.shield(task)
+        self.done = True
+
+
+class _ReadyFirst:
+    """ASGI middleware: the app's start-up has run before its first request."""
+
+    def __init__(self, app: ASGIApp, startup: _Once) -> None:
+        self.app = app
+        self.startup = startup
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self.startup.done and scope["type"] != "lifespan":
+            await self.startup()
+        await self.app(scope, receive, send)
 
 
 async def _healthz(request: Request) -> PlainTextResponse:

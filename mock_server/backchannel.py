@@ -31,7 +31,8 @@ import httpx
 from contract import BACKCHANNEL_EVENT, LOGOUT_TYP, resource_server_id_ok
 from mock_server import tokens
 from mock_server.errors import InvalidRequest, NotFound, ResourceServerAuthRequired
-from mock_server.store import DeliveryRecord, ResourceServerRecord, SessionRecord
+from mock_server.keys import SigningKey
+from mock_server.store import DeliveryRecord, ResourceServerRecord, SessionRecord, Tx
 
 if TYPE_CHECKING:
     from mock_server.service import AuthService
@@ -58,6 +59,16 @@ def parse_resource_server(text: str) -> tuple[str, str, str | None]:
     return rs_id, secret, uri or None
 
 
+def check_resource_server(rs_id: str, secret: str, backchannel_uri: str | None) -> None:
+    """``InvalidRequest`` unless this is a registration the server can keep."""
+    if not resource_server_id_ok(rs_id):
+        raise InvalidRequest("a resource server id is 1-64 letters, digits and . _ -")
+    if len(secret) < MIN_SECRET_CHARS:
+        raise InvalidRequest(f"a resource server's secret needs {MIN_SECRET_CHARS}+ characters")
+    if backchannel_uri is not None and not backchannel_uri.startswith(("http://", "https://")):
+        raise InvalidRequest("the back-channel logout URI must be an http(s) URL")
+
+
 def backoff(attempts: int) -> float:
     """Seconds before the next attempt after ``attempts`` failed ones: 0.5, 1, 2, … 60."""
     return float(min(MAX_BACKOFF, 0.5 * 2 ** max(0, attempts - 1)))
@@ -74,36 +85,31 @@ class ResourceServers:
 
     # registrations -----------------------------------------------------------
 
-    def save(self, rs_id: str, secret: str, backchannel_uri: str | None) -> dict[str, Any]:
-        if not resource_server_id_ok(rs_id):
-            raise InvalidRequest("a resource server id is 1-64 letters, digits and . _ -")
-        if len(secret) < MIN_SECRET_CHARS:
-            raise InvalidRequest(f"a resource server's secret needs {MIN_SECRET_CHARS}+ characters")
-        if backchannel_uri is not None and not backchannel_uri.startswith(("http://", "https://")):
-            raise InvalidRequest("the back-channel logout URI must be an http(s) URL")
-        existing = self._store.get_resource_server(rs_id)
+    async def save(self, rs_id: str, secret: str, backchannel_uri: str | None) -> dict[str, Any]:
+        check_resource_server(rs_id, secret, backchannel_uri)
+        existing = await self._store.get_resource_server(rs_id)
         record = ResourceServerRecord(
             rs_id,
             _hash(secret),
             backchannel_uri,
             existing.created_at if existing else self._service.clock.now(),
         )
-        self._store.put_resource_server(record)
+        await self._store.put_resource_server(record)
         self._service.bus.publish(
             "resource_server_saved", resource_server=rs_id, backchannel_uri=backchannel_uri
         )
-        return self.view(record)
+        return await self.view(record)
 
-    def delete(self, rs_id: str) -> None:
-        if not self._store.delete_resource_server(rs_id):
+    async def delete(self, rs_id: str) -> None:
+        if not await self._store.delete_resource_server(rs_id):
             raise NotFound(f"no resource server {rs_id!r}")
         self._service.bus.publish("resource_server_deleted", resource_server=rs_id)
 
-    def list(self) -> list[dict[str, Any]]:
-        return [self.view(r) for r in self._store.list_resource_servers()]
+    async def list(self) -> list[dict[str, Any]]:
+        return [await self.view(r) for r in await self._store.list_resource_servers()]
 
-    def view(self, record: ResourceServerRecord) -> dict[str, Any]:
-        deliveries = self._store.list_deliveries(record.rs_id, limit=20)
+    async def view(self, record: ResourceServerRecord) -> dict[str, Any]:
+        deliveries = await self._store.list_deliveries(record.rs_id, limit=20)
         pending = [d for d in deliveries if d.delivered_at is None]
         done = [d for d in deliveries if d.delivered_at is not None]
         return {
@@ -117,9 +123,9 @@ class ResourceServers:
             ),
         }
 
-    def authenticate(self, rs_id: str | None, secret: str | None) -> ResourceServerRecord:
+    async def authenticate(self, rs_id: str | None, secret: str | None) -> ResourceServerRecord:
         """The resource server these credentials name, or ``ResourceServerAuthRequired``."""
-        record = self._store.get_resource_server(rs_id) if rs_id else None
+        record = await self._store.get_resource_server(rs_id) if rs_id else None
         given = _hash(secret or "")
         expected = record.secret_hash if record else _hash(secrets.token_hex(16))
         if record is None or not hmac.compare_digest(given, expected):
@@ -128,14 +134,14 @@ class ResourceServers:
 
     # what a resource server may ask ---------------------------------------------
 
-    def revocations(self, since: float | None) -> dict[str, Any]:
+    async def revocations(self, since: float | None) -> dict[str, Any]:
         """The revoked sessions whose access tokens may still be unexpired: a
         resource server's deny-list at start or after a gap (its catch-up)."""
         service = self._service
         now = service.clock.now()
         settings = service.settings
         horizon = now - settings.access_ttl - settings.leeway
-        revoked = self._store.revoked_since(max(horizon, since or horizon))
+        revoked = await self._store.revoked_since(max(horizon, since or horizon))
         return {
             "now": now,
             "revocations": [
@@ -151,10 +157,10 @@ class ResourceServers:
             ],
         }
 
-    def session_state(self, sid: str) -> dict[str, Any]:
+    async def session_state(self, sid: str) -> dict[str, Any]:
         """Stateful verification from another process: is this session active now?"""
         service = self._service
-        session = service.store.get_session(sid)
+        session = await service.store.get_session(sid)
         now = service.clock.now()
         if session is None:
             return {"sid": sid, "active": False, "reason": "unknown_session"}
@@ -162,13 +168,14 @@ class ResourceServers:
 
     # on every revocation ------------------------------------------------------
 
-    def revoked(self, session: SessionRecord, now: float) -> bool:
+    async def queue_logout_tokens(
+        self, tx: Tx, session: SessionRecord, now: float, key: SigningKey
+    ) -> bool:
         """Queue a logout token for each resource server that takes them (True if
         any). Called inside the revocation's transaction: both are kept, or neither;
         the caller wakes the sender (``on_queued``) once it is committed."""
-        key = self._service.keys.ensure(self._service.settings.algorithm)
         queued = False
-        for record in self._store.list_resource_servers():
+        for record in await tx.list_resource_servers():
             if record.backchannel_uri is None:
                 continue
             claims = {
@@ -182,7 +189,7 @@ class ResourceServers:
                 "events": {BACKCHANNEL_EVENT: {}},
             }
             token = tokens.encode(claims, key, LOGOUT_TYP)
-            self._store.enqueue_delivery(record.rs_id, session.sid, token, time.time())
+            await tx.enqueue_delivery(record.rs_id, session.sid, token, time.time())
             queued = True
         return queued
 
@@ -229,12 +236,14 @@ class BackchannelSender:
         while True:
             self._wake.clear()  # before reading the queue: a row queued after it wakes us
             try:
-                due = store.due_deliveries(time.time())
+                # Claimed for a while: another process's sender (a shared store)
+                # leaves them alone until this one has settled them.
+                due = await store.claim_deliveries(time.time(), lease=DELIVERY_TIMEOUT + 2)
                 if due:
                     await asyncio.gather(*(self._deliver(d) for d in due))
                     continue
-                store.forget_deliveries(time.time() - KEEP_DELIVERED)
-                upcoming = store.next_delivery_at()
+                await store.forget_deliveries(time.time() - KEEP_DELIVERED)
+                upcoming = await store.next_delivery_at()
                 wait = 30.0 if upcoming is None else max(0.0, upcoming - time.time())
             except Exception:  # the store went away (shutdown): try again later
                 log.exception("the back-channel sender failed")
@@ -244,9 +253,11 @@ class BackchannelSender:
 
     async def _deliver(self, delivery: DeliveryRecord) -> None:
         service, store = self._service, self._service.store
-        record = store.get_resource_server(delivery.rs_id)
+        record = await store.get_resource_server(delivery.rs_id)
         if record is None or record.backchannel_uri is None:
-            store.delivery_failed(delivery.id, "no back-channel URI", time.time() + MAX_BACKOFF)
+            await store.delivery_failed(
+                delivery.id, "no back-channel URI", time.time() + MAX_BACKOFF
+            )
             return
         try:
             response = await self._client.post(
@@ -261,7 +272,7 @@ class BackchannelSender:
         attempts = delivery.attempts + 1
         now = time.time()
         if ok:
-            store.delivery_done(delivery.id, now)
+            await store.delivery_done(delivery.id, now)
             service.bus.publish(
                 "backchannel_delivered",
                 resource_server=delivery.rs_id,
@@ -271,7 +282,7 @@ class BackchannelSender:
             )
             return
         retry_in = backoff(attempts)
-        store.delivery_failed(delivery.id, str(error), now + retry_in)
+        await store.delivery_failed(delivery.id, str(error), now + retry_in)
         service.bus.publish(
             "backchannel_failed",
             resource_server=delivery.rs_id,

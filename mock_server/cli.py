@@ -43,6 +43,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--db", default=None, help=f"SQLite file, or :memory: (default {default_db_path()})"
     )
+    p.add_argument(
+        "--store",
+        default=None,
+        metavar="SPEC",
+        help="where the server keeps its state: sqlite:PATH (the default, with --db's path) "
+        "or redis://HOST:PORT/DB, which several server processes may share",
+    )
     p.add_argument("--admin-key", default="", help="admin API key (default: random, printed)")
     p.add_argument("--users", type=Path, help="JSON file of extra users: {name: password}")
     for spec in SETTINGS:
@@ -102,11 +109,12 @@ def _load_users(path: Path) -> dict[str, tuple[str, str | None]]:
 def serve(args: argparse.Namespace) -> int:
     """Run the server in the foreground until interrupted."""
     from mock_server.backchannel import parse_resource_server
+    from mock_server.backends import open_store
     from mock_server.clock import Clock, SystemClock, VirtualClock
     from mock_server.errors import ServerError
     from mock_server.runner import ServerThread, is_loopback
+    from mock_server.service import check_user
     from mock_server.settings import Settings
-    from mock_server.store import Store
 
     if not is_loopback(args.host) and not args.allow_remote:
         print(
@@ -129,15 +137,26 @@ def serve(args: argparse.Namespace) -> int:
         print(f"jwt-lab serve: --resource-server {exc}", file=sys.stderr)
         return 2
     users = _load_users(args.users) if args.users else {}
+    if args.store and args.db:
+        print("jwt-lab serve: give --store or --db, not both", file=sys.stderr)
+        return 2
     try:
+        store = open_store(args.store or f"sqlite:{db}")
+    except ValueError as exc:
+        print(f"jwt-lab serve: --store {exc}", file=sys.stderr)
+        return 2
+    try:
+        for name, (password, _) in users.items():
+            check_user(name, password)
         server = ServerThread(
             settings,
             clock=clock,
-            store=Store(db),
+            store=store,
             host=args.host,
             port=args.port,
             log_level=args.log_level,
             resource_servers=resource_servers,
+            users=users,
         )
     except OSError as exc:
         print(f"jwt-lab serve: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
@@ -145,17 +164,11 @@ def serve(args: argparse.Namespace) -> int:
     except ServerError as exc:
         print(f"jwt-lab serve: --resource-server: {exc.description}", file=sys.stderr)
         return 2
-    try:
-        for name, (password, display) in users.items():
-            server.service.put_user(name, password, display)
-    except ServerError as exc:
-        print(f"jwt-lab serve: {exc.description}", file=sys.stderr)
-        return 2
     print(f"JWT Device Lab mock server on {server.url}", flush=True)
     print(f"  admin key   {server.admin_key}")
     print(f"  metadata    {server.url}/.well-known/oauth-authorization-server")
     print(f"  API docs    {server.url}/docs")
-    print(f"  database    {db}")
+    print(f"  store       {store.description}")
     print(
         f"  clock       {'virtual (POST /admin/clock/advance)' if args.virtual_clock else 'real'}"
     )

@@ -14,7 +14,7 @@ import contextlib
 import itertools
 import threading
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,33 +147,35 @@ class SessionWatchers:
     async def watch(
         self,
         sid: str,
-        ended: Callable[[], dict[str, Any] | None],
+        ended: Callable[[], Awaitable[dict[str, Any] | None]],
         heartbeat: float | None = None,
     ) -> AsyncIterator[dict[str, Any] | None]:
-        """Yield the notice once ``sid`` ends (``ended()`` says whether it already
-        has), then stop; with ``heartbeat``, None whenever that long passes quietly."""
+        """Yield the notice once ``sid`` ends (``ended()`` says whether it has, and
+        is asked again whenever ``revoked(sid)`` says it may have), then stop; with
+        ``heartbeat``, None whenever that long passes quietly."""
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[Any] = loop.create_future()
-        entry = (loop, future)
+        entry = (loop, loop.create_future())
         with self._lock:
             if self._closed:
                 return
             self._waiting.setdefault(sid, set()).add(entry)
         try:
             # Asked after registering, so a revocation in between is not missed.
-            notice = ended()
-            if notice is not None:
-                yield notice
-                return
-            while True:
+            notice = await ended()
+            while notice is None:
                 try:
-                    notice = await asyncio.wait_for(asyncio.shield(future), heartbeat)
+                    woke = await asyncio.wait_for(asyncio.shield(entry[1]), heartbeat)
                 except TimeoutError:
                     yield None
                     continue
-                if notice is not None:  # None: the server is shutting down
-                    yield notice
-                return
+                if woke is None:  # the server is shutting down
+                    return
+                with self._lock:  # a fresh future for the next wake, before asking
+                    self._waiting.get(sid, set()).discard(entry)
+                    entry = (loop, loop.create_future())
+                    self._waiting.setdefault(sid, set()).add(entry)
+                notice = await ended()
+            yield notice
         finally:
             with self._lock:
                 waiters = self._waiting.get(sid)
@@ -181,14 +183,15 @@ class SessionWatchers:
                     waiters.discard(entry)
                     if not waiters:
                         del self._waiting[sid]
-            future.cancel()
+            entry[1].cancel()
 
-    def notify(self, sid: str, notice: dict[str, Any]) -> None:
+    def revoked(self, sid: str) -> None:
+        """``sid`` may have ended: its listeners look (from any thread)."""
         with self._lock:
             entries = list(self._waiting.get(sid, ()))
         for loop, future in entries:
             with contextlib.suppress(RuntimeError):  # that listener's loop has closed
-                loop.call_soon_threadsafe(_settle, future, notice)
+                loop.call_soon_threadsafe(_settle, future, True)
 
     def close(self) -> None:
         """End every watch without a notice (the server is shutting down): the
@@ -201,6 +204,6 @@ class SessionWatchers:
                 loop.call_soon_threadsafe(_settle, future, None)
 
 
-def _settle(future: asyncio.Future[Any], notice: dict[str, Any] | None) -> None:
+def _settle(future: asyncio.Future[Any], woke: bool | None) -> None:
     if not future.done():
-        future.set_result(notice)
+        future.set_result(woke)

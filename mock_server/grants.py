@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 
-import anyio.to_thread
 from fastapi import Request
 
 from contract import DEVICE_TYPES, GRANT_CODE, GRANT_DEVICE, GRANT_PASSWORD, GRANT_REFRESH
@@ -74,8 +73,8 @@ async def password(request: Request, params: dict[str, str], service: AuthServic
     address = request.client.host if request.client else "unknown"
     # Argon2 is deliberately slow: keep it off the event loop.
     jkt = proven_key(request, service)
-    user = await anyio.to_thread.run_sync(service.check_password, username, secret, address)
-    return service.start_session(user, client, device, scope, jkt)
+    user = await service.check_password(username, secret, address)
+    return await service.start_session(user, client, device, scope, jkt)
 
 
 async def refresh_token(
@@ -85,7 +84,7 @@ async def refresh_token(
     client = client_id(request, params, required=False)
     token = require(params, "refresh_token", max_len=service.settings.max_token_chars)
     jkt = proven_key(request, service)
-    return service.refresh(token, client, optional(params, "scope", max_len=256), jkt)
+    return await service.refresh(token, client, optional(params, "scope", max_len=256), jkt)
 
 
 async def authorization_code(
@@ -106,11 +105,11 @@ async def authorization_code(
     except InvalidGrant as exc:
         replayed = exc.extra.pop("replayed_sid", None)
         if replayed:
-            service.revoke_for_code_reuse(replayed)
+            await service.revoke_for_code_reuse(replayed)
         raise
-    user = service.user_for_grant(record.username)
+    user = await service.user_for_grant(record.username)
     grantee = record.grantee
-    issued = service.start_session(
+    issued = await service.start_session(
         user,
         client,
         DeviceInfo(grantee.device_id, grantee.device_type, grantee.device_name),
@@ -132,8 +131,8 @@ async def device_code(
     record = service.authorizations.poll(code, client)
     assert record.username is not None
     grantee = record.grantee
-    return service.start_session(
-        service.user_for_grant(record.username),
+    return await service.start_session(
+        await service.user_for_grant(record.username),
         client,
         DeviceInfo(grantee.device_id, grantee.device_type, grantee.device_name),
         grantee.scope,

@@ -213,11 +213,11 @@ def basic_credentials(request: Request) -> tuple[str, str] | None:
     return unquote_plus(rs_id), unquote_plus(secret)
 
 
-def require_resource_server(request: Request) -> ResourceServerRecord:
+async def require_resource_server(request: Request) -> ResourceServerRecord:
     """The resource server calling (its own credential, HTTP Basic), or a 401."""
     given = basic_credentials(request)
     servers = service_of(request).resource_servers
-    return servers.authenticate(*(given or (None, None)))
+    return await servers.authenticate(*(given or (None, None)))
 
 
 def require_admin(request: Request) -> None:

@@ -13,7 +13,6 @@ import base64
 import hashlib
 import json
 import secrets
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,62 +132,64 @@ class KeyManager:
     def __init__(self, store: Store, clock: Clock) -> None:
         self._store = store
         self._clock = clock
-        self._lock = threading.Lock()
-        self._keys: dict[str, SigningKey] = {k.kid: _load(k) for k in store.list_keys()}
+        self._keys: dict[str, SigningKey] = {}
 
-    def ensure(self, alg: str) -> SigningKey:
+    async def load(self) -> None:
+        """Read the keys from the store (at start; again when another process of a
+        shared store has rotated or retired one)."""
+        self._keys = {k.kid: _load(k) for k in await self._store.list_keys()}
+
+    async def ensure(self, alg: str) -> SigningKey:
         """The current signing key for ``alg``, generating one if there is none."""
         current = self.current(alg)
-        return current if current is not None else self.rotate(alg)
+        return current if current is not None else await self.rotate(alg)
 
     def current(self, alg: str) -> SigningKey | None:
         candidates = [k for k in self._keys.values() if k.alg == alg and k.retired_at is None]
         return max(candidates, key=lambda k: k.created_at, default=None)
 
-    def rotate(self, alg: str) -> SigningKey:
+    async def rotate(self, alg: str) -> SigningKey:
         """Generate a new key for ``alg``; it signs from now on, older keys still verify."""
         private = _generate(alg)
-        with self._lock:
-            # Creation times must order keys even when the clock stands still.
-            newest = max((k.created_at for k in self._keys.values()), default=0.0)
-            created = max(self._clock.now(), newest + 1e-6)
-            if isinstance(private, bytes):
-                kid = "hs-" + secrets.token_urlsafe(12)
-            else:
-                kid = thumbprint(_public_jwk(alg, private.public_key()))
-            record = KeyRecord(kid, alg, _serialize(private), created, None)
-            self._store.add_key(record)
-            key = _load(record)
-            self._keys[kid] = key
-            return key
+        # Creation times must order keys even when the clock stands still.
+        newest = max((k.created_at for k in self._keys.values()), default=0.0)
+        created = max(self._clock.now(), newest + 1e-6)
+        if isinstance(private, bytes):
+            kid = "hs-" + secrets.token_urlsafe(12)
+        else:
+            kid = thumbprint(_public_jwk(alg, private.public_key()))
+        record = KeyRecord(kid, alg, _serialize(private), created, None)
+        await self._store.add_key(record)
+        key = _load(record)
+        self._keys[kid] = key
+        return key
 
-    def retire(self, kid: str | None = None, *, keep: str | None = None) -> SigningKey:
+    async def retire(self, kid: str | None = None, *, keep: str | None = None) -> SigningKey:
         """Retire ``kid``, or the oldest active key other than ``keep`` (the current signer)."""
-        with self._lock:
-            active = sorted(
-                (k for k in self._keys.values() if k.retired_at is None), key=lambda k: k.created_at
-            )
-            if kid is None:
-                candidates = [k for k in active if k.kid != keep]
-                if not candidates:
-                    raise Conflict("no key to retire: only the current signing key is active")
-                target = candidates[0]
-            else:
-                found = self._keys.get(kid)
-                if found is None:
-                    raise NotFound(f"no signing key {kid!r}")
-                if found.retired_at is not None:
-                    raise Conflict(f"key {kid!r} is already retired")
-                if found.kid == keep:
-                    raise Conflict("the current signing key cannot be retired; rotate first")
-                target = found
-            at = self._clock.now()
-            self._store.retire_key(target.kid, at)
-            retired = SigningKey(
-                target.kid, target.alg, target.signing, target.verifying, target.created_at, at
-            )
-            self._keys[target.kid] = retired
-            return retired
+        active = sorted(
+            (k for k in self._keys.values() if k.retired_at is None), key=lambda k: k.created_at
+        )
+        if kid is None:
+            candidates = [k for k in active if k.kid != keep]
+            if not candidates:
+                raise Conflict("no key to retire: only the current signing key is active")
+            target = candidates[0]
+        else:
+            found = self._keys.get(kid)
+            if found is None:
+                raise NotFound(f"no signing key {kid!r}")
+            if found.retired_at is not None:
+                raise Conflict(f"key {kid!r} is already retired")
+            if found.kid == keep:
+                raise Conflict("the current signing key cannot be retired; rotate first")
+            target = found
+        at = self._clock.now()
+        await self._store.retire_key(target.kid, at)
+        retired = SigningKey(
+            target.kid, target.alg, target.signing, target.verifying, target.created_at, at
+        )
+        self._keys[target.kid] = retired
+        return retired
 
     def verifying_key(self, kid: str) -> SigningKey | None:
         """The active key with this ``kid``, or None (unknown or retired)."""

@@ -11,14 +11,15 @@ event streams) promptly.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import replace
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import uvicorn
 
@@ -29,6 +30,8 @@ from mock_server.clock import Clock
 from mock_server.service import AuthService
 from mock_server.settings import Settings
 from mock_server.store import Store
+
+T = TypeVar("T")
 
 
 def is_loopback(host: str) -> bool:
@@ -147,6 +150,7 @@ class ServerThread(_UvicornThread):
         log_level: str = "warning",
         sock: socket.socket | None = None,
         resource_servers: Sequence[tuple[str, str, str | None]] = (),
+        users: Mapping[str, tuple[str, str | None]] | None = None,
     ) -> None:
         self._socket = sock if sock is not None else bind_socket(host, port)
         self.host = host
@@ -160,6 +164,7 @@ class ServerThread(_UvicornThread):
             store=store,
             seed_demo_users=seed_demo_users,
             resource_servers=resource_servers,
+            users=users,
         )
         self.service: AuthService = self.app.state.service
         self._serve_on(
@@ -174,6 +179,13 @@ class ServerThread(_UvicornThread):
     @property
     def admin_key(self) -> str:
         return self.service.settings.admin_key
+
+    def call(self, fn: Callable[..., Coroutine[Any, Any, T]], *args: Any, **kwargs: Any) -> T:
+        """Run a coroutine of the service on the server's own loop (where its
+        store's connections live) from another thread, and wait for its answer:
+        ``server.call(server.service.force_expire, user="alice")``."""
+        loop: asyncio.AbstractEventLoop = self.app.state.loop
+        return asyncio.run_coroutine_threadsafe(fn(*args, **kwargs), loop).result(30)
 
     what = "mock server"
 

@@ -1,26 +1,34 @@
 """The token service: sessions, login policies, rotation, reuse detection, revocation.
 
-Everything the HTTP layer does is decided here, in plain methods that tests
-can call directly. One lock serializes every change of state: a login and its
-policy decision, a refresh and its rotation, a revocation — so that fifty
-concurrent refreshes of one token rotate it exactly once, and two racing
-logins under ``single`` leave exactly one session.
+Everything the HTTP layer does is decided here, in coroutines that tests can
+call directly. Every change of state that reads before it writes — a login and
+its policy decision, a refresh and its rotation, a revocation and its logout
+tokens — runs in one store transaction (``Store.atomic``), never under a lock
+of this process: so fifty concurrent refreshes of one token rotate it exactly
+once, and two racing logins under ``single`` leave exactly one session, even
+when they reach different server processes sharing one Redis.
 
 Rotation (README "Tokens"): each refresh retires the presented refresh token
 and issues a successor. A retired token presented again within
 ``reuse_grace`` seconds of its rotation — a client's own retry — gets the same
-successor pair back; later, it is reuse: the whole session is revoked
+successor pair back (kept in the store, sealed with a key only the retired
+token's holder can derive); later, it is reuse: the whole session is revoked
 (``reuse_detected``). A revoked session is never reopened, grace or not.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import secrets
-import threading
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import asdict, dataclass
 from typing import Any
+
+import anyio.to_thread
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from contract import ACCESS_TYP, REFRESH_TYP, REVOCATION_REASONS, schema
 from mock_server import dpop, tokens, views
@@ -41,15 +49,23 @@ from mock_server.errors import (
     UseDPoPNonce,
 )
 from mock_server.events import Event, EventBus, SessionWatchers
-from mock_server.keys import KeyManager
+from mock_server.keys import KeyManager, SigningKey
 from mock_server.passwords import PasswordHasher
 from mock_server.policies import decide
 from mock_server.ratelimit import LoginRateLimiter
 from mock_server.settings import LIVE_SETTINGS, SessionLifetime, Settings, VerifyMode
-from mock_server.store import RefreshRecord, SessionRecord, Store, UserRecord
+from mock_server.store import RefreshRecord, SessionRecord, Store, Tx, UserRecord
 
 USERNAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
 DEMO_USERS = {"alice": ("alice-pass", "Alice"), "bob": ("bob-pass", "Bob")}
+
+
+def check_user(username: str, password: str) -> None:
+    """``InvalidRequest`` unless this is a user the server can keep."""
+    if not USERNAME.match(username):
+        raise InvalidRequest("a username holds 1-64 letters, digits and . _ @ -")
+    if not password:
+        raise InvalidRequest("a password cannot be empty")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +119,6 @@ class AuthService:
         self.store = store
         self.bus = bus
         self.keys = KeyManager(store, clock)
-        self.keys.ensure(settings.algorithm)
         self.hasher = PasswordHasher(settings.password_profile)
         self.limiter = LoginRateLimiter(
             clock,
@@ -130,11 +145,11 @@ class AuthService:
             max_per_address=3 * settings.login_max_failures_per_address,
             window=settings.login_window,
         )
-        self._lock = threading.RLock()
-        # jti hash of a rotated refresh token -> (grace deadline, the successor pair)
-        self._grace: dict[str, tuple[float, TokenResponse]] = {}
-        # Hot-path caches. This service is the only writer of the store, so every
-        # write below drops the entries it changes: the caches never go stale.
+        # Hot-path caches. Over a store of its own this service is its only writer,
+        # and every write below drops the entries it changes: the caches never go
+        # stale. A shared store (Redis) has other writers: sessions and users are
+        # then read from it on every request.
+        self._cache = not store.shared
         self._verified = tokens.VerifiedCache()
         self._sessions: dict[str, SessionRecord] = {}
         self._users: dict[str, UserRecord | None] = {}
@@ -143,69 +158,77 @@ class AuthService:
         # Devices listening for the end of their own session (GET /api/notifications).
         self.watchers = SessionWatchers()
 
+    async def start(self) -> None:
+        """Open the store and make sure a signing key exists (once, before serving)."""
+        await self.store.open()
+        await self.keys.load()
+        await self.keys.ensure(self.settings.algorithm)
+
     # users -----------------------------------------------------------------
 
-    def seed_demo_users(self) -> None:
+    async def seed_demo_users(self) -> None:
         """Create alice and bob unless they exist."""
         for name, (password, display) in DEMO_USERS.items():
-            if self._user(name) is None:
-                self.put_user(name, password, display)
+            if await self._user(name) is None:
+                await self.put_user(name, password, display)
 
-    def put_user(self, username: str, password: str, display_name: str | None = None) -> UserRecord:
-        if not USERNAME.match(username):
-            raise InvalidRequest("a username holds 1-64 letters, digits and . _ @ -")
-        if not password:
-            raise InvalidRequest("a password cannot be empty")
-        user = UserRecord(
-            username, self.hasher.hash(password), display_name or username, self.clock.now()
-        )
-        self.store.put_user(user)
+    async def put_user(
+        self, username: str, password: str, display_name: str | None = None
+    ) -> UserRecord:
+        check_user(username, password)
+        hashed = await anyio.to_thread.run_sync(self.hasher.hash, password)
+        user = UserRecord(username, hashed, display_name or username, self.clock.now())
+        await self.store.put_user(user)
         self._users.pop(username, None)
         self.bus.publish("user_saved", user=username)
         return user
 
-    def delete_user(self, username: str) -> None:
-        with self._lock:
-            self._users.pop(username, None)
-            if not self.store.delete_user(username):
+    async def delete_user(self, username: str) -> None:
+        self._users.pop(username, None)
+        now = self.clock.now()
+        key = await self._key()
+
+        async def delete(tx: Tx) -> list[SessionRecord]:
+            if not await tx.delete_user(username):
                 raise NotFound(f"no user {username!r}")
-            now = self.clock.now()
-            for session in self.store.active_sessions(username, now):
-                self._revoke(session, now, "forced", by=None)
+            return await self._revoke_all(tx, await tx.active_sessions(username, now), now, key)
+
+        ended = await self.store.atomic(delete)
+        self._users.pop(username, None)
+        self._announce(ended, "forced", by=None)
         self.bus.publish("user_deleted", user=username)
 
     # settings --------------------------------------------------------------
 
-    def update_settings(self, **changes: Any) -> Settings:
+    async def update_settings(self, **changes: Any) -> Settings:
         """Apply live changes; a new algorithm gets a fresh signing key."""
         unknown = set(changes) - set(LIVE_SETTINGS)
         if unknown:
             raise InvalidRequest(f"these settings cannot be changed live: {sorted(unknown)}")
-        with self._lock:
-            try:
-                updated = self.settings.replace(**changes)
-            except (ValueError, TypeError) as exc:
-                raise InvalidRequest(str(exc)) from exc
-            if updated.algorithm != self.settings.algorithm:
-                self.keys.ensure(updated.algorithm)
-            self.settings = updated
+        try:
+            updated = self.settings.replace(**changes)
+        except (ValueError, TypeError) as exc:
+            raise InvalidRequest(str(exc)) from exc
+        if updated.algorithm != self.settings.algorithm:
+            await self.keys.ensure(updated.algorithm)
+        self.settings = updated
         self.bus.publish("settings_changed", changes={k: str(v) for k, v in changes.items()})
         return updated
 
     # login -----------------------------------------------------------------
 
-    def check_password(self, username: str, password: str, address: str) -> UserRecord:
+    async def check_password(self, username: str, password: str, address: str) -> UserRecord:
         """Authenticate, counting failures; the same answer for unknown users and bad passwords.
 
-        Runs the slow Argon2 check outside the service lock: call it from a
-        worker thread.
+        The slow Argon2 check runs in a worker thread, off the event loop.
         """
         wait = self.limiter.retry_after(username, address)
         if wait is not None:
             self.bus.publish("login_throttled", user=username, retry_after=round(wait, 1))
             raise RateLimited(wait)
-        user = self._user(username)
-        if not self.hasher.verify(user.password_hash if user else None, password) or user is None:
+        user = await self._user(username)
+        hashed = user.password_hash if user else None
+        if not await anyio.to_thread.run_sync(self.hasher.verify, hashed, password) or user is None:
             self.limiter.failed(username, address)
             self.bus.publish("login_failed", user=username)
             raise InvalidGrant("the username or password is wrong", reason="invalid_credentials")
@@ -242,23 +265,19 @@ class AuthService:
             raise InvalidDPoPProof(exc.description, reason=exc.reason) from exc
         return checked.jkt
 
-    def user_for_grant(self, username: str) -> UserRecord:
+    async def user_for_grant(self, username: str) -> UserRecord:
         """The user a code or a device authorization was approved for (they may have
         been deleted since)."""
-        user = self._user(username)
+        user = await self._user(username)
         if user is None:
             raise InvalidGrant("the user who approved this sign-in no longer exists")
         return user
 
-    def revoke_for_code_reuse(self, sid: str) -> None:
+    async def revoke_for_code_reuse(self, sid: str) -> None:
         """RFC 6749 §4.1.2: a code presented twice revokes what it issued."""
-        with self._lock:
-            session = self._session(sid)
-            now = self.clock.now()
-            if session is not None and session.is_active(now):
-                self._revoke(session, now, "code_reuse", by=None)
+        await self._revoke([sid], "code_reuse", by=None)
 
-    def start_session(
+    async def start_session(
         self,
         user: UserRecord,
         client_id: str,
@@ -268,12 +287,31 @@ class AuthService:
     ) -> TokenResponse:
         """Open a session under the login policy and issue its first token pair."""
         granted = self._grant_scope(scope, self.settings.scopes)
-        with self._lock:
-            now = self.clock.now()
-            settings = self.settings
+        settings = self.settings
+        key = await self._key()
+        now = self.clock.now()
+        session = SessionRecord(
+            sid=secrets.token_urlsafe(12),
+            username=user.username,
+            client_id=client_id,
+            device_id=device.device_id,
+            device_type=device.device_type,
+            device_name=device.device_name,
+            scope=granted,
+            created_at=now,
+            expires_at=float(int(now) + settings.refresh_ttl),
+            last_refresh_at=None,
+            refresh_count=0,
+            revoked_at=None,
+            reason=None,
+            revoked_by=None,
+            dpop_jkt=jkt,
+        )
+
+        async def sign_in(tx: Tx) -> tuple[TokenResponse, list[SessionRecord]]:
             # Under 'multi' only this device's own old session matters: asking for
             # just that keeps a login O(1) when a user has thousands of sessions.
-            active = self.store.active_sessions(
+            active = await tx.active_sessions(
                 user.username,
                 now,
                 device_id=device.device_id if settings.login_policy == "multi" else None,
@@ -286,12 +324,6 @@ class AuthService:
             )
             if decision.refused:
                 others = [s for s in active if s.device_id != device.device_id]
-                self.bus.publish(
-                    "login_rejected",
-                    user=user.username,
-                    device_id=device.device_id,
-                    policy=settings.login_policy,
-                )
                 raise InvalidGrant(
                     f"{user.username} is already signed in on "
                     f"{', '.join(repr(s.device_name) for s in others)}; "
@@ -299,30 +331,24 @@ class AuthService:
                     reason="rejected",
                     extra={"active_devices": [views.device_view(s) for s in others]},
                 )
-            session = SessionRecord(
-                sid=secrets.token_urlsafe(12),
-                username=user.username,
-                client_id=client_id,
-                device_id=device.device_id,
-                device_type=device.device_type,
-                device_name=device.device_name,
-                scope=granted,
-                created_at=now,
-                expires_at=float(int(now) + settings.refresh_ttl),
-                last_refresh_at=None,
-                refresh_count=0,
-                revoked_at=None,
-                reason=None,
-                revoked_by=None,
-                dpop_jkt=jkt,
-            )
-            with self.store.transaction():
-                self.store.add_session(session)
-                superseded = [self._session(sid) for sid in decision.revoke]
-                for old in superseded:
-                    if old is not None:
-                        self._revoke(old, now, "superseded", by=session.sid)
-                issued = self._issue(session, now, session.expires_at)
+            superseded = [s for s in active if s.sid in decision.revoke]
+            ended = await self._revoke_all(tx, superseded, now, key, "superseded", session.sid)
+            await tx.add_session(session)
+            issued = await self._issue(tx, session, now, session.expires_at, key)
+            return issued, ended
+
+        try:
+            issued, superseded = await self.store.atomic(sign_in)
+        except InvalidGrant as exc:
+            if exc.reason == "rejected":
+                self.bus.publish(
+                    "login_rejected",
+                    user=user.username,
+                    device_id=device.device_id,
+                    policy=settings.login_policy,
+                )
+            raise
+        self._announce(superseded, "superseded", by=session.sid)
         self.bus.publish(
             "login",
             user=user.username,
@@ -333,13 +359,13 @@ class AuthService:
             access_exp=issued.access_exp,
             refresh_exp=issued.refresh_exp,
             policy=settings.login_policy,
-            superseded=list(decision.revoke),
+            superseded=[s.sid for s in superseded],
         )
         return issued
 
     # refresh ---------------------------------------------------------------
 
-    def refresh(
+    async def refresh(
         self,
         refresh_token: str,
         client_id: str | None,
@@ -348,23 +374,26 @@ class AuthService:
     ) -> TokenResponse:
         """Rotate a refresh token (RFC 6749 §6) with reuse detection; a session bound
         to a key (DPoP) refreshes only with a proof of that key (RFC 9449 §5)."""
-        with self._lock:
-            now = self.clock.now()
-            settings = self.settings
-            try:
-                claims = self._verify(refresh_token, REFRESH_TYP, None, now).claims
-            except tokens.TokenRejected as exc:
-                if exc.reason != "expired" or exc.claims is None:
-                    raise InvalidGrant(
-                        f"invalid refresh token: {exc.description}", reason=exc.reason
-                    ) from exc
-                session = self._session(exc.claims["sid"])
-                reason = (session.reason if session and session.revoked_at else None) or (
-                    "refresh_expired"
-                )
-                raise self._session_over(session, reason) from exc
-            record = self.store.get_refresh(tokens.jti_hash(claims["jti"]))
-            session = self._session(claims["sid"])
+        now = self.clock.now()
+        settings = self.settings
+        try:
+            claims = self._verify(refresh_token, REFRESH_TYP, None, now).claims
+        except tokens.TokenRejected as exc:
+            if exc.reason != "expired" or exc.claims is None:
+                raise InvalidGrant(
+                    f"invalid refresh token: {exc.description}", reason=exc.reason
+                ) from exc
+            expired = await self._session(exc.claims["sid"])
+            reason = (expired.reason if expired and expired.revoked_at else None) or (
+                "refresh_expired"
+            )
+            raise await self._session_over(expired, reason) from exc
+        key = await self._key()
+        jti_hash = tokens.jti_hash(claims["jti"])
+
+        async def rotate(tx: Tx) -> tuple[RefreshRecord, SessionRecord, TokenResponse | None]:
+            record = await tx.get_refresh(jti_hash)
+            session = await tx.get_session(claims["sid"])
             if record is None or session is None or session.username != claims["sub"]:
                 raise InvalidGrant("unknown refresh token", reason="unknown_token")
             if record.sid != session.sid:
@@ -380,23 +409,32 @@ class AuthService:
                     "this session is bound to a key: the refresh needs a DPoP proof of it",
                     reason="dpop_key_mismatch" if jkt else "missing_proof",
                 )
-            ended = session.end_reason(now)
-            if ended is not None:
-                raise self._session_over(session, ended)
-            if record.rotated_at is not None:
-                return self._replayed(record, session, now, settings)
+            if session.end_reason(now) is not None or record.rotated_at is not None:
+                return record, session, None  # decided below, outside the transaction
             refresh_exp = (
                 session.expires_at
                 if settings.session_lifetime is SessionLifetime.ABSOLUTE
                 else float(int(now) + settings.refresh_ttl)
             )
-            with self.store.transaction():
-                successor = self._issue(session, now, refresh_exp)
-                self.store.mark_rotated(record.jti_hash, now, successor.refresh_jti_hash)
-                self.store.record_refresh(session.sid, now, refresh_exp)
-                self._sessions.pop(session.sid, None)
-            self._forget_old_grace(now)
-            self._grace[record.jti_hash] = (now + settings.reuse_grace, successor)
+            successor = await self._issue(tx, session, now, refresh_exp, key)
+            await tx.mark_rotated(record.jti_hash, now, successor.refresh_jti_hash)
+            await tx.record_refresh(session.sid, now, refresh_exp)
+            # In the same transaction: a retry that sees the rotation finds the pair.
+            await tx.put_grace(
+                record.jti_hash,
+                _seal(claims["jti"], successor),
+                now + settings.reuse_grace,
+                now,
+            )
+            return record, session, successor
+
+        record, session, successor = await self.store.atomic(rotate)
+        ended = session.end_reason(now)
+        if ended is not None:
+            raise await self._session_over(session, ended)
+        if successor is None:
+            return await self._replayed(record, session, claims["jti"], now, settings)
+        self._sessions.pop(session.sid, None)
         self.bus.publish(
             "refresh",
             user=session.username,
@@ -408,20 +446,30 @@ class AuthService:
         )
         return successor
 
-    def _replayed(
-        self, record: RefreshRecord, session: SessionRecord, now: float, settings: Settings
+    async def _replayed(
+        self,
+        record: RefreshRecord,
+        session: SessionRecord,
+        jti: str,
+        now: float,
+        settings: Settings,
     ) -> TokenResponse:
         """A retired refresh token came back: a retry within grace, or reuse."""
         assert record.rotated_at is not None
-        cached = self._grace.get(record.jti_hash)
-        successor = self.store.get_refresh(record.successor_hash or "")
         within_grace = settings.reuse_grace > 0 and now - record.rotated_at <= settings.reuse_grace
-        if within_grace and cached is not None and successor and successor.rotated_at is None:
-            self.bus.publish(
-                "refresh_retry", user=session.username, sid=session.sid, device_id=session.device_id
-            )
-            return cached[1]
-        self._revoke(session, now, "reuse_detected", by=None)
+        if within_grace:
+            sealed = await self.store.get_grace(record.jti_hash, now)
+            cached = _unseal(jti, sealed) if sealed is not None else None
+            successor = await self.store.get_refresh(record.successor_hash or "")
+            if cached is not None and successor and successor.rotated_at is None:
+                self.bus.publish(
+                    "refresh_retry",
+                    user=session.username,
+                    sid=session.sid,
+                    device_id=session.device_id,
+                )
+                return cached
+        await self._revoke([session.sid], "reuse_detected", by=None)
         self.bus.publish(
             "reuse_detected",
             user=session.username,
@@ -429,11 +477,11 @@ class AuthService:
             device_id=session.device_id,
             rotated_ago=round(now - record.rotated_at, 3),
         )
-        raise self._session_over(self._session(session.sid), "reuse_detected")
+        raise await self._session_over(await self._session(session.sid), "reuse_detected")
 
     # resource API ----------------------------------------------------------
 
-    def verify_access(
+    async def verify_access(
         self,
         token: str,
         *,
@@ -454,7 +502,7 @@ class AuthService:
             raise InvalidToken(exc.description, reason=exc.reason) from exc
         claims = verified.claims
         self._check_binding(claims, token, scheme, proof, method, url, now)
-        session = self._session(claims["sid"])
+        session = await self._session(claims["sid"])
         ended = session.end_reason(now) if session else "unknown_session"
         if ended is not None:
             if settings.verify_mode is VerifyMode.STATEFUL:
@@ -462,7 +510,7 @@ class AuthService:
                 raise InvalidToken(
                     REVOCATION_REASONS.get(ended, "the token's session is not active"),
                     reason=ended,
-                    extra=self._session_details(session),
+                    extra=await self._session_details(session),
                 )
             # Stateless: the signature is all we check, so a revoked session's
             # token still passes — the weakness the lab exists to show.
@@ -474,7 +522,7 @@ class AuthService:
                 reason=ended,
                 access_exp=claims["exp"],
             )
-        user = self._user(claims["sub"])
+        user = await self._user(claims["sub"])
         if user is None:
             self.bus.publish("token_rejected", reason="unknown_subject", sid=claims["sid"])
             raise InvalidToken("the token's user no longer exists", reason="unknown_subject")
@@ -541,7 +589,7 @@ class AuthService:
 
     # revocation and introspection -------------------------------------------
 
-    def revoke_token(self, token: str, client_id: str | None) -> None:
+    async def revoke_token(self, token: str, client_id: str | None) -> None:
         """RFC 7009: end the session a refresh or access token belongs to.
 
         Unknown, invalid and expired tokens are not an error (RFC 7009 §2.2).
@@ -549,15 +597,14 @@ class AuthService:
         claims = self._claims_of_any(token)
         if claims is None:
             return
-        with self._lock:
-            session = self._session(claims["sid"])
-            if session is None or session.username != claims["sub"]:
-                return
-            if client_id is not None and client_id != session.client_id:
-                return
-            self._revoke(session, self.clock.now(), "logout", by=session.sid)
+        session = await self._session(claims["sid"])
+        if session is None or session.username != claims["sub"]:
+            return
+        if client_id is not None and client_id != session.client_id:
+            return
+        await self._revoke([session.sid], "logout", by=session.sid)
 
-    def introspect(self, token: str) -> dict[str, Any]:
+    async def introspect(self, token: str) -> dict[str, Any]:
         """RFC 7662: whether a token is active now, and what it says."""
         now = self.clock.now()
         for typ, audience in (
@@ -570,10 +617,10 @@ class AuthService:
                 claims = self._verify(token, typ, audience, now, cache).claims
             except tokens.TokenRejected:
                 continue
-            session = self._session(claims["sid"])
+            session = await self._session(claims["sid"])
             active = session is not None and session.is_active(now)
             if typ == REFRESH_TYP:
-                record = self.store.get_refresh(tokens.jti_hash(claims["jti"]))
+                record = await self.store.get_refresh(tokens.jti_hash(claims["jti"]))
                 active = active and record is not None and record.rotated_at is None
             if not active:
                 return {"active": False}
@@ -587,37 +634,39 @@ class AuthService:
 
     # sessions ----------------------------------------------------------------
 
-    def sessions(self, username: str | None = None) -> list[dict[str, Any]]:
+    async def sessions(self, username: str | None = None) -> list[dict[str, Any]]:
         now = self.clock.now()
-        return [self._session_view(s, now) for s in self.store.list_sessions(username)]
+        return [await self._session_view(s, now) for s in await self.store.list_sessions(username)]
 
-    def lineage(self, sid: str) -> dict[str, Any]:
+    async def lineage(self, sid: str) -> dict[str, Any]:
         """A session's token family: each refresh token and its successor, and how
         the session ended (``GET /admin/sessions/{sid}/lineage``)."""
-        session = self._session(sid)
+        session = await self._session(sid)
         if session is None:
             raise NotFound(f"no session {sid!r}")
         now = self.clock.now()
+        ended = session.end_reason(now)
         return {
-            **self._session_view(session, now),
-            "ended": self._session_details(session) | {"reason": session.end_reason(now)}
-            if session.end_reason(now)
-            else None,
-            "tokens": [views.refresh_view(record) for record in self.store.refresh_chain(sid)],
+            **await self._session_view(session, now),
+            "ended": await self._session_details(session) | {"reason": ended} if ended else None,
+            "tokens": [
+                views.refresh_view(record) for record in await self.store.refresh_chain(sid)
+            ],
         }
 
-    def revoke_session(self, sid: str, reason: str, by: str | None = None) -> dict[str, Any]:
-        with self._lock:
-            session = self._session(sid)
-            if session is None:
-                raise NotFound(f"no session {sid!r}")
-            now = self.clock.now()
-            if not session.is_active(now):
-                raise Conflict(f"session {sid!r} is already over", reason=session.end_reason(now))
-            self._revoke(session, now, reason, by=by)
-            return self._session_view(self._session(sid) or session, now)
+    async def revoke_session(self, sid: str, reason: str, by: str | None = None) -> dict[str, Any]:
+        session = await self._session(sid)
+        if session is None:
+            raise NotFound(f"no session {sid!r}")
+        now = self.clock.now()
+        if not session.is_active(now):
+            raise Conflict(f"session {sid!r} is already over", reason=session.end_reason(now))
+        if not await self._revoke([sid], reason, by=by):
+            ended = await self._session(sid) or session
+            raise Conflict(f"session {sid!r} is already over", reason=ended.end_reason(now))
+        return await self._session_view(await self._session(sid) or session, now)
 
-    def force_expire(
+    async def force_expire(
         self,
         *,
         user: str | None = None,
@@ -627,47 +676,40 @@ class AuthService:
         """Revoke (reason ``forced``) every active session of a user, a device, or one session."""
         if sum(x is not None for x in (user, sid, device_id)) != 1:
             raise InvalidRequest("give exactly one of user, sid or device_id")
-        with self._lock:
-            now = self.clock.now()
-            if user is not None:
-                if self._user(user) is None:
-                    raise NotFound(f"no user {user!r}")
-                targets = self.store.active_sessions(user, now)
-            else:
-                targets = [
-                    s
-                    for s in self.store.list_sessions()
-                    if s.is_active(now) and (s.sid == sid or s.device_id == device_id)
-                ]
-                if sid is not None and not targets and self._session(sid) is None:
-                    raise NotFound(f"no session {sid!r}")
-            for session in targets:
-                self._revoke(session, now, "forced", by=None)
-        self.bus.publish(
-            "force_expire", user=user, sid=sid, device_id=device_id, sids=[s.sid for s in targets]
-        )
-        return [s.sid for s in targets]
+        now = self.clock.now()
+        if user is not None:
+            if await self._user(user) is None:
+                raise NotFound(f"no user {user!r}")
+            targets = await self.store.active_sessions(user, now)
+        else:
+            targets = [
+                s
+                for s in await self.store.list_sessions()
+                if s.is_active(now) and (s.sid == sid or s.device_id == device_id)
+            ]
+            if sid is not None and not targets and await self._session(sid) is None:
+                raise NotFound(f"no session {sid!r}")
+        ended = await self._revoke([s.sid for s in targets], "forced", by=None)
+        sids = [s.sid for s in ended]
+        self.bus.publish("force_expire", user=user, sid=sid, device_id=device_id, sids=sids)
+        return sids
 
-    def logout_others(self, username: str, current_sid: str) -> list[str]:
-        with self._lock:
-            now = self.clock.now()
-            others = [s for s in self.store.active_sessions(username, now) if s.sid != current_sid]
-            for session in others:
-                self._revoke(session, now, "logout", by=current_sid)
-        return [s.sid for s in others]
+    async def logout_others(self, username: str, current_sid: str) -> list[str]:
+        now = self.clock.now()
+        others = [s.sid for s in await self.store.active_sessions(username, now)]
+        ended = await self._revoke([s for s in others if s != current_sid], "logout", current_sid)
+        return [s.sid for s in ended]
 
     # keys ------------------------------------------------------------------
 
-    def rotate_key(self) -> dict[str, Any]:
-        with self._lock:
-            key = self.keys.rotate(self.settings.algorithm)
+    async def rotate_key(self) -> dict[str, Any]:
+        key = await self.keys.rotate(self.settings.algorithm)
         self.bus.publish("key_rotated", kid=key.kid, alg=key.alg)
         return key.describe()
 
-    def retire_key(self, kid: str | None = None) -> dict[str, Any]:
-        with self._lock:
-            current = self.keys.ensure(self.settings.algorithm)
-            key = self.keys.retire(kid, keep=current.kid)
+    async def retire_key(self, kid: str | None = None) -> dict[str, Any]:
+        current = await self.keys.ensure(self.settings.algorithm)
+        key = await self.keys.retire(kid, keep=current.kid)
         self.bus.publish("key_retired", kid=key.kid, alg=key.alg)
         return key.describe()
 
@@ -676,8 +718,8 @@ class AuthService:
     def now(self) -> float:
         return self.clock.now()
 
-    def users(self) -> list[dict[str, Any]]:
-        return [views.user_view(u) for u in self.store.list_users()]
+    async def users(self) -> list[dict[str, Any]]:
+        return [views.user_view(u) for u in await self.store.list_users()]
 
     def keys_view(self) -> dict[str, Any]:
         current = self.keys.current(self.settings.algorithm)
@@ -726,26 +768,25 @@ class AuthService:
         """The sign-out notice of one session, once it ends (None: keep-alive)."""
         return self.watchers.watch(sid, lambda: self.sign_out_notice(sid), heartbeat)
 
-    def sign_out_notice(self, sid: str) -> dict[str, Any] | None:
+    async def sign_out_notice(self, sid: str) -> dict[str, Any] | None:
         """What a device is told when its session has ended — the reason, when,
         and which device caused it (as a refused refresh says) — or None while
         the session is active."""
-        with self._lock:
-            session = self._session(sid)
-            now = self.clock.now()
-            if session is None:
-                return None
-            reason = session.end_reason(now)
-            if reason is None:
-                return None
-            return {
-                "sid": sid,
-                "reason": reason,
-                "message": REVOCATION_REASONS.get(reason, "the session is over"),
-                **self._session_details(session),
-            }
+        session = await self._session(sid)
+        now = self.clock.now()
+        if session is None:
+            return None
+        reason = session.end_reason(now)
+        if reason is None:
+            return None
+        return {
+            "sid": sid,
+            "reason": reason,
+            "message": REVOCATION_REASONS.get(reason, "the session is over"),
+            **await self._session_details(session),
+        }
 
-    def admin_state(self) -> dict[str, Any]:
+    async def admin_state(self) -> dict[str, Any]:
         """Everything at once, for a console: the settings and their schema,
         the clock, keys, users, sessions, and where the event stream stands."""
         return {
@@ -753,57 +794,53 @@ class AuthService:
             "schema": schema(),
             "clock": self.clock_view(),
             "keys": self.keys_view()["keys"],
-            "users": [u.username for u in self.store.list_users()],
-            "sessions": self.sessions(),
+            "users": [u.username for u in await self.store.list_users()],
+            "sessions": await self.sessions(),
             "last_event_id": self.bus.last_id(),
         }
 
-    def own_session(self, username: str, sid: str) -> SessionRecord:
+    async def own_session(self, username: str, sid: str) -> SessionRecord:
         """The user's session ``sid``; another user's is reported as missing."""
-        session = self._session(sid)
+        session = await self._session(sid)
         if session is None or session.username != username:
             raise NotFound(f"no session {sid!r}")
         return session
 
-    def start_classic_session(self, username: str) -> tuple[str, int]:
+    async def start_classic_session(self, username: str) -> tuple[str, int]:
         """An opaque session id for the classic comparison (id, lifetime)."""
         session_id = secrets.token_urlsafe(32)
         now = self.clock.now()
         ttl = self.settings.refresh_ttl
-        self.store.add_classic_session(session_id, username, now, now + ttl)
+        await self.store.add_classic_session(session_id, username, now, now + ttl)
         return session_id, ttl
 
-    def classic_session_user(self, session_id: str) -> str | None:
-        return self.store.get_classic_session(session_id, self.clock.now())
+    async def classic_session_user(self, session_id: str) -> str | None:
+        return await self.store.get_classic_session(session_id, self.clock.now())
 
     # helpers -----------------------------------------------------------------
 
-    def _forget_old_grace(self, now: float) -> None:
-        """Drop grace entries whose time is up, oldest first (they are kept in the
-        order they came): a refresh costs the same however many came before it."""
-        grace = self._grace
-        while grace:
-            oldest = next(iter(grace))
-            if grace[oldest][0] >= now and len(grace) <= 100_000:
-                return
-            del grace[oldest]
+    async def _key(self) -> SigningKey:
+        return await self.keys.ensure(self.settings.algorithm)
 
-    def _session(self, sid: str) -> SessionRecord | None:
+    async def _session(self, sid: str) -> SessionRecord | None:
         session = self._sessions.get(sid)
         if session is None:
-            session = self.store.get_session(sid)
-            if session is not None:
+            session = await self.store.get_session(sid)
+            if session is not None and self._cache:
                 if len(self._sessions) > 100_000:
                     self._sessions.clear()
                 self._sessions[sid] = session
         return session
 
-    def _user(self, username: str) -> UserRecord | None:
-        if username not in self._users:
+    async def _user(self, username: str) -> UserRecord | None:
+        if username in self._users:
+            return self._users[username]
+        user = await self.store.get_user(username)
+        if self._cache:
             if len(self._users) > 10_000:
                 self._users.clear()
-            self._users[username] = self.store.get_user(username)
-        return self._users[username]
+            self._users[username] = user
+        return user
 
     def _verify(
         self,
@@ -840,9 +877,10 @@ class AuthService:
                     return exc.claims
         return None
 
-    def _issue(self, session: SessionRecord, now: float, refresh_exp: float) -> TokenResponse:
+    async def _issue(
+        self, tx: Tx, session: SessionRecord, now: float, refresh_exp: float, key: SigningKey
+    ) -> TokenResponse:
         settings = self.settings
-        key = self.keys.ensure(settings.algorithm)
         issued_at = int(now)
         # An access token never outlives the session it belongs to.
         access_exp = min(issued_at + settings.access_ttl, int(refresh_exp))
@@ -871,9 +909,7 @@ class AuthService:
             "jti": refresh_jti,
             "sid": session.sid,
         }
-        self.store.add_refresh(
-            RefreshRecord(refresh_hash, session.sid, now, refresh_exp, None, None)
-        )
+        await tx.add_refresh(RefreshRecord(refresh_hash, session.sid, now, refresh_exp, None, None))
         return TokenResponse(
             access_token=tokens.encode(access, key, ACCESS_TYP),
             refresh_token=tokens.encode(refresh, key, REFRESH_TYP),
@@ -885,54 +921,84 @@ class AuthService:
             token_type="DPoP" if session.dpop_jkt else "Bearer",
         )
 
-    def _revoke(self, session: SessionRecord, now: float, reason: str, by: str | None) -> None:
-        self._sessions.pop(session.sid, None)
-        # The revocation and its logout tokens (one per resource server) are kept
-        # together or not at all: a restart loses no back-channel delivery.
-        with self.store.transaction():
-            if not self.store.revoke_session(session.sid, now, reason, by):
-                return
-            queued = self.resource_servers.revoked(session, now)
-        if queued:
-            self.resource_servers.on_queued()
-        self.bus.publish(
-            "session_revoked",
-            user=session.username,
-            sid=session.sid,
-            device_id=session.device_id,
-            device_name=session.device_name,
-            reason=reason,
-            by=by,
-        )
-        # Told once the revocation is committed (it may be part of a sign-in's transaction).
-        self.store.after_commit(lambda: self._tell_device(session.sid))
+    async def _revoke(
+        self, sids: Iterable[str], reason: str, by: str | None
+    ) -> list[SessionRecord]:
+        """End these sessions (those still active), each with its logout tokens, in
+        one transaction; then say so. The sessions it ended, as they were."""
+        wanted = list(dict.fromkeys(sids))
+        if not wanted:
+            return []
+        now = self.clock.now()
+        key = await self._key()
 
-    def _tell_device(self, sid: str) -> None:
-        # From the store: a request in between may have cached the session as it was.
-        self._sessions.pop(sid, None)
-        notice = self.sign_out_notice(sid)
-        if notice is not None:
-            self.watchers.notify(sid, notice)
+        async def revoke(tx: Tx) -> list[SessionRecord]:
+            found = [await tx.get_session(sid) for sid in wanted]
+            return await self._revoke_all(tx, [s for s in found if s], now, key, reason, by)
 
-    def _session_over(self, session: SessionRecord | None, reason: str) -> InvalidGrant:
+        ended = await self.store.atomic(revoke)
+        self._announce(ended, reason, by)
+        return ended
+
+    async def _revoke_all(
+        self,
+        tx: Tx,
+        sessions: Iterable[SessionRecord],
+        now: float,
+        key: SigningKey,
+        reason: str = "forced",
+        by: str | None = None,
+    ) -> list[SessionRecord]:
+        """Inside a transaction: revoke each active session and queue its logout
+        tokens (one per resource server) — kept together or not at all, so a
+        restart loses no back-channel delivery."""
+        ended = []
+        for session in sessions:
+            if not session.is_active(now):
+                continue
+            await tx.revoke_session(session.sid, now, reason, by)
+            await self.resource_servers.queue_logout_tokens(tx, session, now, key)
+            ended.append(session)
+        return ended
+
+    def _announce(self, ended: list[SessionRecord], reason: str, by: str | None) -> None:
+        """After the commit of revocations: wake the back-channel sender, publish
+        them, and tell the devices listening (never for a rolled-back one)."""
+        if not ended:
+            return
+        self.resource_servers.on_queued()
+        for session in ended:
+            self._sessions.pop(session.sid, None)
+            self.bus.publish(
+                "session_revoked",
+                user=session.username,
+                sid=session.sid,
+                device_id=session.device_id,
+                device_name=session.device_name,
+                reason=reason,
+                by=by,
+            )
+            self.watchers.revoked(session.sid)
+
+    async def _session_over(self, session: SessionRecord | None, reason: str) -> InvalidGrant:
         return InvalidGrant(
             REVOCATION_REASONS.get(reason, "the session is over"),
             reason=reason,
-            extra=self._session_details(session),
+            extra=await self._session_details(session),
         )
 
-    def _session_details(self, session: SessionRecord | None) -> dict[str, Any]:
+    async def _session_details(self, session: SessionRecord | None) -> dict[str, Any]:
         """What a signed-out device may show: when, and which device ended it."""
         if session is None or session.revoked_at is None:
             return {}
         details: dict[str, Any] = {"revoked_at": session.revoked_at}
-        by = self._session(session.revoked_by) if session.revoked_by else None
+        by = await self._session(session.revoked_by) if session.revoked_by else None
         if by is not None and by.sid != session.sid:
             details["revoked_by"] = views.device_view(by)
         return details
 
-    def _session_view(self, session: SessionRecord, now: float) -> dict[str, Any]:
-        by = self._session(session.revoked_by) if session.revoked_by else None
+    async def _session_view(self, session: SessionRecord, now: float) -> dict[str, Any]:
+        by = await self._session(session.revoked_by) if session.revoked_by else None
         return views.session_view(session, now, by)
 
     def granted_scope(self, requested: str | None) -> str:
@@ -948,3 +1014,23 @@ class AuthService:
         if unknown:
             raise InvalidScope(f"unknown or not granted scope: {' '.join(unknown)}")
         return " ".join(dict.fromkeys(wanted))
+
+
+def _grace_key(jti: str) -> bytes:
+    """The key a successor pair is sealed with: derived from the retired refresh
+    token's ``jti``, which the store never holds (only its hash)."""
+    return hashlib.sha256(b"jwt-device-lab reuse grace\x00" + jti.encode()).digest()
+
+
+def _seal(jti: str, pair: TokenResponse) -> bytes:
+    nonce = secrets.token_bytes(12)
+    data = json.dumps(asdict(pair), separators=(",", ":")).encode()
+    return nonce + AESGCM(_grace_key(jti)).encrypt(nonce, data, None)
+
+
+def _unseal(jti: str, sealed: bytes) -> TokenResponse | None:
+    try:
+        data = AESGCM(_grace_key(jti)).decrypt(sealed[:12], sealed[12:], None)
+        return TokenResponse(**json.loads(data))
+    except (InvalidTag, ValueError, TypeError):
+        return None

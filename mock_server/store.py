@@ -1,21 +1,34 @@
-"""SQLite storage for users, sessions, refresh-token lineage and signing keys.
+"""The server's state: users, sessions, refresh-token lineage, signing keys,
+resource servers and their back-channel queue.
 
-A file by default (state survives a restart), ``:memory:`` for tests. The store
-keeps only a SHA-256 hash of each refresh token's ``jti`` — never a token — so a
-copy of the database cannot be replayed against the server.
+``Store`` is the interface the service is written against — every method a
+coroutine — with two implementations: ``SqliteStore`` here (the default: one
+process, a file or ``:memory:``) and ``RedisStore`` (``mock_server.redis_store``:
+several processes sharing one Redis). ``mock_server.backends.open_store`` picks
+one from the ``--store`` flag (``sqlite:PATH`` or ``redis://…``).
 
-All access goes through one connection guarded by a lock: the server is a lab
-tool on loopback, and one writer keeps rotation and policy decisions atomic.
+A store keeps only a SHA-256 hash of each refresh token's ``jti`` — never a
+token — so a copy of it cannot be replayed against the server.
+
+Decisions that read and then write (a sign-in under a login policy, a rotation,
+a revocation and its logout tokens) run in ``await store.atomic(fn)``: ``fn``
+gets a ``Tx`` to read and write through, and may be run again if another
+process changed what it read (Redis ``WATCH``/``MULTI``), so it must not act on
+the world itself: it returns what happened, and the caller announces it once
+``atomic`` has returned — never for a transaction that was not kept. Reads
+inside see the state before the transaction's own writes.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, TypeVar
+
+T = TypeVar("T")
 
 SCHEMA_VERSION = 3  # 2: sessions.dpop_jkt; 3: resource servers, back-channel queue
 
@@ -172,21 +185,97 @@ class KeyRecord:
     retired_at: float | None
 
 
-class Store:
-    """The server's persistent state in one SQLite database.
+class StoreUnavailable(RuntimeError):
+    """The store cannot be reached (Redis down): the request is answered 503."""
 
-    ``Store(":memory:")`` for tests; ``Store(path)`` creates the file (and its
-    folder) if needed and reopens it after a restart.
+
+class Tx(Protocol):
+    """What a transaction reads and writes (``Store.atomic``)."""
+
+    async def get_user(self, username: str) -> UserRecord | None: ...
+    async def get_session(self, sid: str) -> SessionRecord | None: ...
+    async def active_sessions(
+        self, username: str, now: float, device_id: str | None = None
+    ) -> list[SessionRecord]: ...
+    async def get_refresh(self, jti_hash: str) -> RefreshRecord | None: ...
+    async def list_resource_servers(self) -> list[ResourceServerRecord]: ...
+    async def delete_user(self, username: str) -> bool: ...
+    async def add_session(self, session: SessionRecord) -> None: ...
+    async def revoke_session(self, sid: str, at: float, reason: str, by: str | None) -> bool: ...
+    async def record_refresh(self, sid: str, at: float, expires_at: float) -> None: ...
+    async def add_refresh(self, record: RefreshRecord) -> None: ...
+    async def mark_rotated(self, jti_hash: str, at: float, successor_hash: str) -> bool: ...
+    async def enqueue_delivery(
+        self, rs_id: str, sid: str, logout_token: str, at: float
+    ) -> None: ...
+    async def put_grace(self, jti_hash: str, sealed: bytes, until: float, now: float) -> None: ...
+
+
+class Store(Tx, Protocol):
+    """The server's state, whichever store keeps it."""
+
+    description: str  # "sqlite:PATH" or "redis://HOST:PORT/DB", for /healthz and logs
+    shared: bool  # True when other processes may write it too (caches must not trust it)
+
+    async def open(self) -> None: ...
+    async def close(self) -> None: ...
+    async def atomic(self, fn: Callable[[Tx], Awaitable[T]]) -> T: ...
+
+    async def list_users(self) -> list[UserRecord]: ...
+    async def put_user(self, user: UserRecord) -> None: ...
+    async def list_sessions(self, username: str | None = None) -> list[SessionRecord]: ...
+    async def refresh_chain(self, sid: str) -> list[RefreshRecord]: ...
+    async def count_rotations(self, sid: str) -> int: ...
+    async def get_grace(self, jti_hash: str, now: float) -> bytes | None: ...
+    async def add_classic_session(
+        self, session_id: str, username: str, created_at: float, expires_at: float
+    ) -> None: ...
+    async def get_classic_session(self, session_id: str, now: float) -> str | None: ...
+    async def put_resource_server(self, record: ResourceServerRecord) -> None: ...
+    async def get_resource_server(self, rs_id: str) -> ResourceServerRecord | None: ...
+    async def delete_resource_server(self, rs_id: str) -> bool: ...
+    async def claim_deliveries(
+        self, now: float, lease: float, limit: int = 100
+    ) -> list[DeliveryRecord]: ...
+    async def next_delivery_at(self) -> float | None: ...
+    async def delivery_done(self, delivery_id: int, at: float) -> None: ...
+    async def delivery_failed(self, delivery_id: int, error: str, retry_at: float) -> None: ...
+    async def list_deliveries(
+        self, rs_id: str | None = None, limit: int = 50
+    ) -> list[DeliveryRecord]: ...
+    async def forget_deliveries(self, before: float) -> int: ...
+    async def revoked_since(self, since: float) -> list[SessionRecord]: ...
+    async def add_key(self, key: KeyRecord) -> None: ...
+    async def list_keys(self) -> list[KeyRecord]: ...
+    async def retire_key(self, kid: str, at: float) -> bool: ...
+
+
+class SqliteStore:
+    """The server's persistent state in one SQLite database, for one process.
+
+    ``SqliteStore(":memory:")`` for tests; ``SqliteStore(path)`` creates the file
+    (and its folder) if needed and reopens it after a restart. Every method is
+    a coroutine that never suspends: a transaction (``atomic``) runs to its end
+    without another request in between, under one connection's lock.
     """
+
+    shared = False
 
     def __init__(self, path: str | Path = ":memory:") -> None:
         self.path = str(path)
+        self.description = f"sqlite:{self.path}"
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._after_commit: list[Callable[[], None]] = []
+        # jti hash of a rotated refresh token -> (until, the sealed successor pair).
+        # In memory: a restart ends every reuse grace, as a process restart should.
+        self._grace: dict[str, tuple[float, bytes]] = {}
+        self._connect()
+
+    def _connect(self) -> None:
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
+        self._closed = False
         with self._lock:
             if self.path != ":memory:":
                 self._db.execute("PRAGMA journal_mode=WAL")
@@ -201,38 +290,34 @@ class Store:
             self._db.executescript(_SCHEMA)
             self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
-    def close(self) -> None:
+    async def open(self) -> None:
+        """Open again after ``close`` (a server restarted on the same store);
+        the database is open from the start."""
         with self._lock:
-            self._db.close()
+            if self._closed and self.path != ":memory:":
+                self._connect()
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """Run several writes atomically (and hold the store's lock meanwhile).
-        Inside another transaction of this thread, it is part of that one."""
+    async def close(self) -> None:
+        """Close the file (a ``:memory:`` database stays: closing would lose it)."""
+        with self._lock:
+            if self.path != ":memory:" and not self._closed:
+                self._db.close()
+                self._closed = True
+
+    async def atomic(self, fn: Callable[[Tx], Awaitable[T]]) -> T:
+        """Run ``fn`` in one transaction: all its writes are kept, or none.
+        Inside another transaction, part of it."""
         with self._lock:
             if self._db.in_transaction:
-                yield
-                return
+                return await fn(self)
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                yield
+                result = await fn(self)
             except BaseException:
                 self._db.execute("ROLLBACK")
-                self._after_commit.clear()
                 raise
             self._db.execute("COMMIT")
-            callbacks, self._after_commit = self._after_commit, []
-        for callback in callbacks:
-            callback()
-
-    def after_commit(self, callback: Callable[[], None]) -> None:
-        """Run ``callback`` once the current transaction is committed (now, outside
-        one); never if it rolls back — what it announces did not happen."""
-        with self._lock:
-            if self._db.in_transaction:
-                self._after_commit.append(callback)
-                return
-        callback()
+        return result
 
     def _run(self, sql: str, params: tuple[object, ...] = ()) -> int:
         """Execute a write; the number of rows it changed."""
@@ -250,27 +335,27 @@ class Store:
 
     # users -----------------------------------------------------------------
 
-    def get_user(self, username: str) -> UserRecord | None:
+    async def get_user(self, username: str) -> UserRecord | None:
         row = self._one("SELECT * FROM users WHERE username = ?", (username,))
         return UserRecord(**row) if row else None
 
-    def list_users(self) -> list[UserRecord]:
+    async def list_users(self) -> list[UserRecord]:
         rows = self._all("SELECT * FROM users ORDER BY username")
         return [UserRecord(**row) for row in rows]
 
-    def put_user(self, user: UserRecord) -> None:
+    async def put_user(self, user: UserRecord) -> None:
         self._run(
             "INSERT INTO users VALUES (?, ?, ?, ?) ON CONFLICT(username) DO UPDATE SET "
             "password_hash = excluded.password_hash, display_name = excluded.display_name",
             (user.username, user.password_hash, user.display_name, user.created_at),
         )
 
-    def delete_user(self, username: str) -> bool:
+    async def delete_user(self, username: str) -> bool:
         return self._run("DELETE FROM users WHERE username = ?", (username,)) > 0
 
     # sessions --------------------------------------------------------------
 
-    def add_session(self, session: SessionRecord) -> None:
+    async def add_session(self, session: SessionRecord) -> None:
         self._run(
             "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -292,11 +377,11 @@ class Store:
             ),
         )
 
-    def get_session(self, sid: str) -> SessionRecord | None:
+    async def get_session(self, sid: str) -> SessionRecord | None:
         row = self._one("SELECT * FROM sessions WHERE sid = ?", (sid,))
         return SessionRecord(**row) if row else None
 
-    def list_sessions(self, username: str | None = None) -> list[SessionRecord]:
+    async def list_sessions(self, username: str | None = None) -> list[SessionRecord]:
         if username is None:
             rows = self._all("SELECT * FROM sessions ORDER BY created_at, rowid")
         else:
@@ -305,7 +390,7 @@ class Store:
             )
         return [SessionRecord(**row) for row in rows]
 
-    def active_sessions(
+    async def active_sessions(
         self, username: str, now: float, device_id: str | None = None
     ) -> list[SessionRecord]:
         """A user's active sessions, oldest first (only one device's, if given)."""
@@ -323,7 +408,7 @@ class Store:
             )
         return [SessionRecord(**row) for row in rows]
 
-    def revoke_session(self, sid: str, at: float, reason: str, by: str | None) -> bool:
+    async def revoke_session(self, sid: str, at: float, reason: str, by: str | None) -> bool:
         """Mark a session revoked; False if it already was."""
         changed = self._run(
             "UPDATE sessions SET revoked_at = ?, reason = ?, revoked_by = ? "
@@ -332,7 +417,7 @@ class Store:
         )
         return changed > 0
 
-    def record_refresh(self, sid: str, at: float, expires_at: float) -> None:
+    async def record_refresh(self, sid: str, at: float, expires_at: float) -> None:
         self._run(
             "UPDATE sessions SET last_refresh_at = ?, refresh_count = refresh_count + 1, "
             "expires_at = ? WHERE sid = ?",
@@ -341,7 +426,7 @@ class Store:
 
     # refresh-token lineage -------------------------------------------------
 
-    def add_refresh(self, record: RefreshRecord) -> None:
+    async def add_refresh(self, record: RefreshRecord) -> None:
         self._run(
             "INSERT INTO refresh_tokens VALUES (?, ?, ?, ?, ?, ?)",
             (
@@ -354,18 +439,18 @@ class Store:
             ),
         )
 
-    def get_refresh(self, jti_hash: str) -> RefreshRecord | None:
+    async def get_refresh(self, jti_hash: str) -> RefreshRecord | None:
         row = self._one("SELECT * FROM refresh_tokens WHERE jti_hash = ?", (jti_hash,))
         return RefreshRecord(**row) if row else None
 
-    def refresh_chain(self, sid: str) -> list[RefreshRecord]:
+    async def refresh_chain(self, sid: str) -> list[RefreshRecord]:
         """A session's refresh tokens, oldest first: its token family."""
         rows = self._all(
             "SELECT * FROM refresh_tokens WHERE sid = ? ORDER BY issued_at, rowid", (sid,)
         )
         return [RefreshRecord(**row) for row in rows]
 
-    def mark_rotated(self, jti_hash: str, at: float, successor_hash: str) -> bool:
+    async def mark_rotated(self, jti_hash: str, at: float, successor_hash: str) -> bool:
         """Retire a refresh token in favour of its successor; False if already retired."""
         changed = self._run(
             "UPDATE refresh_tokens SET rotated_at = ?, successor_hash = ? "
@@ -374,15 +459,33 @@ class Store:
         )
         return changed > 0
 
-    def count_rotations(self, sid: str) -> int:
+    async def count_rotations(self, sid: str) -> int:
         row = self._one(
             "SELECT COUNT(*) FROM refresh_tokens WHERE sid = ? AND rotated_at IS NOT NULL", (sid,)
         )
         return int(row[0]) if row else 0
 
+    # the reuse grace: a retried refresh gets the successor pair it missed ------
+
+    async def put_grace(self, jti_hash: str, sealed: bytes, until: float, now: float) -> None:
+        """Keep the sealed successor pair of a rotated refresh token until ``until``
+        (the server's clock), dropping the entries whose time is up, oldest first:
+        a rotation costs the same however many came before it."""
+        grace = self._grace
+        while grace:
+            oldest = next(iter(grace))
+            if grace[oldest][0] >= now and len(grace) < 100_000:
+                break
+            del grace[oldest]
+        grace[jti_hash] = (until, sealed)
+
+    async def get_grace(self, jti_hash: str, now: float) -> bytes | None:
+        entry = self._grace.get(jti_hash)
+        return entry[1] if entry and entry[0] >= now else None
+
     # classic server-side sessions (the comparison baseline) -----------------
 
-    def add_classic_session(
+    async def add_classic_session(
         self, session_id: str, username: str, created_at: float, expires_at: float
     ) -> None:
         self._run(
@@ -390,7 +493,7 @@ class Store:
             (session_id, username, created_at, expires_at),
         )
 
-    def get_classic_session(self, session_id: str, now: float) -> str | None:
+    async def get_classic_session(self, session_id: str, now: float) -> str | None:
         """The session's user, looked up in the database on every call (no cache)."""
         row = self._one(
             "SELECT username FROM classic_sessions WHERE session_id = ? AND expires_at > ?",
@@ -400,61 +503,79 @@ class Store:
 
     # resource servers and their back-channel deliveries ---------------------
 
-    def put_resource_server(self, record: ResourceServerRecord) -> None:
+    async def put_resource_server(self, record: ResourceServerRecord) -> None:
         self._run(
             "INSERT INTO resource_servers VALUES (?, ?, ?, ?) ON CONFLICT(rs_id) DO UPDATE SET "
             "secret_hash = excluded.secret_hash, backchannel_uri = excluded.backchannel_uri",
             (record.rs_id, record.secret_hash, record.backchannel_uri, record.created_at),
         )
 
-    def get_resource_server(self, rs_id: str) -> ResourceServerRecord | None:
+    async def get_resource_server(self, rs_id: str) -> ResourceServerRecord | None:
         row = self._one("SELECT * FROM resource_servers WHERE rs_id = ?", (rs_id,))
         return ResourceServerRecord(**row) if row else None
 
-    def list_resource_servers(self) -> list[ResourceServerRecord]:
+    async def list_resource_servers(self) -> list[ResourceServerRecord]:
         rows = self._all("SELECT * FROM resource_servers ORDER BY created_at, rs_id")
         return [ResourceServerRecord(**row) for row in rows]
 
-    def delete_resource_server(self, rs_id: str) -> bool:
-        with self.transaction():
+    async def delete_resource_server(self, rs_id: str) -> bool:
+        with self._lock:
+            in_tx = self._db.in_transaction
+            if not in_tx:
+                self._db.execute("BEGIN IMMEDIATE")
             self._run("DELETE FROM backchannel_queue WHERE rs_id = ?", (rs_id,))
-            return self._run("DELETE FROM resource_servers WHERE rs_id = ?", (rs_id,)) > 0
+            deleted = self._run("DELETE FROM resource_servers WHERE rs_id = ?", (rs_id,)) > 0
+            if not in_tx:
+                self._db.execute("COMMIT")
+            return deleted
 
-    def enqueue_delivery(self, rs_id: str, sid: str, logout_token: str, at: float) -> None:
+    async def enqueue_delivery(self, rs_id: str, sid: str, logout_token: str, at: float) -> None:
         self._run(
             "INSERT INTO backchannel_queue (rs_id, sid, logout_token, queued_at, next_at) "
             "VALUES (?, ?, ?, ?, ?)",
             (rs_id, sid, logout_token, at, at),
         )
 
-    def due_deliveries(self, now: float, limit: int = 100) -> list[DeliveryRecord]:
-        rows = self._all(
-            "SELECT * FROM backchannel_queue WHERE delivered_at IS NULL AND next_at <= ? "
-            "ORDER BY next_at, id LIMIT ?",
-            (now, limit),
-        )
+    async def claim_deliveries(
+        self, now: float, lease: float, limit: int = 100
+    ) -> list[DeliveryRecord]:
+        """The deliveries due now, each put off by ``lease`` seconds: the sender
+        that claimed one settles it (done or failed) before anyone tries again."""
+        with self._lock:
+            rows = self._all(
+                "SELECT * FROM backchannel_queue WHERE delivered_at IS NULL AND next_at <= ? "
+                "ORDER BY next_at, id LIMIT ?",
+                (now, limit),
+            )
+            for row in rows:
+                self._run(
+                    "UPDATE backchannel_queue SET next_at = ? WHERE id = ?",
+                    (now + lease, row["id"]),
+                )
         return [DeliveryRecord(**row) for row in rows]
 
-    def next_delivery_at(self) -> float | None:
+    async def next_delivery_at(self) -> float | None:
         row = self._one(
             "SELECT MIN(next_at) AS at FROM backchannel_queue WHERE delivered_at IS NULL"
         )
         return None if row is None or row["at"] is None else float(row["at"])
 
-    def delivery_done(self, delivery_id: int, at: float) -> None:
+    async def delivery_done(self, delivery_id: int, at: float) -> None:
         self._run(
             "UPDATE backchannel_queue SET delivered_at = ?, attempts = attempts + 1 WHERE id = ?",
             (at, delivery_id),
         )
 
-    def delivery_failed(self, delivery_id: int, error: str, retry_at: float) -> None:
+    async def delivery_failed(self, delivery_id: int, error: str, retry_at: float) -> None:
         self._run(
             "UPDATE backchannel_queue SET attempts = attempts + 1, last_error = ?, next_at = ? "
             "WHERE id = ?",
             (error, retry_at, delivery_id),
         )
 
-    def list_deliveries(self, rs_id: str | None = None, limit: int = 50) -> list[DeliveryRecord]:
+    async def list_deliveries(
+        self, rs_id: str | None = None, limit: int = 50
+    ) -> list[DeliveryRecord]:
         """The newest deliveries first (all, or one resource server's)."""
         where, params = ("WHERE rs_id = ?", (rs_id,)) if rs_id else ("", ())
         rows = self._all(
@@ -463,14 +584,14 @@ class Store:
         )
         return [DeliveryRecord(**row) for row in rows]
 
-    def forget_deliveries(self, before: float) -> int:
+    async def forget_deliveries(self, before: float) -> int:
         """Drop acknowledged deliveries older than ``before`` (memory stays bounded)."""
         return self._run(
             "DELETE FROM backchannel_queue WHERE delivered_at IS NOT NULL AND delivered_at < ?",
             (before,),
         )
 
-    def revoked_since(self, since: float) -> list[SessionRecord]:
+    async def revoked_since(self, since: float) -> list[SessionRecord]:
         """Sessions revoked at or after ``since`` (a resource server's catch-up)."""
         rows = self._all(
             "SELECT * FROM sessions WHERE revoked_at IS NOT NULL AND revoked_at >= ? "
@@ -481,17 +602,17 @@ class Store:
 
     # signing keys ----------------------------------------------------------
 
-    def add_key(self, key: KeyRecord) -> None:
+    async def add_key(self, key: KeyRecord) -> None:
         self._run(
             "INSERT INTO signing_keys VALUES (?, ?, ?, ?, ?)",
             (key.kid, key.alg, key.private_key, key.created_at, key.retired_at),
         )
 
-    def list_keys(self) -> list[KeyRecord]:
+    async def list_keys(self) -> list[KeyRecord]:
         rows = self._all("SELECT * FROM signing_keys ORDER BY created_at, rowid")
         return [KeyRecord(**row) for row in rows]
 
-    def retire_key(self, kid: str, at: float) -> bool:
+    async def retire_key(self, kid: str, at: float) -> bool:
         changed = self._run(
             "UPDATE signing_keys SET retired_at = ? WHERE kid = ? AND retired_at IS NULL",
             (at, kid),

@@ -43,8 +43,11 @@ def settings() -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings, clock: VirtualClock) -> FastAPI:
-    return create_app(settings, clock=clock)
+async def app(settings: Settings, clock: VirtualClock) -> FastAPI:
+    """A server, started (keys, demo users): its service may be called at once."""
+    app = create_app(settings, clock=clock)
+    await app.state.startup()
+    return app
 
 
 @pytest.fixture

@@ -73,7 +73,7 @@ class ClockRate(_Strict):
     "/state", summary="Everything at once: settings and their schema, clock, keys, users, sessions"
 )
 async def state(request: Request) -> dict[str, Any]:
-    return service_of(request).admin_state()
+    return await service_of(request).admin_state()
 
 
 @router.get("/settings")
@@ -84,14 +84,14 @@ async def get_settings(request: Request) -> dict[str, Any]:
 @router.patch("/settings", summary="Change settings live")
 async def patch_settings(request: Request, body: SettingsPatch) -> dict[str, Any]:  # type: ignore[valid-type]
     changes = body.model_dump(exclude_none=True)  # type: ignore[attr-defined]
-    return service_of(request).update_settings(**changes).public()
+    return (await service_of(request).update_settings(**changes)).public()
 
 
 @router.get("/sessions")
 async def sessions(
     request: Request, user: str | None = Query(None, max_length=64)
 ) -> dict[str, Any]:
-    return {"sessions": service_of(request).sessions(user)}
+    return {"sessions": await service_of(request).sessions(user)}
 
 
 @router.get(
@@ -99,17 +99,17 @@ async def sessions(
     summary="A session's token family: each refresh token, its successor, and the end",
 )
 async def lineage(request: Request, sid: str = Path(max_length=128)) -> dict[str, Any]:
-    return service_of(request).lineage(sid)
+    return await service_of(request).lineage(sid)
 
 
 @router.delete("/sessions/{sid}", summary="Force one session to expire")
 async def revoke_session(request: Request, sid: str) -> dict[str, Any]:
-    return service_of(request).revoke_session(sid, "forced")
+    return await service_of(request).revoke_session(sid, "forced")
 
 
 @router.post("/force-expire", summary="Force a user's, a device's or one session's tokens out")
 async def force_expire(request: Request, body: ForceExpire) -> dict[str, Any]:
-    revoked = service_of(request).force_expire(
+    revoked = await service_of(request).force_expire(
         user=body.user, sid=body.sid, device_id=body.device_id
     )
     return {"revoked": revoked}
@@ -117,7 +117,7 @@ async def force_expire(request: Request, body: ForceExpire) -> dict[str, Any]:
 
 @router.get("/resource-servers", summary="The resource servers and their back-channel deliveries")
 async def resource_servers(request: Request) -> dict[str, Any]:
-    return {"resource_servers": service_of(request).resource_servers.list()}
+    return {"resource_servers": await service_of(request).resource_servers.list()}
 
 
 @router.put(
@@ -127,31 +127,32 @@ async def resource_servers(request: Request) -> dict[str, Any]:
 async def put_resource_server(
     request: Request, body: ResourceServerBody, rs_id: str = Path(max_length=64)
 ) -> dict[str, Any]:
-    return service_of(request).resource_servers.save(rs_id, body.secret, body.backchannel_uri)
+    servers = service_of(request).resource_servers
+    return await servers.save(rs_id, body.secret, body.backchannel_uri)
 
 
 @router.delete("/resource-servers/{rs_id}", summary="Forget a resource server")
 async def delete_resource_server(
     request: Request, rs_id: str = Path(max_length=64)
 ) -> dict[str, Any]:
-    service_of(request).resource_servers.delete(rs_id)
+    await service_of(request).resource_servers.delete(rs_id)
     return {"deleted": rs_id}
 
 
 @router.get("/users")
 async def users(request: Request) -> dict[str, Any]:
-    return {"users": service_of(request).users()}
+    return {"users": await service_of(request).users()}
 
 
 @router.put("/users/{username}", summary="Create or update a user")
 async def put_user(request: Request, username: str, body: UserBody) -> dict[str, Any]:
-    user = service_of(request).put_user(username, body.password, body.display_name)
+    user = await service_of(request).put_user(username, body.password, body.display_name)
     return {"username": user.username, "display_name": user.display_name}
 
 
 @router.delete("/users/{username}", summary="Delete a user (their sessions end)")
 async def delete_user(request: Request, username: str) -> dict[str, Any]:
-    service_of(request).delete_user(username)
+    await service_of(request).delete_user(username)
     return {"deleted": username}
 
 
@@ -162,12 +163,12 @@ async def keys(request: Request) -> dict[str, Any]:
 
 @router.post("/keys/rotate", summary="New signing key; old keys still verify")
 async def rotate_key(request: Request) -> dict[str, Any]:
-    return service_of(request).rotate_key()
+    return await service_of(request).rotate_key()
 
 
 @router.post("/keys/retire", summary="Retire a key (default: the oldest but the current)")
 async def retire_key(request: Request, body: RetireKey | None = None) -> dict[str, Any]:
-    return service_of(request).retire_key(body.kid if body else None)
+    return await service_of(request).retire_key(body.kid if body else None)
 
 
 @router.get("/clock")

@@ -29,7 +29,7 @@ class InsufficientScope(ServerError):
         return {"WWW-Authenticate": 'Bearer realm="jwt-device-lab", error="insufficient_scope"'}
 
 
-def access(request: Request, service: AuthService | None = None) -> AccessContext:
+async def access(request: Request, service: AuthService | None = None) -> AccessContext:
     """The verified access token of this request (401 otherwise).
 
     Called directly rather than as a FastAPI dependency: this is the hot path of
@@ -39,10 +39,10 @@ def access(request: Request, service: AuthService | None = None) -> AccessContex
     service = service or service_of(request)
     scheme, token = access_credentials(request)
     if scheme == "bearer":  # the hot path: no proof to look at
-        return service.verify_access(token)
+        return await service.verify_access(token)
     proofs = request.headers.getlist("dpop")
     url = f"{service.settings.issuer.rstrip('/')}{request.url.path}"
-    return service.verify_access(
+    return await service.verify_access(
         token,
         scheme="dpop",
         proof=proofs[0] if len(proofs) == 1 else None,
@@ -54,7 +54,7 @@ def access(request: Request, service: AuthService | None = None) -> AccessContex
 @router.get("/me", summary="Who the access token belongs to")
 async def me(request: Request) -> JSONResponse:
     service = service_of(request)
-    ctx = access(request, service)
+    ctx = await access(request, service)
     claims = ctx.claims
     return JSONResponse(
         {
@@ -83,7 +83,7 @@ async def notifications(request: Request) -> StreamingResponse:
     ``signed_out`` event — the reason, when, and which device caused it — and
     closes. A session that has already ended is told at once."""
     service = service_of(request)
-    claims = access(request, service).claims
+    claims = (await access(request, service)).claims
     sid, exp = claims["sid"], float(claims["exp"])
     if service.watchers.count(sid) >= MAX_STREAMS_PER_SESSION:
         raise TooManyStreams(MAX_STREAMS_PER_SESSION)
@@ -94,7 +94,7 @@ async def notifications(request: Request) -> StreamingResponse:
             if notice is None:
                 # A stream lives no longer than the token that opened it (the device
                 # listens anew with a fresh one), and tells a session that ran out.
-                ended = service.sign_out_notice(sid)
+                ended = await service.sign_out_notice(sid)
                 if ended is None and service.now() < exp:
                     yield ": keep-alive\n\n"
                     continue
@@ -113,7 +113,7 @@ async def notifications(request: Request) -> StreamingResponse:
 
 @router.get("/messages", summary="The user's demo inbox (needs scope 'messages')")
 async def messages(request: Request) -> JSONResponse:
-    ctx = access(request)
+    ctx = await access(request)
     if "messages" not in ctx.claims["scope"].split():
         raise InsufficientScope("this resource needs the 'messages' scope")
     name = ctx.user.display_name
@@ -128,8 +128,8 @@ async def messages(request: Request) -> JSONResponse:
     )
 
 
-def _own_sessions(request: Request, ctx: AccessContext) -> list[dict[str, Any]]:
-    views = service_of(request).sessions(ctx.user.username)
+async def _own_sessions(request: Request, ctx: AccessContext) -> list[dict[str, Any]]:
+    views = await service_of(request).sessions(ctx.user.username)
     for view in views:
         view["current"] = view["sid"] == ctx.claims["sid"]
     return views
@@ -137,22 +137,22 @@ def _own_sessions(request: Request, ctx: AccessContext) -> list[dict[str, Any]]:
 
 @router.get("/sessions", summary="The user's signed-in devices")
 async def list_sessions(request: Request) -> JSONResponse:
-    ctx = access(request)
-    return JSONResponse({"sessions": _own_sessions(request, ctx)}, headers=NO_STORE)
+    ctx = await access(request)
+    return JSONResponse({"sessions": await _own_sessions(request, ctx)}, headers=NO_STORE)
 
 
 @router.delete("/sessions/{sid}", summary="Sign out one of the user's devices")
 async def delete_session(request: Request, sid: str) -> JSONResponse:
-    ctx = access(request)
+    ctx = await access(request)
     service = service_of(request)
     # Another user's session is reported as missing: its existence is not ours to know.
-    service.own_session(ctx.user.username, sid)
-    view = service.revoke_session(sid, "logout", by=ctx.claims["sid"])
+    await service.own_session(ctx.user.username, sid)
+    view = await service.revoke_session(sid, "logout", by=ctx.claims["sid"])
     return JSONResponse(view, headers=NO_STORE)
 
 
 @router.post("/sessions/logout-others", summary="Sign out every other device of the user")
 async def logout_others(request: Request) -> JSONResponse:
-    ctx = access(request)
-    ended = service_of(request).logout_others(ctx.user.username, ctx.claims["sid"])
+    ctx = await access(request)
+    ended = await service_of(request).logout_others(ctx.user.username, ctx.claims["sid"])
     return JSONResponse({"revoked": ended}, headers=NO_STORE)

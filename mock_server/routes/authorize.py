@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode, urlsplit
 
-import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
@@ -204,9 +203,7 @@ async def authorize(request: Request) -> Response:
     if not USERNAME.fullmatch(username) or not password:
         return page(words.wrong_credentials, 400, username)
     try:
-        user = await anyio.to_thread.run_sync(
-            service.check_password, username, password, _address(request)
-        )
+        user = await service.check_password(username, password, _address(request))
     except RateLimited as exc:
         return page(words.throttled.format(seconds=exc.retry_after), 429, username)
     except InvalidGrant:
@@ -337,7 +334,7 @@ async def device_verification(request: Request) -> Response:
     if not USERNAME.fullmatch(username) or not password:
         return page(words.need_credentials, 400)
     try:
-        user = await anyio.to_thread.run_sync(service.check_password, username, password, address)
+        user = await service.check_password(username, password, address)
     except RateLimited as exc:
         return page(words.throttled.format(seconds=exc.retry_after), 429)
     except InvalidGrant:

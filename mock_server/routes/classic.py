@@ -8,7 +8,6 @@ styles side by side on the same server.
 
 from __future__ import annotations
 
-import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
@@ -32,8 +31,8 @@ async def login(request: Request) -> JSONResponse:
     username = require(params, "username", max_len=64)
     password = require(params, "password", max_len=1024)
     address = request.client.host if request.client else "unknown"
-    user = await anyio.to_thread.run_sync(service.check_password, username, password, address)
-    session_id, ttl = service.start_classic_session(user.username)
+    user = await service.check_password(username, password, address)
+    session_id, ttl = await service.start_classic_session(user.username)
     return JSONResponse({"session_id": session_id, "expires_in": ttl}, headers=NO_STORE)
 
 
@@ -44,7 +43,7 @@ async def me(request: Request) -> JSONResponse:
     if scheme.lower() != "session" or not session_id:
         raise MissingToken("this resource needs 'Authorization: Session <id>'")
     service = service_of(request)
-    found = service.classic_session_user(session_id.strip())
+    found = await service.classic_session_user(session_id.strip())
     if found is None:
         raise InvalidToken("unknown or expired session", reason="unknown_session")
     return JSONResponse({"user": found, "server_time": service.now()}, headers=NO_STORE)

@@ -70,7 +70,7 @@ async def revoke(request: Request) -> Response:
     service = service_of(request)
     client = client_id(request, params, required=False)
     token = require(params, "token", max_len=service.settings.max_token_chars)
-    service.revoke_token(token, client)
+    await service.revoke_token(token, client)
     return Response(status_code=200, headers=NO_STORE)
 
 
@@ -79,7 +79,7 @@ async def _introspector(request: Request) -> None:
     credential (HTTP Basic), or the admin with the admin key. ``async``: a plain
     function would be run on the thread pool, a hop that costs more than the check."""
     if basic_credentials(request) is not None:
-        require_resource_server(request)
+        await require_resource_server(request)
     else:
         require_admin(request)
 
@@ -96,4 +96,4 @@ async def introspect(request: Request) -> JSONResponse:
     params = await read_form(request)
     service = service_of(request)
     token = require(params, "token", max_len=service.settings.max_token_chars)
-    return JSONResponse(service.introspect(token), headers=NO_STORE)
+    return JSONResponse(await service.introspect(token), headers=NO_STORE)

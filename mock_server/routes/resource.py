@@ -15,7 +15,7 @@ from mock_server.http import require_resource_server, service_of
 
 async def _resource_server(request: Request) -> None:
     """Its own credential (``async``: no thread-pool hop on a per-request path)."""
-    require_resource_server(request)
+    await require_resource_server(request)
 
 
 router = APIRouter(
@@ -40,7 +40,7 @@ async def clock(request: Request) -> dict[str, Any]:
 
 @router.get("/sessions/{sid}", summary="Is this session active now? (stateful verification)")
 async def session_state(request: Request, sid: str = Path(max_length=128)) -> dict[str, Any]:
-    return service_of(request).resource_servers.session_state(sid)
+    return await service_of(request).resource_servers.session_state(sid)
 
 
 @router.get(
@@ -50,4 +50,4 @@ async def session_state(request: Request, sid: str = Path(max_length=128)) -> di
 async def revocations(
     request: Request, since: float | None = Query(None, ge=0, le=1e11)
 ) -> dict[str, Any]:
-    return service_of(request).resource_servers.revocations(since)
+    return await service_of(request).resource_servers.revocations(since)

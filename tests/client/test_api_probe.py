@@ -28,7 +28,7 @@ def servers() -> Iterator[tuple[ServerThread, ApiServerThread]]:
     clock = VirtualClock()
     with ServerThread(Settings(password_profile="fast", admin_key=ADMIN_KEY), clock=clock) as auth:
         api = ApiServerThread(ApiConfig(auth.url, "open", SECRET, "stateless"), clock=clock)
-        auth.service.resource_servers.save("open", SECRET, api.backchannel_uri)
+        auth.call(auth.service.resource_servers.save, "open", SECRET, api.backchannel_uri)
         with api:
             yield auth, api
 

@@ -193,7 +193,7 @@ async def test_a_restart_after_a_refresh_resumes_with_the_rotated_pair(
     result = await restored.call()
     assert (result.status, result.retried) == (200, True)
     assert restored.state == DeviceState.ACTIVE
-    (session,) = app.state.service.sessions("alice")
+    (session,) = await app.state.service.sessions("alice")
     assert (session["state"], session["refresh_count"]) == ("active", 2)
     await second.close()
 
@@ -244,7 +244,9 @@ async def loopback_lab(
 async def test_over_loopback_login_refresh_and_dual_login(
     loopback_lab: Lab, live_server: ServerThread, clock: VirtualClock
 ) -> None:
-    live_server.service.update_settings(login_policy="single", verify_mode="stateful")
+    live_server.call(
+        live_server.service.update_settings, login_policy="single", verify_mode="stateful"
+    )
     # The phone does not listen: it learns of the PC from the refused call, as in the seed.
     phone = await loopback_lab.add_device(
         "phone", "mobile", user="alice", refresh_margin=0, listen=False

@@ -18,7 +18,7 @@ from client.events import DeviceEvent, RequestSent, SignedOut
 from client.store import StoreKey
 from client.tokens import TokenSet
 from mock_server import ServerThread, Settings, VirtualClock
-from mock_server.store import Store
+from mock_server.store import SqliteStore
 from tests.conftest import ADMIN_KEY
 
 pytestmark = pytest.mark.live
@@ -36,7 +36,7 @@ def server() -> ServerThread:
 
 @pytest.fixture
 async def lab(server: ServerThread, tmp_path: Path) -> AsyncIterator[Lab]:
-    server.service.update_settings(login_policy="single", verify_mode="stateless")
+    server.call(server.service.update_settings, login_policy="single", verify_mode="stateless")
     lab = Lab(
         server.url,
         store=MemoryTokenStore(),
@@ -139,7 +139,7 @@ class GatedStore(MemoryTokenStore):
 
 @pytest.fixture
 async def gated_lab(server: ServerThread, tmp_path: Path) -> AsyncIterator[Lab]:
-    server.service.update_settings(login_policy="multi", verify_mode="stateless")
+    server.call(server.service.update_settings, login_policy="multi", verify_mode="stateless")
     lab = Lab(
         server.url,
         store=GatedStore(),
@@ -207,7 +207,7 @@ async def test_a_refresh_in_flight_does_not_bring_back_a_session_it_was_told_end
 
 async def test_many_devices_each_hear_their_own_end(lab: Lab, server: ServerThread) -> None:
     """One stream each, beyond the shared pool's 100 connections."""
-    server.service.update_settings(login_policy="multi")
+    server.call(server.service.update_settings, login_policy="multi")
     devices = [await lab.add_device(f"d{i}", "pc", user="bob") for i in range(120)]
     await asyncio.gather(*(d.login("bob-pass") for d in devices))
     await _until(lambda: all(d.listening for d in devices), seconds=20)
@@ -221,7 +221,7 @@ async def test_after_a_server_restart_it_listens_again(tmp_path: Path) -> None:
     clock = VirtualClock()
     db = str(tmp_path / "auth.sqlite3")
     settings = Settings(password_profile="fast", admin_key=ADMIN_KEY)
-    first = ServerThread(settings, clock=clock, store=Store(db)).start()
+    first = ServerThread(settings, clock=clock, store=SqliteStore(db)).start()
     lab = Lab(
         first.url,
         store=MemoryTokenStore(),
@@ -236,7 +236,7 @@ async def test_after_a_server_restart_it_listens_again(tmp_path: Path) -> None:
         port = first.port
         await asyncio.to_thread(first.stop)
         await _until(lambda: not phone.listening)
-        with ServerThread(settings, clock=clock, store=Store(db), port=port) as second:
+        with ServerThread(settings, clock=clock, store=SqliteStore(db), port=port) as second:
             await _until(lambda: phone.listening, seconds=10)  # backoff: 1 s, 2 s, …
             sid = phone.tokens.sid if phone.tokens else None
             await _admin("DELETE", f"{second.url}/admin/sessions/{sid}")
@@ -255,7 +255,7 @@ async def test_a_session_that_ended_says_so_before_the_keyring_answers(
     store: GatedStore = gated_lab.store  # type: ignore[assignment]
     phone = await gated_lab.add_device("phone", "mobile", user="alice", listen=False)
     await phone.login("alice-pass")
-    server.service.update_settings(verify_mode="stateful")
+    server.call(server.service.update_settings, verify_mode="stateful")
     tokens = phone.tokens
     assert tokens is not None
     await _admin("DELETE", f"{server.url}/admin/sessions/{tokens.sid}")

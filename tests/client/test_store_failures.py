@@ -23,8 +23,8 @@ from mock_server import VirtualClock
 from tests.client.test_store import BrokenKeyring, DictKeyring
 
 
-def active_sessions(app: FastAPI) -> list[str]:
-    return [s["sid"] for s in app.state.service.sessions("alice") if s["state"] == "active"]
+async def active_sessions(app: FastAPI) -> list[str]:
+    return [s["sid"] for s in await app.state.service.sessions("alice") if s["state"] == "active"]
 
 
 def make_lab(app: FastAPI, clock: VirtualClock, tmp_path: Path, store, **kwargs) -> Lab:  # type: ignore[no-untyped-def]
@@ -54,7 +54,7 @@ async def test_login_with_a_locked_keyring_signs_out_with_a_message(
     assert phone.message is not None and "locked" in phone.message
     assert any(e.kind == "notice" for e in events)
     # Tokens kept nowhere must not leave an orphan session on the server.
-    assert active_sessions(app) == []
+    assert await active_sessions(app) == []
     await lab.close()
 
 
@@ -88,12 +88,12 @@ async def test_keyring_failing_mid_session_signs_out_cleanly(
 
     backend.set_password = fail  # type: ignore[method-assign]
     clock.advance(40)
-    assert len(active_sessions(app)) == 1
+    assert len(await active_sessions(app)) == 1
     result = await phone.call()
     assert result.status == 401
     assert (phone.state, phone.reason) == (DeviceState.SIGNED_OUT, "keyring_error")
     assert phone.message is not None and "crashed" in phone.message
-    assert active_sessions(app) == []  # the renewed tokens were lost: their session ended
+    assert await active_sessions(app) == []  # the renewed tokens were lost: their session ended
     await lab.close()
 
 

@@ -152,7 +152,7 @@ async def test_a_lost_refresh_response_is_recovered_within_grace(app, clock: Vir
     second = await phone.call()
     assert second.status == 200 and second.retried
     assert phone.state == DeviceState.ACTIVE
-    sessions = app.state.service.sessions("alice")
+    sessions = await app.state.service.sessions("alice")
     assert [s["state"] for s in sessions] == ["active"]
     await phone.close()
 

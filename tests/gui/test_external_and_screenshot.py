@@ -37,7 +37,8 @@ def test_the_gui_drives_an_external_server(
         assert app.window.server_label.text() == "external server"
         assert "The external server at http" in app.window.server_label.toolTip()
         sign_in(qtbot, app, "phone")
-        assert [s["device_id"] for s in live_server.service.sessions("alice")] == ["phone"]
+        sessions = live_server.call(live_server.service.sessions, "alice")
+        assert [s["device_id"] for s in sessions] == ["phone"]
     finally:
         app.shutdown()
 

@@ -55,9 +55,9 @@ def _claims(clock: VirtualClock, **changes: Any) -> dict[str, Any]:
     return {k: v for k, v in claims.items() if v is not None}
 
 
-def _signed(app: FastAPI, claims: dict[str, Any], typ: str = LOGOUT_TYP) -> str:
+async def _signed(app: FastAPI, claims: dict[str, Any], typ: str = LOGOUT_TYP) -> str:
     service = app.state.service
-    return tokens.encode(claims, service.keys.ensure(service.settings.algorithm), typ)
+    return tokens.encode(claims, await service.keys.ensure(service.settings.algorithm), typ)
 
 
 async def _post(client: httpx.AsyncClient, token: str) -> httpx.Response:
@@ -68,7 +68,7 @@ async def test_a_good_logout_token_denies_its_session_once(
     app: FastAPI, clock: VirtualClock, rs: tuple[httpx.AsyncClient, ResourceServer]
 ) -> None:
     client, server = rs
-    token = _signed(app, _claims(clock))
+    token = await _signed(app, _claims(clock))
     answer = await _post(client, token)
     assert answer.status_code == 200 and answer.json() == {"sid": "sid-of-alice"}
     assert server.denylist.denied("sid-of-alice", clock.now())
@@ -104,7 +104,7 @@ async def test_each_broken_claim_is_refused(
         changes = {"iat": now - 600, "exp": now - 480}
     if changes.get("iat") == "future":
         changes = {"iat": now + 600, "exp": now + 720}
-    answer = await _post(client, _signed(app, _claims(clock, **changes)))
+    answer = await _post(client, await _signed(app, _claims(clock, **changes)))
     assert answer.status_code == 400, answer.text
     assert answer.json()["error"] == "invalid_request"
     assert words in answer.json()["error_description"]
@@ -117,7 +117,7 @@ async def test_forged_unsigned_and_wrong_kind_tokens_are_refused(
     client, server = rs
     claims = _claims(clock)
     foreign = ed25519.Ed25519PrivateKey.generate()
-    service_kid = app.state.service.keys.ensure(app.state.service.settings.algorithm).kid
+    service_kid = (await app.state.service.keys.ensure(app.state.service.settings.algorithm)).kid
     forged_key = SigningKey(service_kid, "EdDSA", foreign, foreign.public_key(), 0.0, None)
     forged = tokens.encode(claims, forged_key, LOGOUT_TYP)  # the server's kid, another key
     unknown = tokens.encode(
@@ -126,7 +126,7 @@ async def test_forged_unsigned_and_wrong_kind_tokens_are_refused(
     unsigned = jwt.encode(
         claims, None, algorithm="none", headers={"typ": LOGOUT_TYP, "kid": service_kid}
     )
-    access_kind = _signed(app, claims, typ="at+jwt")  # a token of another kind
+    access_kind = await _signed(app, claims, typ="at+jwt")  # a token of another kind
     login = await _device_tokens(app)
     for token, words in (
         (forged, "signature"),

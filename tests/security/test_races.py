@@ -47,8 +47,8 @@ async def test_fifty_concurrent_refreshes_one_rotation_and_the_session_lives_on(
     assert {a.status_code for a in answers} == {200}
     assert len({a.json()["refresh_token"] for a in answers}) == 1  # the same successor pair
     assert len({a.json()["access_token"] for a in answers}) == 1
-    sid = live_server.service.sessions("alice")[0]["sid"]
-    assert live_server.service.store.count_rotations(sid) == 1
+    sid = (live_server.call(live_server.service.sessions, "alice"))[0]["sid"]
+    assert live_server.call(live_server.service.store.count_rotations, sid) == 1
     successor = answers[0].json()
     clock.advance(1)  # a late retry inside the grace interval still gets the same pair
     late = await http.post("/oauth/token", data=refresh_form(tokens["refresh_token"]))
@@ -58,17 +58,17 @@ async def test_fifty_concurrent_refreshes_one_rotation_and_the_session_lives_on(
     assert me.status_code == 200
     onward = await http.post("/oauth/token", data=refresh_form(successor["refresh_token"]))
     assert onward.status_code == 200
-    assert live_server.service.sessions("alice")[0]["state"] == "active"
+    assert (live_server.call(live_server.service.sessions, "alice"))[0]["state"] == "active"
 
 
 @pytest.mark.parametrize("ending", ["logout", "forced"])
 async def test_a_refresh_racing_a_revocation_never_outlives_it(
     http: httpx.AsyncClient, live_server: ServerThread, ending: str
 ) -> None:
-    live_server.service.update_settings(verify_mode="stateful")
+    live_server.call(live_server.service.update_settings, verify_mode="stateful")
     for round_ in range(15):
         tokens = (await http.post("/oauth/token", data=password_form(f"d{round_}"))).json()
-        sid = live_server.service.sessions("alice")[-1]["sid"]
+        sid = (live_server.call(live_server.service.sessions, "alice"))[-1]["sid"]
         end = (
             http.post("/oauth/revoke", data={"token": tokens["refresh_token"]})
             if ending == "logout"
@@ -78,7 +78,9 @@ async def test_a_refresh_racing_a_revocation_never_outlives_it(
             http.post("/oauth/token", data=refresh_form(tokens["refresh_token"])), end
         )
         assert ended.status_code == 200
-        session = next(s for s in live_server.service.sessions("alice") if s["sid"] == sid)
+        session = next(
+            s for s in live_server.call(live_server.service.sessions, "alice") if s["sid"] == sid
+        )
         assert session["state"] == "revoked" and session["reason"] == ending
         if refreshed.status_code == 200:  # it won the race: its tokens died with the session
             new = refreshed.json()
@@ -96,7 +98,7 @@ async def test_a_refresh_racing_a_revocation_never_outlives_it(
 async def test_racing_logins_under_single_leave_exactly_one_session(
     http: httpx.AsyncClient, live_server: ServerThread
 ) -> None:
-    live_server.service.update_settings(login_policy="single")
+    live_server.call(live_server.service.update_settings, login_policy="single")
     for round_ in range(10):
         answers = await asyncio.gather(
             http.post("/oauth/token", data=password_form(f"phone-{round_}")),
@@ -104,5 +106,9 @@ async def test_racing_logins_under_single_leave_exactly_one_session(
             http.post("/oauth/token", data=password_form(f"tab-{round_}", "tablet")),
         )
         assert {a.status_code for a in answers} == {200}
-        active = [s for s in live_server.service.sessions("alice") if s["state"] == "active"]
+        active = [
+            s
+            for s in live_server.call(live_server.service.sessions, "alice")
+            if s["state"] == "active"
+        ]
         assert len(active) == 1

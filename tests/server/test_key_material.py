@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import x25519
 
 from mock_server.clock import VirtualClock
 from mock_server.keys import KeyManager, _generate, _load, thumbprint
-from mock_server.store import KeyRecord, Store
+from mock_server.store import KeyRecord, SqliteStore
 
 # RFC 7638 §3.1: the example RSA key and its thumbprint.
 RFC7638_N = (
@@ -59,10 +59,10 @@ def test_a_stored_key_of_a_type_the_server_cannot_sign_with_is_refused() -> None
         _load(KeyRecord("odd", "EdDSA", pem, 0.0, None))
 
 
-def test_keys_rotated_under_a_frozen_clock_are_ordered_without_moving_in_time() -> None:
+async def test_keys_rotated_under_a_frozen_clock_are_ordered_without_moving_in_time() -> None:
     clock = VirtualClock(1_800_000_000.0)
-    manager = KeyManager(Store(":memory:"), clock)
-    made = [manager.rotate("EdDSA") for _ in range(3)]
+    manager = KeyManager(SqliteStore(":memory:"), clock)
+    made = [await manager.rotate("EdDSA") for _ in range(3)]
     times = [k.created_at for k in made]
     assert times == sorted(times) and len(set(times)) == 3
     assert times[-1] - clock.now() < 0.001  # a microsecond apart, not seconds

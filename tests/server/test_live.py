@@ -11,7 +11,7 @@ import httpx
 import jwt
 import pytest
 
-from mock_server import ServerThread, Settings, Store, VirtualClock
+from mock_server import ServerThread, Settings, SqliteStore, VirtualClock
 
 pytestmark = pytest.mark.live
 
@@ -106,8 +106,8 @@ async def test_fifty_concurrent_refreshes_over_loopback_rotate_once(
         )
     assert {r.status_code for r in responses} == {200}
     assert len({r.json()["refresh_token"] for r in responses}) == 1
-    sid = live_server.service.sessions("alice")[0]["sid"]
-    assert live_server.service.store.count_rotations(sid) == 1
+    sid = (live_server.call(live_server.service.sessions, "alice"))[0]["sid"]
+    assert live_server.call(live_server.service.store.count_rotations, sid) == 1
 
 
 def test_event_stream_delivers_live_events(live_server: ServerThread) -> None:
@@ -143,10 +143,10 @@ def test_restart_with_a_sqlite_file_keeps_sessions_and_keys(tmp_path: Path) -> N
     db = tmp_path / "server.sqlite3"
     clock = VirtualClock()
     settings = Settings(password_profile="fast", admin_key="k")
-    with ServerThread(settings, clock=clock, store=Store(db)) as first:
+    with ServerThread(settings, clock=clock, store=SqliteStore(db)) as first:
         port = first.port
         tokens = httpx.post(f"{first.url}/oauth/token", data=form()).json()
-    with ServerThread(settings, clock=clock, store=Store(db), port=port) as second:
+    with ServerThread(settings, clock=clock, store=SqliteStore(db), port=port) as second:
         me = httpx.get(
             f"{second.url}/api/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}
         )
@@ -156,7 +156,7 @@ def test_restart_with_a_sqlite_file_keeps_sessions_and_keys(tmp_path: Path) -> N
             data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
         )
         assert renewed.status_code == 200
-        assert [s["state"] for s in second.service.sessions("alice")] == ["active"]
+        assert [s["state"] for s in second.call(second.service.sessions, "alice")] == ["active"]
 
 
 def test_the_listening_socket_is_tcp_so_asyncio_disables_nagle() -> None:

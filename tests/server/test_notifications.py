@@ -11,11 +11,12 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from httpx_sse import aconnect_sse
 
 from contract import NOTIFICATIONS_PATH, SIGNED_OUT_NOTIFICATION
 from mock_server import ServerThread, Settings, VirtualClock
-from mock_server.store import Store
+from mock_server.service import AuthService, DeviceInfo
 from tests.conftest import ADMIN_KEY
 from tests.server.helpers import ADMIN, login
 
@@ -174,18 +175,35 @@ async def test_a_session_opens_a_few_streams_not_any_number(
     assert all(events[0][1]["sid"] == sid for events in told)
 
 
-def test_a_notice_waits_for_the_commit_and_is_dropped_by_a_rollback() -> None:
-    store = Store(":memory:")
-    told: list[str] = []
-    with pytest.raises(RuntimeError), store.transaction():
-        store.after_commit(lambda: told.append("rolled back"))
-        raise RuntimeError("the sign-in failed after the revocation")
-    with store.transaction():
-        store.after_commit(lambda: told.append("committed"))
-        assert told == []  # not before the commit
-    assert told == ["committed"]
-    store.after_commit(lambda: told.append("outside"))
-    assert told == ["committed", "outside"]
+async def test_a_sign_in_that_fails_after_its_revocations_announces_nothing(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under 'single' a sign-in revokes the other sessions, then issues tokens, in
+    one transaction: if issuing fails, the revocation is rolled back — and the
+    phone, listening, is told nothing (the news goes out only after the commit)."""
+    service: AuthService = app.state.service
+    await service.update_settings(login_policy="single")
+    user = await service.check_password("alice", "alice-pass", "127.0.0.1")
+    phone = await service.start_session(
+        user, "jwt-device-lab", DeviceInfo("phone", "mobile", "Phone"), None
+    )
+    listening = asyncio.create_task(anext(service.follow_session(phone.sid)))
+    while service.watchers.count(phone.sid) == 0:  # noqa: ASYNC110 - one loop, a few turns
+        await asyncio.sleep(0)
+    before = service.bus.last_id()
+
+    async def broken(*args: Any) -> None:
+        raise RuntimeError("the signing key went away mid-sign-in")
+
+    monkeypatch.setattr(service, "_issue", broken)
+    with pytest.raises(RuntimeError, match="mid-sign-in"):
+        await service.start_session(user, "jwt-device-lab", DeviceInfo("pc", "pc", "PC"), None)
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert not listening.done()
+    assert [s["state"] for s in await service.sessions("alice")] == ["active"]
+    assert [e.type for e in service.bus.since(before)] == []
+    listening.cancel()
 
 
 def _sid(tokens: dict[str, Any]) -> str:

@@ -18,7 +18,7 @@ from httpx_sse import connect_sse
 from mock_server import ServerThread, Settings, VirtualClock
 from mock_server.api_server import ApiConfig
 from mock_server.runner import ApiServerThread
-from mock_server.store import Store
+from mock_server.store import SqliteStore
 from tests.conftest import ADMIN_KEY
 from tests.server.helpers import ADMIN, CLIENT_ID
 
@@ -202,7 +202,7 @@ def test_deliveries_survive_a_restart_of_the_auth_server(
     tmp_path: Path, clock: VirtualClock
 ) -> None:
     db = str(tmp_path / "auth.sqlite3")
-    with ServerThread(_settings(), clock=clock, store=Store(db)) as auth:
+    with ServerThread(_settings(), clock=clock, store=SqliteStore(db)) as auth:
         dead = "http://127.0.0.1:9/backchannel-logout"  # nothing listens on port 9
         httpx.put(
             f"{auth.url}/admin/resource-servers/dl",
@@ -215,7 +215,7 @@ def test_deliveries_survive_a_restart_of_the_auth_server(
         _await_event(auth, "backchannel_failed", "dl", after)
         port = auth.port
     # The same issuer (its address) and the same database, after a restart.
-    with ServerThread(_settings(), clock=clock, store=Store(db), port=port) as auth:
+    with ServerThread(_settings(), clock=clock, store=SqliteStore(db), port=port) as auth:
         after = _last_event(auth)
         api = ApiServerThread(
             ApiConfig(auth.url, "dl", SECRETS["dl"], "denylist"), clock=clock, sync=False

@@ -102,6 +102,6 @@ async def test_fifty_concurrent_refreshes_rotate_exactly_once(
     results = await asyncio.gather(*(refresh(client, tokens["refresh_token"]) for _ in range(50)))
     assert len({r["refresh_token"] for r in results}) == 1
     service = app.state.service
-    sid = service.sessions("alice")[0]["sid"]
-    assert service.store.count_rotations(sid) == 1
+    sid = (await service.sessions("alice"))[0]["sid"]
+    assert await service.store.count_rotations(sid) == 1
     assert (await me(client, results[0]["access_token"])).status_code == 200

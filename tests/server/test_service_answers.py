@@ -31,10 +31,12 @@ def service_of(app: FastAPI) -> AuthService:
     return service
 
 
-def sign_in(service: AuthService, device_id: str, device_type: str = "mobile") -> TokenResponse:
-    user = service.check_password("alice", "alice-pass", "127.0.0.1")
+async def sign_in(
+    service: AuthService, device_id: str, device_type: str = "mobile"
+) -> TokenResponse:
+    user = await service.check_password("alice", "alice-pass", "127.0.0.1")
     info = DeviceInfo(device_id, device_type, device_id)
-    return service.start_session(user, "jwt-device-lab", info, None)
+    return await service.start_session(user, "jwt-device-lab", info, None)
 
 
 def forged(service: AuthService, token: str, typ: str, **changes: Any) -> str:
@@ -46,81 +48,83 @@ def forged(service: AuthService, token: str, typ: str, **changes: Any) -> str:
     return encode(claims, key, typ)
 
 
-def test_a_new_algorithm_publishes_its_key_before_any_token(app: FastAPI) -> None:
+async def test_a_new_algorithm_publishes_its_key_before_any_token(app: FastAPI) -> None:
     service = service_of(app)
     assert service.settings.algorithm != "ES256"
-    service.update_settings(algorithm="ES256")
+    await service.update_settings(algorithm="ES256")
     assert "ES256" in {k["alg"] for k in service.jwks()["keys"]}
 
 
 @pytest.mark.parametrize("forgery", ["unknown_jti", "another_sessions_sid"])
-def test_a_refresh_token_the_store_does_not_know_is_unknown_token(
+async def test_a_refresh_token_the_store_does_not_know_is_unknown_token(
     app: FastAPI, forgery: str
 ) -> None:
     service = service_of(app)
-    phone, pc = sign_in(service, "phone"), sign_in(service, "pc", "pc")
+    phone, pc = await sign_in(service, "phone"), await sign_in(service, "pc", "pc")
     changes = {"jti": "never-issued"} if forgery == "unknown_jti" else {"sid": pc.sid}
     token = forged(service, phone.refresh_token, contract.REFRESH_TYP, **changes)
     with pytest.raises(InvalidGrant) as refused:
-        service.refresh(token, None, None)
+        await service.refresh(token, None, None)
     assert (refused.value.reason, refused.value.description) == (
         "unknown_token",
         "unknown refresh token",
     )
 
 
-def test_another_clients_refresh_is_refused_by_name(app: FastAPI) -> None:
+async def test_another_clients_refresh_is_refused_by_name(app: FastAPI) -> None:
     service = service_of(app)
-    issued = sign_in(service, "phone")
+    issued = await sign_in(service, "phone")
     with pytest.raises(InvalidGrant) as refused:
-        service.refresh(issued.refresh_token, "someone-else", None)
+        await service.refresh(issued.refresh_token, "someone-else", None)
     assert refused.value.description == "this refresh token was issued to another client"
 
 
-def test_a_refresh_may_not_widen_the_scope(app: FastAPI) -> None:
+async def test_a_refresh_may_not_widen_the_scope(app: FastAPI) -> None:
     service = service_of(app)
-    issued = sign_in(service, "phone")
+    issued = await sign_in(service, "phone")
     with pytest.raises(InvalidScope, match="admin"):
-        service.refresh(issued.refresh_token, None, "profile admin")
-    renewed = service.refresh(issued.refresh_token, None, "profile")
+        await service.refresh(issued.refresh_token, None, "profile admin")
+    renewed = await service.refresh(issued.refresh_token, None, "profile")
     assert renewed.refresh_token != issued.refresh_token
 
 
-def test_a_retry_at_the_last_instant_of_the_grace_gets_the_same_successor(
+async def test_a_retry_at_the_last_instant_of_the_grace_gets_the_same_successor(
     app: FastAPI, clock: VirtualClock
 ) -> None:
     service = service_of(app)
     grace = service.settings.reuse_grace
     assert grace > 0
-    phone, pc = sign_in(service, "phone"), sign_in(service, "pc", "pc")
-    successor = service.refresh(phone.refresh_token, None, None)
+    phone, pc = await sign_in(service, "phone"), await sign_in(service, "pc", "pc")
+    successor = await service.refresh(phone.refresh_token, None, None)
     clock.advance(grace)
-    service.refresh(pc.refresh_token, None, None)  # another rotation tidies the grace table
-    retried = service.refresh(phone.refresh_token, None, None)
+    await service.refresh(pc.refresh_token, None, None)  # another rotation tidies the grace table
+    retried = await service.refresh(phone.refresh_token, None, None)
     assert retried.refresh_token == successor.refresh_token
 
 
-def test_an_expired_refresh_token_of_a_superseded_session_names_who_ended_it(
+async def test_an_expired_refresh_token_of_a_superseded_session_names_who_ended_it(
     app: FastAPI, clock: VirtualClock
 ) -> None:
     service = service_of(app)
-    service.update_settings(login_policy="single")
-    phone = sign_in(service, "phone")
-    sign_in(service, "office-pc", "pc")
+    await service.update_settings(login_policy="single")
+    phone = await sign_in(service, "phone")
+    await sign_in(service, "office-pc", "pc")
     clock.advance(service.settings.refresh_ttl + 60)
     with pytest.raises(InvalidGrant) as refused:
-        service.refresh(phone.refresh_token, None, None)
+        await service.refresh(phone.refresh_token, None, None)
     assert refused.value.reason == "superseded"
     assert refused.value.extra["revoked_by"]["device_id"] == "office-pc"
 
 
-def test_stateful_mode_refuses_a_token_of_an_unknown_session_and_says_so(app: FastAPI) -> None:
+async def test_stateful_mode_refuses_a_token_of_an_unknown_session_and_says_so(
+    app: FastAPI,
+) -> None:
     service = service_of(app)
-    service.update_settings(verify_mode="stateful")
-    issued = sign_in(service, "phone")
+    await service.update_settings(verify_mode="stateful")
+    issued = await sign_in(service, "phone")
     token = forged(service, issued.access_token, contract.ACCESS_TYP, sid="no-such-session")
     with pytest.raises(InvalidToken) as refused:
-        service.verify_access(token)
+        await service.verify_access(token)
     assert (refused.value.reason, refused.value.description) == (
         "unknown_session",
         "the token's session is not active",
@@ -173,16 +177,18 @@ async def test_the_event_history_starts_at_the_first_event_and_a_quiet_stream_be
     assert seen[-1] is None  # nothing new: a heartbeat
 
 
-def test_the_console_state_carries_the_schema_and_where_the_stream_stands(app: FastAPI) -> None:
+async def test_the_console_state_carries_the_schema_and_where_the_stream_stands(
+    app: FastAPI,
+) -> None:
     service = service_of(app)
-    sign_in(service, "phone")
-    state = service.admin_state()
+    await sign_in(service, "phone")
+    state = await service.admin_state()
     assert state["schema"] == contract.schema()
     assert state["last_event_id"] == service.bus.last_id() > 1
 
 
-def test_a_classic_session_id_carries_256_bits(app: FastAPI) -> None:
-    session_id, ttl = service_of(app).start_classic_session("alice")
+async def test_a_classic_session_id_carries_256_bits(app: FastAPI) -> None:
+    session_id, ttl = await service_of(app).start_classic_session("alice")
     assert len(session_id) == 43  # 32 random bytes, base64url without padding
     assert ttl == service_of(app).settings.refresh_ttl
 
@@ -199,100 +205,100 @@ def test_a_rejection_reads_as_its_description() -> None:
     assert str(TokenRejected("expired", "the token has expired")) == "the token has expired"
 
 
-def test_a_token_response_read_after_expiry_says_zero_not_negative(app: FastAPI) -> None:
-    issued = sign_in(service_of(app), "phone")
+async def test_a_token_response_read_after_expiry_says_zero_not_negative(app: FastAPI) -> None:
+    issued = await sign_in(service_of(app), "phone")
     late = issued.as_json(now=issued.refresh_exp + 100)
     assert (late["expires_in"], late["refresh_expires_in"]) == (0, 0)
 
 
-def test_users_and_their_refusals(app: FastAPI) -> None:
+async def test_users_and_their_refusals(app: FastAPI) -> None:
     service = service_of(app)
-    names = {u["username"]: u["display_name"] for u in service.users()}
+    names = {u["username"]: u["display_name"] for u in await service.users()}
     assert (names["alice"], names["bob"]) == ("Alice", "Bob")  # the demo users
     with pytest.raises(InvalidRequest) as bad_name:
-        service.put_user("no spaces allowed", "pw")
+        await service.put_user("no spaces allowed", "pw")
     assert bad_name.value.description == "a username holds 1-64 letters, digits and . _ @ -"
     with pytest.raises(InvalidRequest) as no_password:
-        service.put_user("carol", "")
+        await service.put_user("carol", "")
     assert no_password.value.description == "a password cannot be empty"
     with pytest.raises(InvalidGrant) as wrong:
-        service.check_password("alice", "nope", "127.0.0.1")
+        await service.check_password("alice", "nope", "127.0.0.1")
     assert (wrong.value.reason, wrong.value.description) == (
         "invalid_credentials",
         "the username or password is wrong",
     )
 
 
-def test_a_throttled_login_reports_its_wait_to_a_tenth_of_a_second(
+async def test_a_throttled_login_reports_its_wait_to_a_tenth_of_a_second(
     app: FastAPI, clock: VirtualClock
 ) -> None:
     service = service_of(app)
     for _ in range(service.settings.login_max_failures):
         with pytest.raises(InvalidGrant):
-            service.check_password("alice", "nope", "127.0.0.1")
+            await service.check_password("alice", "nope", "127.0.0.1")
     clock.advance(0.123)
     start = service.bus.last_id()
     with pytest.raises(RateLimited) as throttled:
-        service.check_password("alice", "alice-pass", "127.0.0.1")
+        await service.check_password("alice", "alice-pass", "127.0.0.1")
     (event,) = [e for e in service.events_since(start) if e.type == "login_throttled"]
     wait = event.data["retry_after"]  # 0.123 s into the wait: not a whole number
     assert wait == round(wait, 1) and wait != round(wait)
     assert 0 < throttled.value.retry_after - wait < 1  # the answer rounds up to whole seconds
 
 
-def test_the_reject_policy_names_every_device_in_the_way(app: FastAPI) -> None:
+async def test_the_reject_policy_names_every_device_in_the_way(app: FastAPI) -> None:
     service = service_of(app)
-    sign_in(service, "phone")
-    sign_in(service, "office-pc", "pc")
-    service.update_settings(login_policy="reject")
+    await sign_in(service, "phone")
+    await sign_in(service, "office-pc", "pc")
+    await service.update_settings(login_policy="reject")
     with pytest.raises(InvalidGrant) as refused:
-        sign_in(service, "tablet", "tablet")
+        await sign_in(service, "tablet", "tablet")
     assert refused.value.description == (
         "alice is already signed in on 'phone', 'office-pc'; "
         "the login policy 'reject' refuses a second session"
     )
 
 
-def test_a_token_of_a_deleted_user_is_refused_with_an_event(app: FastAPI) -> None:
+async def test_a_token_of_a_deleted_user_is_refused_with_an_event(app: FastAPI) -> None:
     service = service_of(app)
-    issued = sign_in(service, "phone")
-    assert service.verify_access(issued.access_token).session.sid == issued.sid
-    service.delete_user("alice")
+    issued = await sign_in(service, "phone")
+    assert (await service.verify_access(issued.access_token)).session.sid == issued.sid
+    await service.delete_user("alice")
     start = service.bus.last_id()
     with pytest.raises(InvalidToken) as refused:
-        service.verify_access(issued.access_token)
+        await service.verify_access(issued.access_token)
     assert refused.value.description == "the token's user no longer exists"
     rejected = [e.data for e in service.events_since(start) if e.type == "token_rejected"]
     assert rejected == [{"reason": "unknown_subject", "sid": issued.sid}]
 
 
-def test_every_scope_that_is_not_granted_is_named(app: FastAPI) -> None:
+async def test_every_scope_that_is_not_granted_is_named(app: FastAPI) -> None:
     service = service_of(app)
-    issued = sign_in(service, "phone")
+    issued = await sign_in(service, "phone")
     with pytest.raises(InvalidScope) as refused:
-        service.refresh(issued.refresh_token, None, "profile admin root")
+        await service.refresh(issued.refresh_token, None, "profile admin root")
     assert refused.value.description == "unknown or not granted scope: admin root"
 
 
-def test_the_resource_api_verifies_a_token_once(
+async def test_the_resource_api_verifies_a_token_once(
     app: FastAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     service = service_of(app)
-    issued = sign_in(service, "phone")
-    service.verify_access(issued.access_token)
+    issued = await sign_in(service, "phone")
+    await service.verify_access(issued.access_token)
 
     def no_second_check(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("the signature was checked again")
 
     monkeypatch.setattr(jwt, "decode", no_second_check)
-    assert service.verify_access(issued.access_token).claims["sid"] == issued.sid
+    assert (await service.verify_access(issued.access_token)).claims["sid"] == issued.sid
 
 
-def test_the_granted_scope_is_the_requested_scopes_in_order_without_repeats(
+async def test_the_granted_scope_is_the_requested_scopes_in_order_without_repeats(
     app: FastAPI,
 ) -> None:
     service = service_of(app)
-    user = service.check_password("alice", "alice-pass", "127.0.0.1")
+    user = await service.check_password("alice", "alice-pass", "127.0.0.1")
     info = DeviceInfo("phone", "mobile", "phone")
-    issued = service.start_session(user, "jwt-device-lab", info, "messages profile messages")
+    issued = await service.start_session(user, "jwt-device-lab", info, "messages profile messages")
     assert issued.scope == "messages profile"

@@ -38,20 +38,20 @@ class Recorder:
         return [(e.type, dict(e.data)) for e in events]
 
 
-def sign_in(
+async def sign_in(
     service: AuthService, device_id: str = "phone", device_type: str = "mobile", user: str = "alice"
 ) -> TokenResponse:
-    account = service.check_password(user, f"{user}-pass", "127.0.0.1")
-    return service.start_session(
+    account = await service.check_password(user, f"{user}-pass", "127.0.0.1")
+    return await service.start_session(
         account, "jwt-device-lab", DeviceInfo(device_id, device_type, f"{device_id} name"), None
     )
 
 
-def test_login_and_the_sessions_it_supersedes(service: AuthService) -> None:
-    service.update_settings(login_policy="single")
+async def test_login_and_the_sessions_it_supersedes(service: AuthService) -> None:
+    await service.update_settings(login_policy="single")
     events = Recorder(service)
-    phone = sign_in(service)
-    pc = sign_in(service, "pc", "pc")
+    phone = await sign_in(service)
+    pc = await sign_in(service, "pc", "pc")
     assert events.take() == [
         (
             "login",
@@ -97,10 +97,10 @@ def test_login_and_the_sessions_it_supersedes(service: AuthService) -> None:
     assert (phone.access_exp, phone.refresh_exp) == (int(now) + 30, int(now) + 180)
 
 
-def test_refresh_retry_and_reuse(service: AuthService, clock: VirtualClock) -> None:
-    first = sign_in(service)
+async def test_refresh_retry_and_reuse(service: AuthService, clock: VirtualClock) -> None:
+    first = await sign_in(service)
     events = Recorder(service)
-    second = service.refresh(first.refresh_token, None, None)
+    second = await service.refresh(first.refresh_token, None, None)
     assert events.take() == [
         (
             "refresh",
@@ -115,13 +115,13 @@ def test_refresh_retry_and_reuse(service: AuthService, clock: VirtualClock) -> N
         )
     ]
     clock.advance(1)
-    assert service.refresh(first.refresh_token, None, None) == second
+    assert await service.refresh(first.refresh_token, None, None) == second
     assert events.take() == [
         ("refresh_retry", {"user": "alice", "sid": first.sid, "device_id": "phone"})
     ]
     clock.advance(1.5004)
     with pytest.raises(InvalidGrant) as reuse:
-        service.refresh(first.refresh_token, None, None)
+        await service.refresh(first.refresh_token, None, None)
     assert reuse.value.reason == "reuse_detected"
     assert reuse.value.body()["revoked_at"] == clock.now()
     assert events.take() == [
@@ -143,24 +143,26 @@ def test_refresh_retry_and_reuse(service: AuthService, clock: VirtualClock) -> N
     ]
 
 
-def test_a_grace_of_one_second_still_forgives_a_retry(
+async def test_a_grace_of_one_second_still_forgives_a_retry(
     service: AuthService, clock: VirtualClock
 ) -> None:
-    service.update_settings(reuse_grace=1)
-    first = sign_in(service)
-    second = service.refresh(first.refresh_token, None, None)
+    await service.update_settings(reuse_grace=1)
+    first = await sign_in(service)
+    second = await service.refresh(first.refresh_token, None, None)
     clock.advance(1)
-    assert service.refresh(first.refresh_token, None, None) == second
+    assert await service.refresh(first.refresh_token, None, None) == second
     clock.advance(0.5)
     with pytest.raises(InvalidGrant, match="used twice"):
-        service.refresh(first.refresh_token, None, None)
+        await service.refresh(first.refresh_token, None, None)
 
 
-def test_refused_and_revoked_tokens_at_the_api(service: AuthService, clock: VirtualClock) -> None:
-    phone = sign_in(service)
-    service.force_expire(sid=phone.sid)
+async def test_refused_and_revoked_tokens_at_the_api(
+    service: AuthService, clock: VirtualClock
+) -> None:
+    phone = await sign_in(service)
+    await service.force_expire(sid=phone.sid)
     events = Recorder(service)
-    service.verify_access(phone.access_token)  # stateless: accepted, and said so
+    await service.verify_access(phone.access_token)  # stateless: accepted, and said so
     assert events.take() == [
         (
             "revoked_token_accepted",
@@ -173,32 +175,32 @@ def test_refused_and_revoked_tokens_at_the_api(service: AuthService, clock: Virt
             },
         )
     ]
-    service.update_settings(verify_mode="stateful")
+    await service.update_settings(verify_mode="stateful")
     events.take()
     with pytest.raises(Exception, match="forced the session to expire"):
-        service.verify_access(phone.access_token)
+        await service.verify_access(phone.access_token)
     assert events.take() == [
         ("token_rejected", {"reason": "forced", "sid": phone.sid, "mode": "stateful"})
     ]
     clock.advance(60)
     with pytest.raises(Exception, match="expired"):
-        service.verify_access(phone.access_token)
+        await service.verify_access(phone.access_token)
     assert events.take() == [("token_rejected", {"reason": "expired", "sid": phone.sid})]
     with pytest.raises(Exception, match="three dot-separated parts"):
-        service.verify_access("garbage")
+        await service.verify_access("garbage")
     assert events.take() == [("token_rejected", {"reason": "malformed", "sid": None})]
 
 
-def test_force_expire_by_user_device_and_sid(service: AuthService) -> None:
-    phone = sign_in(service)
-    pc = sign_in(service, "pc", "pc")
-    tablet = sign_in(service, "tab", "tablet")
-    bob = sign_in(service, "bobs", user="bob")
+async def test_force_expire_by_user_device_and_sid(service: AuthService) -> None:
+    phone = await sign_in(service)
+    pc = await sign_in(service, "pc", "pc")
+    tablet = await sign_in(service, "tab", "tablet")
+    bob = await sign_in(service, "bobs", user="bob")
     events = Recorder(service)
-    assert service.force_expire(device_id="pc") == [pc.sid]
-    assert service.force_expire(sid=tablet.sid) == [tablet.sid]
-    assert service.force_expire(user="alice") == [phone.sid]
-    assert service.force_expire(user="alice") == []
+    assert await service.force_expire(device_id="pc") == [pc.sid]
+    assert await service.force_expire(sid=tablet.sid) == [tablet.sid]
+    assert await service.force_expire(user="alice") == [phone.sid]
+    assert await service.force_expire(user="alice") == []
     taken = events.take()
     assert [(t, d.get("sid"), d.get("reason")) for t, d in taken if t == "session_revoked"] == [
         ("session_revoked", pc.sid, "forced"),
@@ -211,23 +213,23 @@ def test_force_expire_by_user_device_and_sid(service: AuthService) -> None:
         {"user": "alice", "sid": None, "device_id": None, "sids": [phone.sid]},
         {"user": "alice", "sid": None, "device_id": None, "sids": []},
     ]
-    assert service.sessions("bob")[0]["state"] == "active"
+    assert (await service.sessions("bob"))[0]["state"] == "active"
     with pytest.raises(NotFound, match="no user 'zed'"):
-        service.force_expire(user="zed")
+        await service.force_expire(user="zed")
     with pytest.raises(NotFound, match="no session 'nope'"):
-        service.force_expire(sid="nope")
-    assert service.force_expire(sid=bob.sid) == [bob.sid]
-    assert service.force_expire(sid=bob.sid) == []  # known but over: nothing to do
+        await service.force_expire(sid="nope")
+    assert await service.force_expire(sid=bob.sid) == [bob.sid]
+    assert await service.force_expire(sid=bob.sid) == []  # known but over: nothing to do
     for wrong in ({}, {"user": "alice", "sid": phone.sid}):
         with pytest.raises(InvalidRequest, match=r"^give exactly one of user, sid or device_id$"):
-            service.force_expire(**wrong)
+            await service.force_expire(**wrong)
 
 
-def test_revoke_one_session(service: AuthService) -> None:
-    phone = sign_in(service)
-    pc = sign_in(service, "pc", "pc")
+async def test_revoke_one_session(service: AuthService) -> None:
+    phone = await sign_in(service)
+    pc = await sign_in(service, "pc", "pc")
     events = Recorder(service)
-    view = service.revoke_session(phone.sid, "forced", by=pc.sid)
+    view = await service.revoke_session(phone.sid, "forced", by=pc.sid)
     assert (view["sid"], view["state"], view["reason"]) == (phone.sid, "revoked", "forced")
     assert view["revoked_at"] == service.clock.now()
     assert view["revoked_by"]["device_id"] == "pc"
@@ -245,49 +247,49 @@ def test_revoke_one_session(service: AuthService) -> None:
         )
     ]
     with pytest.raises(Conflict, match=f"session '{phone.sid}' is already over") as over:
-        service.revoke_session(phone.sid, "forced")
+        await service.revoke_session(phone.sid, "forced")
     assert over.value.reason == "forced"
     with pytest.raises(NotFound, match="no session 'nope'"):
-        service.revoke_session("nope", "forced")
+        await service.revoke_session("nope", "forced")
 
 
-def test_deleting_a_user_ends_their_sessions(service: AuthService) -> None:
-    service.put_user("carol", "carol-pass", "Carol")
-    phone = sign_in(service, user="carol")
-    pc = sign_in(service, "pc", "pc", user="carol")
-    alice = sign_in(service)
+async def test_deleting_a_user_ends_their_sessions(service: AuthService) -> None:
+    await service.put_user("carol", "carol-pass", "Carol")
+    phone = await sign_in(service, user="carol")
+    pc = await sign_in(service, "pc", "pc", user="carol")
+    alice = await sign_in(service)
     events = Recorder(service)
-    service.delete_user("carol")
+    await service.delete_user("carol")
     taken = events.take()
     assert taken[-1] == ("user_deleted", {"user": "carol"})
     assert [(d["sid"], d["reason"], d["by"]) for t, d in taken if t == "session_revoked"] == [
         (phone.sid, "forced", None),
         (pc.sid, "forced", None),
     ]
-    assert {s["sid"]: s["state"] for s in service.sessions()} == {
+    assert {s["sid"]: s["state"] for s in await service.sessions()} == {
         phone.sid: "revoked",
         pc.sid: "revoked",
         alice.sid: "active",
     }
     with pytest.raises(InvalidGrant):
-        service.check_password("carol", "carol-pass", "127.0.0.1")
+        await service.check_password("carol", "carol-pass", "127.0.0.1")
     with pytest.raises(NotFound, match="no user 'carol'"):
-        service.delete_user("carol")
+        await service.delete_user("carol")
     # A user the service never looked up (nothing cached) is deleted as well.
-    service.put_user("frank", "pw")
-    service.delete_user("frank")
-    assert "frank" not in [u.username for u in service.store.list_users()]
+    await service.put_user("frank", "pw")
+    await service.delete_user("frank")
+    assert "frank" not in [u.username for u in await service.store.list_users()]
 
 
-def test_users_settings_and_keys(service: AuthService) -> None:
+async def test_users_settings_and_keys(service: AuthService) -> None:
     events = Recorder(service)
-    service.put_user("dave", "pw")
-    assert service.check_password("dave", "pw", "127.0.0.1").display_name == "dave"
-    service.put_user("dave", "pw2", "Dave")
-    assert service.check_password("dave", "pw2", "127.0.0.1").display_name == "Dave"
-    service.update_settings(access_ttl=10, verify_mode="stateful")
-    rotated = service.rotate_key()
-    retired = service.retire_key()
+    await service.put_user("dave", "pw")
+    assert (await service.check_password("dave", "pw", "127.0.0.1")).display_name == "dave"
+    await service.put_user("dave", "pw2", "Dave")
+    assert (await service.check_password("dave", "pw2", "127.0.0.1")).display_name == "Dave"
+    await service.update_settings(access_ttl=10, verify_mode="stateful")
+    rotated = await service.rotate_key()
+    retired = await service.retire_key()
     assert events.take() == [
         ("user_saved", {"user": "dave"}),
         ("user_saved", {"user": "dave"}),
@@ -298,32 +300,32 @@ def test_users_settings_and_keys(service: AuthService) -> None:
     assert retired["kid"] != rotated["kid"] and retired["state"] == "retired"
     assert rotated["state"] == "active"
     with pytest.raises(InvalidRequest, match="cannot be changed live"):
-        service.update_settings(admin_key="x")
+        await service.update_settings(admin_key="x")
     with pytest.raises(InvalidRequest, match="unknown login policy"):
-        service.update_settings(login_policy="some")
+        await service.update_settings(login_policy="some")
     with pytest.raises(InvalidRequest, match="1-64 letters"):
-        service.put_user("bad name", "pw")
+        await service.put_user("bad name", "pw")
     with pytest.raises(InvalidRequest, match="cannot be empty"):
-        service.put_user("erin", "")
+        await service.put_user("erin", "")
 
 
-def test_failed_throttled_and_rejected_logins(service: AuthService) -> None:
+async def test_failed_throttled_and_rejected_logins(service: AuthService) -> None:
     events = Recorder(service)
     for _ in range(5):
         with pytest.raises(InvalidGrant, match="username or password is wrong"):
-            service.check_password("alice", "nope", "10.0.0.1")
+            await service.check_password("alice", "nope", "10.0.0.1")
     with pytest.raises(RateLimited):
-        service.check_password("alice", "alice-pass", "10.0.0.1")
+        await service.check_password("alice", "alice-pass", "10.0.0.1")
     taken = events.take()
     assert taken[:5] == [("login_failed", {"user": "alice"})] * 5
     assert taken[5][0] == "login_throttled"
     assert taken[5][1]["user"] == "alice" and 0 < taken[5][1]["retry_after"] <= 60
 
-    sign_in(service, user="bob")
-    service.update_settings(login_policy="reject")
+    await sign_in(service, user="bob")
+    await service.update_settings(login_policy="reject")
     events.take()
     with pytest.raises(InvalidGrant, match="bob is already signed in on 'phone name'") as refused:
-        sign_in(service, "pc", "pc", user="bob")
+        await sign_in(service, "pc", "pc", user="bob")
     assert refused.value.reason == "rejected"
     (other,) = refused.value.body()["active_devices"]
     assert (other["device_id"], other["device_type"]) == ("phone", "mobile")
@@ -346,21 +348,23 @@ def resign(service: AuthService, token: str, typ: str, **changes: Any) -> str:
     )
 
 
-def test_revocation_by_token_ends_only_a_matching_session(service: AuthService) -> None:
-    phone = sign_in(service)
-    bob = sign_in(service, "bobs", user="bob")
+async def test_revocation_by_token_ends_only_a_matching_session(service: AuthService) -> None:
+    phone = await sign_in(service)
+    bob = await sign_in(service, "bobs", user="bob")
     # A genuine signature over another user's name: the session is not theirs.
-    service.revoke_token(resign(service, phone.refresh_token, "rt+jwt", sub="bob"), None)
-    service.revoke_token(phone.refresh_token, "another-client")
-    service.revoke_token("not a token", None)
+    await service.revoke_token(resign(service, phone.refresh_token, "rt+jwt", sub="bob"), None)
+    await service.revoke_token(phone.refresh_token, "another-client")
+    await service.revoke_token("not a token", None)
     # Signed by the server for another audience: not a token of this lab's sessions.
-    service.revoke_token(resign(service, phone.access_token, "at+jwt", aud="another-api"), None)
-    assert {s["sid"]: s["state"] for s in service.sessions()} == {
+    await service.revoke_token(
+        resign(service, phone.access_token, "at+jwt", aud="another-api"), None
+    )
+    assert {s["sid"]: s["state"] for s in await service.sessions()} == {
         phone.sid: "active",
         bob.sid: "active",
     }
     events = Recorder(service)
-    service.revoke_token(phone.access_token, "jwt-device-lab")
+    await service.revoke_token(phone.access_token, "jwt-device-lab")
     assert events.take() == [
         (
             "session_revoked",
@@ -376,18 +380,18 @@ def test_revocation_by_token_ends_only_a_matching_session(service: AuthService) 
     ]
 
 
-def test_introspection_of_each_kind_and_of_what_is_not_for_here(
+async def test_introspection_of_each_kind_and_of_what_is_not_for_here(
     service: AuthService, clock: VirtualClock
 ) -> None:
-    phone = sign_in(service)
-    access = service.introspect(phone.access_token)
+    phone = await sign_in(service)
+    access = await service.introspect(phone.access_token)
     assert access == {
         "active": True,
         "token_type": "access_token",
         "username": "alice",
         **claims(phone.access_token),
     }
-    refresh = service.introspect(phone.refresh_token)
+    refresh = await service.introspect(phone.refresh_token)
     assert refresh == {
         "active": True,
         "token_type": "refresh_token",
@@ -396,21 +400,23 @@ def test_introspection_of_each_kind_and_of_what_is_not_for_here(
     }
     # Signed by the server, but for another audience: not active here.
     elsewhere = resign(service, phone.access_token, "at+jwt", aud="another-api")
-    assert service.introspect(elsewhere) == {"active": False}
-    successor = service.refresh(phone.refresh_token, None, None)
-    assert service.introspect(phone.refresh_token) == {"active": False}  # rotated
-    assert service.introspect(successor.refresh_token)["active"] is True
-    service.force_expire(sid=phone.sid)
-    assert service.introspect(successor.access_token) == {"active": False}
-    assert service.introspect("garbage") == {"active": False}
+    assert await service.introspect(elsewhere) == {"active": False}
+    successor = await service.refresh(phone.refresh_token, None, None)
+    assert await service.introspect(phone.refresh_token) == {"active": False}  # rotated
+    assert (await service.introspect(successor.refresh_token))["active"] is True
+    await service.force_expire(sid=phone.sid)
+    assert await service.introspect(successor.access_token) == {"active": False}
+    assert await service.introspect("garbage") == {"active": False}
 
 
-def test_the_session_view_the_console_shows(service: AuthService, clock: VirtualClock) -> None:
-    service.update_settings(login_policy="single")
-    phone = sign_in(service)
+async def test_the_session_view_the_console_shows(
+    service: AuthService, clock: VirtualClock
+) -> None:
+    await service.update_settings(login_policy="single")
+    phone = await sign_in(service)
     clock.advance(2)
-    pc = sign_in(service, "pc", "pc")
-    views = {v["sid"]: v for v in service.sessions("alice")}
+    pc = await sign_in(service, "pc", "pc")
+    views = {v["sid"]: v for v in await service.sessions("alice")}
     now = clock.now()
     assert views[phone.sid] == {
         "sid": phone.sid,
@@ -436,6 +442,6 @@ def test_the_session_view_the_console_shows(service: AuthService, clock: Virtual
     }
     assert views[pc.sid]["state"] == "active" and views[pc.sid]["revoked_by"] is None
     with pytest.raises(InvalidGrant) as over:
-        service.refresh(phone.refresh_token, None, None)
+        await service.refresh(phone.refresh_token, None, None)
     assert over.value.body()["revoked_by"] == views[phone.sid]["revoked_by"]
     assert over.value.body()["revoked_at"] == now

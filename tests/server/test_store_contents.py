@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mock_server import Settings, Store, VirtualClock, create_app
+from mock_server import Settings, SqliteStore, VirtualClock, create_app
 from tests.conftest import BASE_URL
 from tests.server.helpers import claims, login, refresh
 
@@ -24,11 +24,11 @@ async def file_client(
     settings: Settings, clock: VirtualClock, tmp_path: Path
 ) -> AsyncIterator[tuple[httpx.AsyncClient, Path]]:
     path = tmp_path / "server.sqlite3"
-    store = Store(path)
+    store = SqliteStore(path)
     app = create_app(settings, clock=clock, store=store)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as c:
         yield c, path
-    store.close()
+    await store.close()
 
 
 def dump(path: Path) -> str:

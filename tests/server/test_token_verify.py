@@ -15,7 +15,7 @@ import pytest
 from contract import ACCESS_TYP, REFRESH_TYP
 from mock_server.clock import VirtualClock
 from mock_server.keys import KeyManager, SigningKey
-from mock_server.store import Store
+from mock_server.store import SqliteStore
 from mock_server.tokens import TokenRejected, VerifiedCache, check_times, encode, verify
 
 ISSUER = "http://testserver"
@@ -24,9 +24,9 @@ NOW = 1_800_000_000.0
 
 
 @pytest.fixture
-def keys() -> KeyManager:
-    manager = KeyManager(Store(":memory:"), VirtualClock(NOW))
-    manager.ensure("EdDSA")
+async def keys() -> KeyManager:
+    manager = KeyManager(SqliteStore(":memory:"), VirtualClock(NOW))
+    await manager.ensure("EdDSA")
     return manager
 
 
@@ -214,12 +214,12 @@ def test_each_refusal_has_its_reason_and_sentence(
     assert str(refused.value) == description
 
 
-def test_a_retired_key_is_named_with_or_without_the_cache(keys: KeyManager) -> None:
+async def test_a_retired_key_is_named_with_or_without_the_cache(keys: KeyManager) -> None:
     token = encode(access_claims(), key_of(keys), ACCESS_TYP)
     cache = VerifiedCache()
     check(keys, token, cache=cache)
-    keys.rotate("EdDSA")
-    keys.retire()
+    await keys.rotate("EdDSA")
+    await keys.retire()
     for cached in (cache, None):
         with pytest.raises(TokenRejected) as refused:
             check(keys, token, cache=cached)
@@ -244,9 +244,9 @@ def test_a_token_of_exactly_the_maximum_length_is_read(keys: KeyManager) -> None
         check(keys, token, max_chars=len(token) - 1)
 
 
-def test_times_are_judged_on_the_servers_clock_not_the_machines() -> None:
-    manager = KeyManager(Store(":memory:"), VirtualClock(1_000_000.0))
-    manager.ensure("EdDSA")
+async def test_times_are_judged_on_the_servers_clock_not_the_machines() -> None:
+    manager = KeyManager(SqliteStore(":memory:"), VirtualClock(1_000_000.0))
+    await manager.ensure("EdDSA")
     past = 1_000_000.0  # 1970: long expired by the machine's clock
     token = encode(access_claims(exp=past + 30, iat=past), key_of(manager), ACCESS_TYP)
     assert past + 30 < time.time()
