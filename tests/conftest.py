@@ -9,7 +9,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from mock_server import ServerThread, Settings, VirtualClock, create_app
+from mock_server import ServerThread, Settings, VirtualClock, create_app, open_store
+from tests.redis_server import RedisServer
 
 ADMIN_KEY = "test-admin-key"
 BASE_URL = "http://testserver"
@@ -50,6 +51,21 @@ async def app(settings: Settings, clock: VirtualClock) -> FastAPI:
     return app
 
 
+async def app_on_each_store(
+    request: pytest.FixtureRequest, settings: Settings, clock: VirtualClock
+) -> AsyncIterator[FastAPI]:
+    """For a module's ``app`` fixture with ``params=STORES``: the same server on
+    SQLite, then on a real redis-server (an empty database each time)."""
+    spec = "sqlite::memory:" if request.param == "sqlite" else request.getfixturevalue("redis_url")
+    app = create_app(settings, clock=clock, store=open_store(spec))
+    await app.state.startup()
+    yield app
+    await app.state.service.store.close()
+
+
+STORES = ["sqlite", "redis"]
+
+
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
@@ -62,3 +78,17 @@ def live_server(settings: Settings, clock: VirtualClock) -> Iterator[ServerThrea
     """The same server on a real loopback socket, served by uvicorn."""
     with ServerThread(settings, clock=clock) as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A real redis-server for the module's tests (its own port and directory)."""
+    with RedisServer(tmp_path_factory.mktemp("redis")) as server:
+        yield server
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    """An empty database on the module's redis-server."""
+    redis_server.flush()
+    return redis_server.url

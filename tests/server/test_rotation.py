@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import httpx
+import pytest
+from fastapi import FastAPI
 
-from mock_server import VirtualClock
+from mock_server import Settings, VirtualClock
+from tests.conftest import STORES, app_on_each_store
 from tests.server.helpers import ADMIN, login, me, refresh
+
+
+@pytest.fixture(params=STORES)
+async def app(
+    request: pytest.FixtureRequest, settings: Settings, clock: VirtualClock
+) -> AsyncIterator[FastAPI]:
+    """Each test on SQLite, then on a real redis-server."""
+    async for app in app_on_each_store(request, settings, clock):
+        yield app
 
 
 async def test_reuse_after_grace_revokes_the_whole_family(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import jwt
@@ -24,6 +25,16 @@ from mock_server.errors import (
 )
 from mock_server.service import AuthService, DeviceInfo, TokenResponse
 from mock_server.tokens import TokenRejected, VerifiedCache, VerifiedToken, encode
+from tests.conftest import STORES, app_on_each_store
+
+
+@pytest.fixture(params=STORES)
+async def app(
+    request: pytest.FixtureRequest, settings: Settings, clock: VirtualClock
+) -> AsyncIterator[FastAPI]:
+    """Each test on SQLite, then on a real redis-server."""
+    async for app in app_on_each_store(request, settings, clock):
+        yield app
 
 
 def service_of(app: FastAPI) -> AuthService:

@@ -4,16 +4,27 @@ events, with exactly these values (``id`` and ``at`` aside)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 
-from mock_server import VirtualClock
+from mock_server import Settings, VirtualClock
 from mock_server.errors import Conflict, InvalidGrant, InvalidRequest, NotFound, RateLimited
 from mock_server.service import AuthService, DeviceInfo, TokenResponse
 from mock_server.tokens import jti_hash
+from tests.conftest import STORES, app_on_each_store
 from tests.server.helpers import claims
+
+
+@pytest.fixture(params=STORES)
+async def app(
+    request: pytest.FixtureRequest, settings: Settings, clock: VirtualClock
+) -> AsyncIterator[FastAPI]:
+    """Each test on SQLite, then on a real redis-server."""
+    async for app in app_on_each_store(request, settings, clock):
+        yield app
 
 
 @pytest.fixture
