@@ -80,6 +80,7 @@ def create_app(
         sender.start()  # also delivers what a previous run left queued
         yield
         await sender.stop()
+        await service.stop()
         bus.close()
         service.watchers.close()
         await store.close()

@@ -51,6 +51,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "or redis://HOST:PORT/DB, which several server processes may share",
     )
     p.add_argument("--admin-key", default="", help="admin API key (default: random, printed)")
+    p.add_argument(
+        "--issuer",
+        default=None,
+        metavar="URL",
+        help="the URL devices reach the server at (default: its own http://HOST:PORT); "
+        "instances sharing one store behind one address give the same",
+    )
     p.add_argument("--users", type=Path, help="JSON file of extra users: {name: password}")
     for spec in SETTINGS:
         choices = None if spec.name == "login_policy" or not spec.choices else list(spec.choices)
@@ -157,6 +164,7 @@ def serve(args: argparse.Namespace) -> int:
             log_level=args.log_level,
             resource_servers=resource_servers,
             users=users,
+            issuer=args.issuer,
         )
     except OSError as exc:
         print(f"jwt-lab serve: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)

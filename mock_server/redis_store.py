@@ -32,7 +32,7 @@ from __future__ import annotations
 import base64
 import json
 import math
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import fields
 from typing import Any, TypeVar
 
@@ -186,6 +186,7 @@ class _Keys:
         self.deliveries = f"{p}deliveries"
         self.due = f"{p}deliveries-due"
         self.done = f"{p}deliveries-done"
+        self.channel = f"{p}changes"
 
     def user(self, name: str) -> str:
         return f"{self.prefix}user:{name}"
@@ -416,6 +417,24 @@ class RedisStore(_Reads):
         client, self._client = self._client, None
         if client is not None:
             await client.aclose()
+
+    async def publish(self, message: dict[str, Any]) -> None:
+        """Tell every process of this store (Redis pub/sub): keys, settings and
+        revocations changed."""
+        await _do(self._r.publish(self.k.channel, json.dumps(message)))
+
+    async def messages(self) -> AsyncIterator[dict[str, Any]]:
+        """What the processes of this store publish, for as long as the connection
+        lasts (``StoreUnavailable`` when it breaks: subscribe again)."""
+        pubsub = self._r.pubsub(ignore_subscribe_messages=True)
+        try:
+            await _do(pubsub.subscribe(self.k.channel))
+            while True:
+                message = await _do(pubsub.get_message(timeout=30.0))
+                if message is not None and message.get("type") == "message":
+                    yield json.loads(message["data"])
+        finally:
+            await pubsub.aclose()
 
     async def atomic(self, fn: Callable[[Tx], Awaitable[T]]) -> T:
         for _ in range(MAX_TRIES):

@@ -18,10 +18,14 @@ token's holder can derive); later, it is reuse: the whole session is revoked
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import json
+import logging
 import re
 import secrets
+import time
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -54,7 +58,16 @@ from mock_server.passwords import PasswordHasher
 from mock_server.policies import decide
 from mock_server.ratelimit import LoginRateLimiter
 from mock_server.settings import LIVE_SETTINGS, SessionLifetime, Settings, VerifyMode
-from mock_server.store import RefreshRecord, SessionRecord, Store, Tx, UserRecord
+from mock_server.store import (
+    RefreshRecord,
+    SessionRecord,
+    Store,
+    StoreUnavailable,
+    Tx,
+    UserRecord,
+)
+
+log = logging.getLogger(__name__)
 
 USERNAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
 DEMO_USERS = {"alice": ("alice-pass", "Alice"), "bob": ("bob-pass", "Bob")}
@@ -157,12 +170,85 @@ class AuthService:
         self.resource_servers = ResourceServers(self)
         # Devices listening for the end of their own session (GET /api/notifications).
         self.watchers = SessionWatchers()
+        # A shared store: what this process tells the others, and hears from them.
+        self._origin = secrets.token_hex(8)
+        self._following: asyncio.Future[None] | None = None
+        self._keys_read_at = 0.0
 
     async def start(self) -> None:
-        """Open the store and make sure a signing key exists (once, before serving)."""
+        """Open the store and make sure a signing key exists (once, before serving);
+        on a shared store, follow what the other processes say."""
         await self.store.open()
         await self.keys.load()
         await self.keys.ensure(self.settings.algorithm)
+        if self.store.shared:
+            self._following = asyncio.ensure_future(self._follow_others())
+
+    async def stop(self) -> None:
+        if self._following is not None:
+            self._following.cancel()
+            await asyncio.gather(self._following, return_exceptions=True)
+            self._following = None
+
+    # other processes of a shared store ----------------------------------------
+
+    async def _tell_others(self, kind: str, **data: Any) -> None:
+        """Say what changed to the other processes of a shared store (best effort:
+        what it announces is already kept)."""
+        if not self.store.shared:
+            return
+        try:
+            await self.store.publish({"kind": kind, "origin": self._origin, **data})
+        except StoreUnavailable:
+            log.warning("could not tell the other server processes: %s changed", kind)
+
+    async def _follow_others(self) -> None:
+        """Apply what the other processes say; after a break, read the keys again
+        (what was missed meanwhile) and listen anew."""
+        while True:
+            try:
+                async for message in self.store.messages():
+                    if message.get("origin") != self._origin:
+                        await self._heard(message)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the store went away: try again
+                log.warning("lost the other server processes' news; listening again")
+                await asyncio.sleep(1.0)
+                with contextlib.suppress(Exception):
+                    await self.keys.load()
+
+    async def _heard(self, message: dict[str, Any]) -> None:
+        kind = message.get("kind")
+        if kind == "keys":
+            await self.keys.load()
+        elif kind == "settings":
+            await self._apply_settings(dict(message.get("changes") or {}))
+        elif kind == "revoked":
+            for sid in message.get("sids") or ():
+                self._sessions.pop(str(sid), None)
+                self.watchers.revoked(str(sid))
+
+    async def _verified_token(
+        self,
+        token: object,
+        typ: str,
+        audience: str | None,
+        now: float,
+        cache: tokens.VerifiedCache | None = None,
+    ) -> tokens.VerifiedToken:
+        """``_verify``; on a shared store, a key this process has not seen yet
+        (another one rotated) is looked up once before the token is refused."""
+        try:
+            return self._verify(token, typ, audience, now, cache)
+        except tokens.TokenRejected as exc:
+            if exc.reason != "unknown_key" or not self.store.shared:
+                raise
+            if time.monotonic() - self._keys_read_at < 1.0:  # a flood of made-up kids
+                raise
+            self._keys_read_at = time.monotonic()
+            await self.keys.load()
+            return self._verify(token, typ, audience, now, cache)
 
     # users -----------------------------------------------------------------
 
@@ -195,7 +281,7 @@ class AuthService:
 
         ended = await self.store.atomic(delete)
         self._users.pop(username, None)
-        self._announce(ended, "forced", by=None)
+        await self._announce(ended, "forced", by=None)
         self.bus.publish("user_deleted", user=username)
 
     # settings --------------------------------------------------------------
@@ -205,6 +291,12 @@ class AuthService:
         unknown = set(changes) - set(LIVE_SETTINGS)
         if unknown:
             raise InvalidRequest(f"these settings cannot be changed live: {sorted(unknown)}")
+        updated = await self._apply_settings(changes)
+        await self._tell_others("settings", changes=changes)
+        self.bus.publish("settings_changed", changes={k: str(v) for k, v in changes.items()})
+        return updated
+
+    async def _apply_settings(self, changes: dict[str, Any]) -> Settings:
         try:
             updated = self.settings.replace(**changes)
         except (ValueError, TypeError) as exc:
@@ -212,7 +304,6 @@ class AuthService:
         if updated.algorithm != self.settings.algorithm:
             await self.keys.ensure(updated.algorithm)
         self.settings = updated
-        self.bus.publish("settings_changed", changes={k: str(v) for k, v in changes.items()})
         return updated
 
     # login -----------------------------------------------------------------
@@ -348,7 +439,7 @@ class AuthService:
                     policy=settings.login_policy,
                 )
             raise
-        self._announce(superseded, "superseded", by=session.sid)
+        await self._announce(superseded, "superseded", by=session.sid)
         self.bus.publish(
             "login",
             user=user.username,
@@ -377,7 +468,7 @@ class AuthService:
         now = self.clock.now()
         settings = self.settings
         try:
-            claims = self._verify(refresh_token, REFRESH_TYP, None, now).claims
+            claims = (await self._verified_token(refresh_token, REFRESH_TYP, None, now)).claims
         except tokens.TokenRejected as exc:
             if exc.reason != "expired" or exc.claims is None:
                 raise InvalidGrant(
@@ -495,7 +586,9 @@ class AuthService:
         now = self.clock.now()
         settings = self.settings
         try:
-            verified = self._verify(token, ACCESS_TYP, settings.audience, now, self._verified)
+            verified = await self._verified_token(
+                token, ACCESS_TYP, settings.audience, now, self._verified
+            )
         except tokens.TokenRejected as exc:
             sid = exc.claims.get("sid") if exc.claims else None
             self.bus.publish("token_rejected", reason=exc.reason, sid=sid)
@@ -594,7 +687,7 @@ class AuthService:
 
         Unknown, invalid and expired tokens are not an error (RFC 7009 §2.2).
         """
-        claims = self._claims_of_any(token)
+        claims = await self._claims_of_any(token)
         if claims is None:
             return
         session = await self._session(claims["sid"])
@@ -614,7 +707,7 @@ class AuthService:
             try:
                 # Access tokens through the API's cache: introspection is a hot path too.
                 cache = self._verified if typ == ACCESS_TYP else None
-                claims = self._verify(token, typ, audience, now, cache).claims
+                claims = (await self._verified_token(token, typ, audience, now, cache)).claims
             except tokens.TokenRejected:
                 continue
             session = await self._session(claims["sid"])
@@ -704,12 +797,14 @@ class AuthService:
 
     async def rotate_key(self) -> dict[str, Any]:
         key = await self.keys.rotate(self.settings.algorithm)
+        await self._tell_others("keys")
         self.bus.publish("key_rotated", kid=key.kid, alg=key.alg)
         return key.describe()
 
     async def retire_key(self, kid: str | None = None) -> dict[str, Any]:
         current = await self.keys.ensure(self.settings.algorithm)
         key = await self.keys.retire(kid, keep=current.kid)
+        await self._tell_others("keys")
         self.bus.publish("key_retired", kid=key.kid, alg=key.alg)
         return key.describe()
 
@@ -863,7 +958,7 @@ class AuthService:
             cache=cache,
         )
 
-    def _claims_of_any(self, token: str) -> dict[str, Any] | None:
+    async def _claims_of_any(self, token: str) -> dict[str, Any] | None:
         """Claims of a genuine token of either kind, even an expired one."""
         now = self.clock.now()
         for typ, audience in (
@@ -871,7 +966,7 @@ class AuthService:
             (ACCESS_TYP, self.settings.audience),
         ):
             try:
-                return self._verify(token, typ, audience, now).claims
+                return (await self._verified_token(token, typ, audience, now)).claims
             except tokens.TokenRejected as exc:
                 if exc.claims is not None:
                     return exc.claims
@@ -937,7 +1032,7 @@ class AuthService:
             return await self._revoke_all(tx, [s for s in found if s], now, key, reason, by)
 
         ended = await self.store.atomic(revoke)
-        self._announce(ended, reason, by)
+        await self._announce(ended, reason, by)
         return ended
 
     async def _revoke_all(
@@ -961,7 +1056,7 @@ class AuthService:
             ended.append(session)
         return ended
 
-    def _announce(self, ended: list[SessionRecord], reason: str, by: str | None) -> None:
+    async def _announce(self, ended: list[SessionRecord], reason: str, by: str | None) -> None:
         """After the commit of revocations: wake the back-channel sender, publish
         them, and tell the devices listening (never for a rolled-back one)."""
         if not ended:
@@ -979,6 +1074,7 @@ class AuthService:
                 by=by,
             )
             self.watchers.revoked(session.sid)
+        await self._tell_others("revoked", sids=[s.sid for s in ended])
 
     async def _session_over(self, session: SessionRecord | None, reason: str) -> InvalidGrant:
         return InvalidGrant(

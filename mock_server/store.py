@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
 
@@ -220,6 +220,8 @@ class Store(Tx, Protocol):
     async def open(self) -> None: ...
     async def close(self) -> None: ...
     async def atomic(self, fn: Callable[[Tx], Awaitable[T]]) -> T: ...
+    async def publish(self, message: dict[str, Any]) -> None: ...
+    def messages(self) -> AsyncIterator[dict[str, Any]]: ...
 
     async def list_users(self) -> list[UserRecord]: ...
     async def put_user(self, user: UserRecord) -> None: ...
@@ -296,6 +298,14 @@ class SqliteStore:
         with self._lock:
             if self._closed and self.path != ":memory:":
                 self._connect()
+
+    async def publish(self, message: dict[str, Any]) -> None:
+        """No other process shares this store: nobody to tell."""
+
+    async def messages(self) -> AsyncIterator[dict[str, Any]]:
+        """What other processes say: nothing, ever (one process)."""
+        return
+        yield
 
     async def close(self) -> None:
         """Close the file (a ``:memory:`` database stays: closing would lose it)."""

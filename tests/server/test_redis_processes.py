@@ -1,0 +1,266 @@
+"""Every guarantee across processes (issue 16): four real ``jwt-lab serve``
+processes, each its own uvicorn on its own port, sharing one real redis-server
+(``--store redis://…``) and one issuer, as instances behind a load balancer.
+
+Requests are spread over the four: what one process decides, the others must
+see — a rotation, a login policy, a revocation, a key — with nothing held in
+any one process's memory or lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from httpx_sse import aconnect_sse
+
+from contract import NOTIFICATIONS_PATH
+from tests.conftest import ADMIN_KEY
+from tests.redis_server import RedisServer
+from tests.server.helpers import ADMIN, claims, login
+
+pytestmark = pytest.mark.live
+
+ISSUER = "http://lab.test"
+PROCESSES = 4
+
+
+class ServeProcess:
+    """``jwt-lab serve`` in a process of its own (``python -m mock_server``)."""
+
+    def __init__(self, *args: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "mock_server", "--port", "0", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        seen = []
+        for line in self.process.stdout:  # its banner names the URL it serves
+            seen.append(line)
+            if line.startswith("JWT Device Lab mock server on "):
+                self.url = line.split(" on ", 1)[1].strip()
+                break
+        else:
+            raise RuntimeError(f"jwt-lab serve did not start: {''.join(seen)[-3000:]}")
+        self._drain = threading.Thread(target=self.process.stdout.read, daemon=True)
+        self._drain.start()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+        self._drain.join(5)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def servers(redis_server: RedisServer) -> Iterator[list[str]]:
+    started: list[ServeProcess] = []
+    try:
+        for _ in range(PROCESSES):
+            started.append(
+                ServeProcess(
+                    "--store",
+                    redis_server.url,
+                    "--issuer",
+                    ISSUER,
+                    "--admin-key",
+                    ADMIN_KEY,
+                    "--log-level",
+                    "warning",
+                )
+            )
+        yield [s.url for s in started]
+    finally:
+        for server in started:
+            server.stop()
+
+
+@pytest.fixture
+async def http(servers: list[str]) -> AsyncIterator[list[httpx.AsyncClient]]:
+    """One client per process; the settings back to their defaults, everywhere."""
+    clients = [httpx.AsyncClient(base_url=url, timeout=15) for url in servers]
+    try:
+        await set_everywhere(clients, login_policy="multi", verify_mode="stateless", reuse_grace=2)
+        yield clients
+    finally:
+        for client in clients:
+            await client.aclose()
+
+
+async def until(check: Callable[[], Awaitable[bool]], seconds: float = 5.0) -> None:
+    """Wait (yielding to the loop) until ``check`` holds: news between processes
+    travels over Redis pub/sub, so it is seen a moment later, not at once."""
+    async with asyncio.timeout(seconds):
+        while not await check():  # noqa: ASYNC110 - the news is in another process
+            await asyncio.sleep(0.01)
+
+
+async def set_everywhere(clients: list[httpx.AsyncClient], **changes: Any) -> None:
+    """PATCH the settings at one process; wait until every process has them."""
+    answer = await clients[0].patch("/admin/settings", json=changes, headers=ADMIN)
+    assert answer.status_code == 200, answer.text
+
+    async def everywhere() -> bool:
+        for client in clients:
+            current = (await client.get("/admin/settings", headers=ADMIN)).json()
+            if any(current[name] != value for name, value in changes.items()):
+                return False
+        return True
+
+    await until(everywhere)
+
+
+async def add_user(clients: list[httpx.AsyncClient], name: str) -> None:
+    answer = await clients[-1].put(
+        f"/admin/users/{name}", json={"password": f"{name}-pass"}, headers=ADMIN
+    )
+    assert answer.status_code == 200, answer.text
+
+
+def bearer(tokens: dict[str, Any]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+async def test_the_processes_share_one_issuer_and_each_others_keys(
+    http: list[httpx.AsyncClient],
+) -> None:
+    """Each process may have made a key as it started; a token signed by any is
+    accepted by every one (a key it has not seen is read from the store)."""
+    for i, signer in enumerate(http):
+        tokens = await login(signer, device_id=f"keys-{i}")
+        assert claims(tokens["access_token"])["iss"] == ISSUER
+        for other in http:
+            answer = await other.get("/api/me", headers=bearer(tokens))
+            assert answer.status_code == 200, (i, answer.text)
+
+
+async def test_concurrent_refreshes_over_four_processes_rotate_once(
+    http: list[httpx.AsyncClient],
+) -> None:
+    first = await login(http[0], device_id="race-phone")
+    requests = [
+        http[i % PROCESSES].post(
+            "/oauth/token",
+            data={"grant_type": "refresh_token", "refresh_token": first["refresh_token"]},
+        )
+        for i in range(8 * PROCESSES)
+    ]
+    answers = await asyncio.gather(*requests)
+    assert {a.status_code for a in answers} == {200}, [a.text for a in answers][:3]
+    # One rotation: every process answered with the one successor pair (the
+    # others within the reuse grace), read back from the store where it is sealed.
+    assert len({a.json()["refresh_token"] for a in answers}) == 1
+    assert len({a.json()["access_token"] for a in answers}) == 1
+    sid = claims(first["access_token"])["sid"]
+    lineage = (await http[3].get(f"/admin/sessions/{sid}/lineage", headers=ADMIN)).json()
+    assert [t["rotated_at"] is not None for t in lineage["tokens"]] == [True, False]
+
+
+async def test_reuse_is_detected_by_any_process(http: list[httpx.AsyncClient]) -> None:
+    await set_everywhere(http, reuse_grace=0)
+    first = await login(http[0], device_id="reuse-phone")
+    second = await http[1].post(
+        "/oauth/token",
+        data={"grant_type": "refresh_token", "refresh_token": first["refresh_token"]},
+    )
+    assert second.status_code == 200
+    replay = await http[2].post(
+        "/oauth/token",
+        data={"grant_type": "refresh_token", "refresh_token": first["refresh_token"]},
+    )
+    assert (replay.status_code, replay.json()["reason"]) == (400, "reuse_detected")
+    # The whole family is dead, at every process: the newest refresh token too.
+    newest = await http[3].post(
+        "/oauth/token",
+        data={"grant_type": "refresh_token", "refresh_token": second.json()["refresh_token"]},
+    )
+    assert (newest.status_code, newest.json()["reason"]) == (400, "reuse_detected")
+
+
+async def test_logins_racing_on_every_process_under_single_leave_one_session(
+    http: list[httpx.AsyncClient],
+) -> None:
+    await add_user(http, "carol")
+    await set_everywhere(http, login_policy="single")
+    logins = [
+        login(http[i % PROCESSES], "carol", device_id=f"carol-{i}", device_type="pc")
+        for i in range(2 * PROCESSES)
+    ]
+    await asyncio.gather(*logins)
+    for client in http:
+        sessions = (await client.get("/admin/sessions?user=carol", headers=ADMIN)).json()
+        assert [s["state"] for s in sessions["sessions"]].count("active") == 1
+
+
+async def test_a_revocation_at_one_is_refused_at_once_by_every_other_when_stateful(
+    http: list[httpx.AsyncClient],
+) -> None:
+    await set_everywhere(http, verify_mode="stateful")
+    tokens = await login(http[0], device_id="stateful-phone")
+    for client in http:  # every process has seen the session active (and may cache)
+        assert (await client.get("/api/me", headers=bearer(tokens))).status_code == 200
+    sid = claims(tokens["access_token"])["sid"]
+    assert (await http[1].delete(f"/admin/sessions/{sid}", headers=ADMIN)).status_code == 200
+    for client in http:  # at once: no waiting for news
+        refused = await client.get("/api/me", headers=bearer(tokens))
+        assert (refused.status_code, refused.json()["reason"]) == (401, "forced")
+
+
+async def test_a_device_listening_at_one_process_hears_a_revocation_at_another(
+    http: list[httpx.AsyncClient],
+) -> None:
+    tokens = await login(http[0], device_id="listening-phone")
+    sid = claims(tokens["access_token"])["sid"]
+    events: list[str] = []
+    opened = asyncio.Event()
+
+    async def listen() -> None:
+        async with aconnect_sse(http[0], "GET", NOTIFICATIONS_PATH, headers=bearer(tokens)) as s:
+            opened.set()
+            async for sse in s.aiter_sse():
+                if sse.data:
+                    events.append(sse.event)
+
+    listening = asyncio.create_task(listen())
+    await asyncio.wait_for(opened.wait(), 5)
+    assert (await http[3].delete(f"/admin/sessions/{sid}", headers=ADMIN)).status_code == 200
+    await asyncio.wait_for(listening, 5)  # told, and the stream closed
+    assert events == ["signed_out"]
+
+
+async def test_a_key_rotated_and_retired_at_one_is_honoured_by_all(
+    http: list[httpx.AsyncClient],
+) -> None:
+    before = await login(http[0], device_id="key-old")
+    rotated = (await http[2].post("/admin/keys/rotate", headers=ADMIN)).json()
+    after = await login(http[2], device_id="key-new")
+    assert jwt_kid(after["access_token"]) == rotated["kid"]
+    for client in http:
+        assert (await client.get("/api/me", headers=bearer(after))).status_code == 200
+    old_kid = jwt_kid(before["access_token"])
+    answer = await http[2].post("/admin/keys/retire", json={"kid": old_kid}, headers=ADMIN)
+    assert answer.status_code == 200, answer.text
+
+    async def refused_everywhere() -> bool:
+        answers = [await c.get("/api/me", headers=bearer(before)) for c in http]
+        return all(a.status_code == 401 for a in answers)
+
+    await until(refused_everywhere)
+    for client in http:
+        refused = await client.get("/api/me", headers=bearer(before))
+        assert refused.json()["reason"] == "key_retired"
+
+
+def jwt_kid(token: str) -> str:
+    import jwt
+
+    return str(jwt.get_unverified_header(token)["kid"])
