@@ -5,7 +5,9 @@ contract's type, default, range or choices and help."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -51,6 +53,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "or redis://HOST:PORT/DB, which several server processes may share",
     )
     p.add_argument("--admin-key", default="", help="admin API key (default: random, printed)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="uvicorn worker processes on the one port (default 1); more than one needs "
+        "--store redis://…, which they share",
+    )
     p.add_argument(
         "--issuer",
         default=None,
@@ -155,6 +165,26 @@ def serve(args: argparse.Namespace) -> int:
     try:
         for name, (password, _) in users.items():
             check_user(name, password)
+    except ServerError as exc:
+        print(f"jwt-lab serve: {exc.description}", file=sys.stderr)
+        return 2
+    if args.workers != 1:
+        if args.workers < 1 or args.workers > 64:
+            print("jwt-lab serve: --workers takes 1 to 64", file=sys.stderr)
+            return 2
+        if not store.shared:
+            print(
+                "jwt-lab serve: --workers needs a store they can share: --store redis://HOST:PORT/DB",
+                file=sys.stderr,
+            )
+            return 2
+        if args.virtual_clock:
+            print(
+                "jwt-lab serve: a virtual clock lives in one process: no --workers", file=sys.stderr
+            )
+            return 2
+        return _serve_workers(args, settings, store.description, resource_servers)
+    try:
         server = ServerThread(
             settings,
             clock=clock,
@@ -185,6 +215,84 @@ def serve(args: argparse.Namespace) -> int:
     print("  demo users  alice / alice-pass, bob / bob-pass", flush=True)
     server.run()
     return 0
+
+
+WORKER_ARGS = "JWT_LAB_WORKER_ARGS"  # the serve arguments, for each worker process
+
+
+def _serve_workers(
+    args: argparse.Namespace,
+    settings: Any,
+    store: str,
+    resource_servers: list[tuple[str, str, str | None]],
+) -> int:
+    """``--workers N``: uvicorn's supervisor forks N processes that accept on one
+    socket bound here; each builds its app (``worker_app``) from the same
+    arguments, with the admin key and issuer fixed here so that all agree."""
+    import os
+    import secrets
+
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    from mock_server.runner import bind_socket
+
+    try:
+        sock = bind_socket(args.host, args.port)
+    except OSError as exc:
+        print(f"jwt-lab serve: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    port = sock.getsockname()[1]
+    url = f"http://{'[' + args.host + ']' if ':' in args.host else args.host}:{port}"
+    shared = {
+        **{k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        "admin_key": settings.admin_key or secrets.token_urlsafe(24),
+        "issuer": args.issuer or url,
+        "store": store,
+        "workers": 1,
+    }
+    shared.pop("func", None)
+    os.environ[WORKER_ARGS] = json.dumps(shared)
+    config = uvicorn.Config(
+        "mock_server.cli:worker_app",
+        factory=True,
+        workers=args.workers,
+        log_level=args.log_level,
+        lifespan="on",
+        timeout_graceful_shutdown=1,
+        access_log=False,
+        proxy_headers=False,
+    )
+    print(f"JWT Device Lab mock server on {url}", flush=True)
+    print(f"  workers     {args.workers} processes on one port")
+    print(f"  admin key   {shared['admin_key']}")
+    print(f"  issuer      {shared['issuer']}")
+    print(f"  store       {store}")
+    for rs_id, _, uri in resource_servers:
+        print(f"  resource server {rs_id}" + (f" (logout tokens to {uri})" if uri else ""))
+    print("  demo users  alice / alice-pass, bob / bob-pass", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        Multiprocess(config, sockets=[sock]).run()
+    return 0
+
+
+def worker_app() -> Any:
+    """One worker of ``--workers N`` (uvicorn calls this in each process)."""
+    from mock_server.app import create_app
+    from mock_server.backchannel import parse_resource_server
+    from mock_server.backends import open_store
+    from mock_server.settings import Settings
+
+    given = json.loads(os.environ[WORKER_ARGS])
+    values = {spec.name: given[spec.name] for spec in SETTINGS}
+    settings = Settings(admin_key=given["admin_key"], **values).replace(issuer=given["issuer"])
+    users = _load_users(Path(given["users"])) if given.get("users") else {}
+    return create_app(
+        settings,
+        store=open_store(given["store"]),
+        resource_servers=[parse_resource_server(text) for text in given["resource_server"]],
+        users=users,
+    )
 
 
 def add_api_arguments(p: argparse.ArgumentParser) -> None:

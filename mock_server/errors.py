@@ -181,7 +181,9 @@ class ResourceServerAuthRequired(ServerError):
 
 
 class TemporarilyUnavailable(ServerError):
-    """A resource server cannot reach the auth server it must ask (503)."""
+    """Something the answer needs cannot be reached now (503 + Retry-After): the
+    auth server a resource server must ask, or the store (a shared Redis) —
+    nothing was decided and nothing issued; the client tries again."""
 
     status = 503
     error = "temporarily_unavailable"

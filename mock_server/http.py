@@ -4,6 +4,7 @@ bearer parsing, the admin-key check."""
 from __future__ import annotations
 
 import base64
+import logging
 import secrets
 from typing import Any
 from urllib.parse import unquote_plus
@@ -21,9 +22,12 @@ from mock_server.errors import (
     MissingToken,
     PayloadTooLarge,
     ServerError,
+    TemporarilyUnavailable,
 )
 from mock_server.service import AuthService
-from mock_server.store import ResourceServerRecord
+from mock_server.store import ResourceServerRecord, StoreUnavailable
+
+log = logging.getLogger(__name__)
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 
@@ -45,6 +49,7 @@ def app_options() -> dict[str, Any]:
         "telemetry": {"tracing": False, "metrics": False, "logs": False},
         "exception_handlers": {
             ServerError: on_server_error,
+            StoreUnavailable: on_store_unavailable,
             RequestValidationError: on_validation_error,
             StarletteHTTPException: on_http_error,
             Exception: on_unexpected_error,
@@ -78,6 +83,15 @@ async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
         {"error": code, "error_description": str(exc.detail)},
         status_code=exc.status_code,
         headers=exc.headers,
+    )
+
+
+async def on_store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    log.warning("%s %s: %s", request.method, request.url.path, exc)
+    return error_response(
+        TemporarilyUnavailable(
+            "the server's store cannot be reached: try again", reason="store_unavailable"
+        )
     )
 
 

@@ -23,6 +23,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import os
 import re
 import secrets
 import time
@@ -892,6 +893,8 @@ class AuthService:
             "users": [u.username for u in await self.store.list_users()],
             "sessions": await self.sessions(),
             "last_event_id": self.bus.last_id(),
+            # Which process answered, and over which store (several may share one).
+            "process": {"pid": os.getpid(), "store": self.store.description},
         }
 
     async def own_session(self, username: str, sid: str) -> SessionRecord:
