@@ -19,6 +19,7 @@ BENCHMARKS = (
     "client_overhead",
     "dpop",
     "revocation",
+    "scale_out",
     "single_flight",
     "scale",
     "gui",
@@ -183,6 +184,24 @@ def write_table() -> None:
             ),
             "1 refresh each",
             all(r["refreshes"] == 1 and r["failures"] == 0 for r in rows),
+        )
+    if "scale_out" in b:
+        so = b["scale_out"]
+        for r in so["rows"]:
+            row(
+                f"scale out: {r['server']}",
+                f"/api/me stateless {r['stateless_rps']} req/s ({r['stateless_vs_bare']}× the "
+                f"bare route {so['bare_rps']}), stateful {r['stateful_rps']} req/s "
+                f"({r['stateful_vs_bare']}×); refresh {r['refresh_rps']} req/s, "
+                f"p99 {r['refresh_p99_ms']} ms",
+                "reported",
+                None,
+            )
+        row(
+            "scale out: Redis memory",
+            f"{so['redis_bytes_per_session'] / 1024:.1f} KiB per session (with its lineage)",
+            "reported",
+            None,
         )
     if "scale" in b:
         for r in b["scale"]["rows"]:

@@ -1,5 +1,5 @@
 """Authorization in the browser: codes with PKCE (RFC 6749 §4.1, RFC 7636) and the
-device grant (RFC 8628), kept in memory on the server's clock.
+device grant (RFC 8628), kept in the store on the server's clock.
 
 ``Authorizations`` holds what is pending between a page and the token
 endpoint: an authorization code until its one exchange (60 s), a device
@@ -20,10 +20,8 @@ import hmac
 import json
 import re
 import secrets
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass
 
 from contract import (
     CODE_LIFETIME,
@@ -42,10 +40,10 @@ from mock_server.errors import (
     InvalidRequest,
     SlowDown,
 )
+from mock_server.store import Store
 
 FORM_LIFETIME = 600  # seconds a sign-in or verification page may be submitted
 _FORM_TOKEN = re.compile(r"[0-9]{1,12}\.[A-Za-z0-9_-]{16}\.[0-9a-f]{64}")
-MAX_PENDING = 100_000  # codes or device authorizations kept at most; the oldest go first
 SLOW_DOWN_STEP = 5  # RFC 8628 §3.5: each slow_down adds 5 s to the interval
 
 
@@ -80,8 +78,6 @@ class CodeRecord:
     challenge: str
     expires_at: float
     forget_at: float  # kept this long after issue, to catch a replay
-    presented: bool = False  # its one exchange was tried (whatever came of it)
-    sid: str | None = None  # the session its one exchange opened
 
 
 @dataclass(slots=True)
@@ -96,22 +92,27 @@ class DeviceRecord:
     exchanged: bool = False
 
 
-@dataclass(slots=True)
-class _Forms:
-    used: dict[str, float] = field(default_factory=dict)  # token → its expiry
-
-
 class Authorizations:
-    """Pending authorization codes and device authorizations, and the forms' tokens."""
+    """Pending authorization codes and device authorizations, and the forms' tokens.
 
-    def __init__(self, clock: Clock, secret: bytes | None = None) -> None:
+    Kept as short-lived values of the store (``Store.put_value``): over a shared
+    Redis a code issued by one process is exchanged at another, and every
+    "once" (a code presented, a device code exchanged, a form submitted, a user
+    code handed out) is decided by whichever process claims it first
+    (``only_new``, a ``SET NX``), once.
+    """
+
+    def __init__(self, clock: Clock, store: Store) -> None:
         self._clock = clock
-        self._secret = secret or secrets.token_bytes(32)
-        self._codes: OrderedDict[str, CodeRecord] = OrderedDict()  # in issue order
-        self._devices: OrderedDict[str, DeviceRecord] = OrderedDict()  # device-code hash → record
-        self._user_codes: dict[str, str] = {}  # user code → device-code hash
-        self._forms = _Forms()
-        self._lock = threading.Lock()
+        self._store = store
+        self._secret = secrets.token_bytes(32)
+
+    async def start(self) -> None:
+        """The forms' HMAC secret: one for every process of a shared store."""
+        await self._store.put_value("form-secret", secrets.token_hex(32), 0, only_new=True)
+        shared = await self._store.get_value("form-secret")
+        if shared is not None:
+            self._secret = bytes.fromhex(shared)
 
     # forms ---------------------------------------------------------------------------
 
@@ -121,7 +122,7 @@ class Authorizations:
         nonce = secrets.token_urlsafe(12)  # each page its own token, even within a second
         return f"{expires}.{nonce}.{self._mac(fields, expires, nonce)}"
 
-    def check_form_token(self, token: str, fields: Mapping[str, str]) -> None:
+    async def check_form_token(self, token: str, fields: Mapping[str, str]) -> None:
         """The token this server put in this very form, not expired, not used before."""
         if not _FORM_TOKEN.fullmatch(token):
             raise InvalidRequest("the form is not one of this server's (no anti-CSRF token)")
@@ -132,12 +133,10 @@ class Authorizations:
         now = self._clock.now()
         if now > expires:
             raise InvalidRequest("the form has expired: open the page again")
-        with self._lock:
-            for old in [t for t, until in self._forms.used.items() if until < now]:
-                del self._forms.used[old]
-            if token in self._forms.used:
-                raise InvalidRequest("the form was already submitted: open the page again")
-            self._forms.used[token] = expires
+        if not await self._store.put_value(
+            f"form-used:{nonce}", "1", expires - now + 60, only_new=True
+        ):
+            raise InvalidRequest("the form was already submitted: open the page again")
 
     def _mac(self, fields: Mapping[str, str], expires: int, nonce: str) -> str:
         message = json.dumps([sorted(fields.items()), expires, nonce], separators=(",", ":"))
@@ -145,7 +144,9 @@ class Authorizations:
 
     # authorization codes -----------------------------------------------------------
 
-    def issue_code(self, grantee: Grantee, username: str, redirect_uri: str, challenge: str) -> str:
+    async def issue_code(
+        self, grantee: Grantee, username: str, redirect_uri: str, challenge: str
+    ) -> str:
         code = secrets.token_urlsafe(32)
         now = self._clock.now()
         record = CodeRecord(
@@ -156,32 +157,37 @@ class Authorizations:
             now + CODE_LIFETIME,
             now + CODE_LIFETIME * 10,
         )
-        with self._lock:
-            self._forget_old_codes(now)
-            self._codes[_digest(code)] = record
+        # Kept past its use while a replay could revoke what it opened.
+        await self._store.put_value(f"code:{_digest(code)}", _dump(record), CODE_LIFETIME * 10)
         return code
 
-    def take_code(self, code: str, client_id: str, redirect_uri: str, verifier: str) -> CodeRecord:
+    async def take_code(
+        self, code: str, client_id: str, redirect_uri: str, verifier: str
+    ) -> CodeRecord:
         """The code's record for its first exchange. A code seen before raises
         ``InvalidGrant`` carrying the session its first exchange opened
         (``extra["replayed_sid"]``), for the caller to revoke (RFC 6749 §4.1.2)."""
         key = _digest(code)
-        with self._lock:
-            record = self._codes.get(key)
-            if record is None:
-                raise InvalidGrant("the authorization code is unknown or expired")
-            if record.sid is not None:
+        kept = await self._store.get_value(f"code:{key}")
+        if kept is None:
+            raise InvalidGrant("the authorization code is unknown or expired")
+        record = _code(kept)
+        if self._clock.now() > record.expires_at and not await self._store.get_value(
+            f"code-sid:{key}"
+        ):
+            raise InvalidGrant("the authorization code has expired (it lives 60 s)")
+        # Whatever follows, this code has been presented: it never works again.
+        if not await self._store.put_value(
+            f"code-presented:{key}", "1", CODE_LIFETIME * 10, only_new=True
+        ):
+            sid = await self._store.get_value(f"code-sid:{key}")
+            if sid is not None:
                 raise InvalidGrant(
                     "the authorization code was already used: the session it opened is revoked",
                     reason="code_reuse",
-                    extra={"replayed_sid": record.sid},
+                    extra={"replayed_sid": sid},
                 )
-            if record.presented:
-                raise InvalidGrant("the authorization code was already presented once")
-            if self._clock.now() > record.expires_at:
-                raise InvalidGrant("the authorization code has expired (it lives 60 s)")
-            # Whatever follows, this code has been presented: it never works again.
-            self._codes[key] = replace(record, presented=True)
+            raise InvalidGrant("the authorization code was already presented once")
         if record.grantee.client_id != client_id:
             raise InvalidGrant("the authorization code was issued to another client")
         if record.redirect_uri != redirect_uri:
@@ -190,105 +196,111 @@ class Authorizations:
             raise InvalidGrant("code_verifier does not match the code_challenge (PKCE)")
         return record
 
-    def code_exchanged(self, code: str, sid: str) -> None:
+    async def code_exchanged(self, code: str, sid: str) -> None:
         """Remember the session a code opened, so that a replay can revoke it."""
-        key = _digest(code)
-        with self._lock:
-            record = self._codes.get(key)
-            if record is not None:
-                self._codes[key] = replace(record, sid=sid)
-
-    def _forget_old_codes(self, now: float) -> None:
-        # Codes are kept past their use, while a replay could revoke what they opened;
-        # in issue order, so the oldest go first — also when there are too many.
-        while self._codes:
-            key, oldest = next(iter(self._codes.items()))
-            if oldest.forget_at > now and len(self._codes) < MAX_PENDING:
-                break
-            del self._codes[key]
+        await self._store.put_value(f"code-sid:{_digest(code)}", sid, CODE_LIFETIME * 10)
 
     # device authorizations ---------------------------------------------------------
 
-    def start_device(self, grantee: Grantee) -> tuple[str, DeviceRecord]:
+    async def start_device(self, grantee: Grantee) -> tuple[str, DeviceRecord]:
         device_code = secrets.token_urlsafe(32)
+        key = _digest(device_code)
         now = self._clock.now()
-        with self._lock:
-            self._forget_expired_devices(now)
-            while True:
-                user_code = "".join(
-                    secrets.choice(USER_CODE_ALPHABET) for _ in range(USER_CODE_LENGTH)
-                )
-                if user_code not in self._user_codes:
-                    break
-            record = DeviceRecord(
-                grantee, user_code, now + DEVICE_CODE_LIFETIME, DEVICE_POLL_INTERVAL
-            )
-            self._devices[_digest(device_code)] = record
-            self._user_codes[user_code] = _digest(device_code)
+        lifetime = DEVICE_CODE_LIFETIME + 60
+        while True:  # a user code names one waiting device at a time
+            user_code = "".join(secrets.choice(USER_CODE_ALPHABET) for _ in range(USER_CODE_LENGTH))
+            if await self._store.put_value(f"user-code:{user_code}", key, lifetime, only_new=True):
+                break
+        record = DeviceRecord(grantee, user_code, now + DEVICE_CODE_LIFETIME, DEVICE_POLL_INTERVAL)
+        await self._save_device(key, record)
         return device_code, record
 
-    def pending(self, user_code: str) -> DeviceRecord | None:
+    async def _device(self, key: str) -> DeviceRecord | None:
+        kept = await self._store.get_value(f"device:{key}")
+        return _device(kept) if kept is not None else None
+
+    async def _save_device(self, key: str, record: DeviceRecord) -> None:
+        await self._store.put_value(f"device:{key}", _dump(record), DEVICE_CODE_LIFETIME + 60)
+
+    async def _waiting(self, user_code: str) -> tuple[str, DeviceRecord] | None:
+        key = await self._store.get_value(f"user-code:{normalize_user_code(user_code)}")
+        record = await self._device(key) if key else None
+        if key is None or record is None or record.username or record.denied:
+            return None
+        if self._clock.now() > record.expires_at:
+            return None
+        return key, record
+
+    async def pending(self, user_code: str) -> DeviceRecord | None:
         """The device authorization a user code names, if it still waits for a user."""
-        with self._lock:
-            key = self._user_codes.get(normalize_user_code(user_code))
-            record = self._devices.get(key) if key else None
-            if record is None or record.username or record.denied:
-                return None
-            if self._clock.now() > record.expires_at:
-                return None
-            return record
+        found = await self._waiting(user_code)
+        return found[1] if found else None
 
-    def decide(self, user_code: str, username: str | None) -> DeviceRecord | None:
+    async def decide(self, user_code: str, username: str | None) -> DeviceRecord | None:
         """Approve for ``username``, or deny (None); the record, or None if the code
-        names nothing that waits."""
-        with self._lock:
-            key = self._user_codes.get(normalize_user_code(user_code))
-            record = self._devices.get(key) if key else None
-            if record is None or record.username or record.denied:
-                return None
-            if self._clock.now() > record.expires_at:
-                return None
-            if username is None:
-                record.denied = True
-            else:
-                record.username = username
-            return record
+        names nothing that waits (or another page decided first)."""
+        found = await self._waiting(user_code)
+        if found is None:
+            return None
+        key, record = found
+        if not await self._store.put_value(
+            f"device-decided:{key}", "1", DEVICE_CODE_LIFETIME + 60, only_new=True
+        ):
+            return None
+        if username is None:
+            record.denied = True
+        else:
+            record.username = username
+        await self._save_device(key, record)
+        return record
 
-    def poll(self, device_code: str, client_id: str) -> DeviceRecord:
+    async def poll(self, device_code: str, client_id: str) -> DeviceRecord:
         """RFC 8628 §3.5: the record once it is approved (exchanged from then on);
         until then the answer the device should act on."""
         now = self._clock.now()
-        with self._lock:
-            record = self._devices.get(_digest(device_code))
-            if record is None or record.exchanged:
-                raise InvalidGrant("the device code is unknown or was already exchanged")
-            if record.grantee.client_id != client_id:
-                raise InvalidGrant("the device code was issued to another client")
-            if now > record.expires_at:
-                raise ExpiredToken("the device code has expired: start again")
-            if record.denied:
-                raise AccessDenied("the user denied the sign-in")
-            too_soon = record.last_poll is not None and now - record.last_poll < record.interval
-            record.last_poll = now
-            if too_soon:
-                record.interval += SLOW_DOWN_STEP
-                raise SlowDown(
-                    f"polled faster than the interval: wait {record.interval} s",
-                    extra={"interval": record.interval},
-                )
-            if record.username is None:
-                raise AuthorizationPending("the user has not approved the sign-in yet")
-            record.exchanged = True
-            return record
+        key = _digest(device_code)
+        record = await self._device(key)
+        if record is None or record.exchanged:
+            raise InvalidGrant("the device code is unknown or was already exchanged")
+        if record.grantee.client_id != client_id:
+            raise InvalidGrant("the device code was issued to another client")
+        if now > record.expires_at:
+            raise ExpiredToken("the device code has expired: start again")
+        if record.denied:
+            raise AccessDenied("the user denied the sign-in")
+        too_soon = record.last_poll is not None and now - record.last_poll < record.interval
+        record.last_poll = now
+        if too_soon:
+            record.interval += SLOW_DOWN_STEP
+            await self._save_device(key, record)
+            raise SlowDown(
+                f"polled faster than the interval: wait {record.interval} s",
+                extra={"interval": record.interval},
+            )
+        if record.username is None:
+            await self._save_device(key, record)
+            raise AuthorizationPending("the user has not approved the sign-in yet")
+        if not await self._store.put_value(
+            f"device-exchanged:{key}", "1", DEVICE_CODE_LIFETIME + 60, only_new=True
+        ):
+            raise InvalidGrant("the device code is unknown or was already exchanged")
+        record.exchanged = True
+        await self._save_device(key, record)
+        return record
 
-    def _forget_expired_devices(self, now: float) -> None:
-        # In start order: expired ones go, and the oldest when there are too many.
-        while self._devices:
-            key, oldest = next(iter(self._devices.items()))
-            if oldest.expires_at >= now - 60 and len(self._devices) < MAX_PENDING:
-                break
-            del self._devices[key]
-            self._user_codes.pop(oldest.user_code, None)
+
+def _dump(record: CodeRecord | DeviceRecord) -> str:
+    return json.dumps(asdict(record), separators=(",", ":"))
+
+
+def _code(text: str) -> CodeRecord:
+    data = json.loads(text)
+    return CodeRecord(**{**data, "grantee": Grantee(**data["grantee"])})
+
+
+def _device(text: str) -> DeviceRecord:
+    data = json.loads(text)
+    return DeviceRecord(**{**data, "grantee": Grantee(**data["grantee"])})
 
 
 def show_user_code(code: str) -> str:

@@ -281,6 +281,7 @@ def worker_app() -> Any:
     from mock_server.app import create_app
     from mock_server.backchannel import parse_resource_server
     from mock_server.backends import open_store
+    from mock_server.clock import SystemClock, VirtualClock
     from mock_server.settings import Settings
 
     given = json.loads(os.environ[WORKER_ARGS])
@@ -289,6 +290,8 @@ def worker_app() -> Any:
     users = _load_users(Path(given["users"])) if given.get("users") else {}
     return create_app(
         settings,
+        # A virtual clock stands where the store's does (AuthService.start).
+        clock=VirtualClock() if given["virtual_clock"] else SystemClock(),
         store=open_store(given["store"]),
         resource_servers=[parse_resource_server(text) for text in given["resource_server"]],
         users=users,

@@ -75,6 +75,22 @@ class VirtualClock:
             self._rebase()
             self._base += seconds
 
+    def state(self) -> dict[str, float]:
+        """Where the clock stands, as a value another process can follow: the
+        virtual time at a wall-clock moment, and the rate."""
+        with self._lock:
+            self._rebase()
+            return {"virtual": self._base, "wall": time.time(), "rate": self._rate}
+
+    def follow(self, state: dict[str, float]) -> None:
+        """Stand where ``state`` says (another process's clock, over a shared
+        store): processes on one machine share the wall clock, so they agree."""
+        rate = float(state["rate"])
+        with self._lock:
+            self._base = float(state["virtual"]) + (time.time() - float(state["wall"])) * rate
+            self._anchor = time.monotonic()
+            self._rate = rate
+
     def _rebase(self) -> None:
         now_mono = time.monotonic()
         self._base += (now_mono - self._anchor) * self._rate

@@ -231,13 +231,14 @@ def verify_proof(
     now: float,
     max_age: float,
     leeway: float,
-    replay: ReplayCache,
+    replay: ReplayCache | None,
     access_token: str | None = None,
     nonce: NonceSource | None = None,
     algorithms: tuple[str, ...] = PROOF_ALGORITHMS,
 ) -> Proof:
     """Check one proof for one request (§4.3), in the order of the RFC's list;
-    ``ProofRejected`` names the first rule it breaks."""
+    ``ProofRejected`` names the first rule it breaks. Without ``replay`` the
+    caller checks the jti itself (``replay_entry``: a store shared by processes)."""
     if not isinstance(proof, str) or not proof:
         raise ProofRejected("missing_proof", "the request carries no DPoP proof")
     if len(proof) > MAX_PROOF_CHARS:
@@ -283,5 +284,13 @@ def verify_proof(
         ):
             raise ProofRejected("wrong_ath", "the proof is for another access token (ath)")
     # Last: only a proof that passed everything else uses up its jti.
-    replay.add(f"{jkt}|{jti}", iat + max_age + 2 * leeway, now)
+    if replay is not None:
+        replay.add(*replay_entry(jkt, jti, iat, max_age, leeway), now)
     return Proof(jkt, jti, float(iat), copy.deepcopy(header), claims)  # the cache's stays
+
+
+def replay_entry(
+    jkt: str, jti: str, iat: float, max_age: float, leeway: float
+) -> tuple[str, float]:
+    """What a proof uses up: its key and jti, until it could no longer be fresh."""
+    return f"{jkt}|{jti}", iat + max_age + 2 * leeway

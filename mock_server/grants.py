@@ -31,13 +31,13 @@ def client_id(request: Request, params: dict[str, str], *, required: bool) -> st
     return value
 
 
-def proven_key(request: Request, service: AuthService) -> str | None:
+async def proven_key(request: Request, service: AuthService) -> str | None:
     """The key thumbprint the request's DPoP proof (RFC 9449 §5) proves, or None."""
     proofs = request.headers.getlist("dpop")
     if len(proofs) > 1:
         raise InvalidRequest("send one DPoP proof, not several")
     url = f"{service.settings.issuer.rstrip('/')}{request.url.path}"
-    return service.token_request_proof(proofs[0] if proofs else None, url)
+    return await service.token_request_proof(proofs[0] if proofs else None, url)
 
 
 def device_info(params: dict[str, str], client: str) -> DeviceInfo:
@@ -72,7 +72,7 @@ async def password(request: Request, params: dict[str, str], service: AuthServic
     scope = optional(params, "scope", max_len=256)
     address = request.client.host if request.client else "unknown"
     # Argon2 is deliberately slow: keep it off the event loop.
-    jkt = proven_key(request, service)
+    jkt = await proven_key(request, service)
     user = await service.check_password(username, secret, address)
     return await service.start_session(user, client, device, scope, jkt)
 
@@ -83,7 +83,7 @@ async def refresh_token(
     """RFC 6749 §6: a refresh token for a new pair (rotation, reuse detection)."""
     client = client_id(request, params, required=False)
     token = require(params, "refresh_token", max_len=service.settings.max_token_chars)
-    jkt = proven_key(request, service)
+    jkt = await proven_key(request, service)
     return await service.refresh(token, client, optional(params, "scope", max_len=256), jkt)
 
 
@@ -99,9 +99,9 @@ async def authorization_code(
     verifier = require(params, "code_verifier", max_len=128)
     if not _VERIFIER.fullmatch(verifier):
         raise InvalidRequest("code_verifier must be 43-128 characters of A-Z a-z 0-9 - . _ ~")
-    jkt = proven_key(request, service)
+    jkt = await proven_key(request, service)
     try:
-        record = service.authorizations.take_code(code, client, redirect_uri, verifier)
+        record = await service.authorizations.take_code(code, client, redirect_uri, verifier)
     except InvalidGrant as exc:
         replayed = exc.extra.pop("replayed_sid", None)
         if replayed:
@@ -116,7 +116,7 @@ async def authorization_code(
         grantee.scope,
         jkt,
     )
-    service.authorizations.code_exchanged(code, issued.sid)
+    await service.authorizations.code_exchanged(code, issued.sid)
     return issued
 
 
@@ -127,8 +127,8 @@ async def device_code(
     client = client_id(request, params, required=True)
     assert client is not None
     code = require(params, "device_code", max_len=256)
-    jkt = proven_key(request, service)
-    record = service.authorizations.poll(code, client)
+    jkt = await proven_key(request, service)
+    record = await service.authorizations.poll(code, client)
     assert record.username is not None
     grantee = record.grantee
     return await service.start_session(

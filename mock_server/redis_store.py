@@ -32,6 +32,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import fields
 from typing import Any, TypeVar
@@ -214,6 +215,12 @@ class _Keys:
 
     def delivery(self, delivery_id: int | str) -> str:
         return f"{self.prefix}delivery:{delivery_id}"
+
+    def value(self, key: str) -> str:
+        return f"{self.prefix}value:{key}"
+
+    def failures(self, key: str) -> str:
+        return f"{self.prefix}failures:{key}"
 
     def rs_deliveries(self, rs_id: str) -> str:
         return f"{self.prefix}deliveries:{rs_id}"
@@ -435,6 +442,34 @@ class RedisStore(_Reads):
                     yield json.loads(message["data"])
         finally:
             await pubsub.aclose()
+
+    async def put_value(self, key: str, value: str, ttl: float, *, only_new: bool = False) -> bool:
+        """``SET`` (``NX`` with ``only_new``) with an expiry: a DPoP proof's jti is
+        used up by whichever process sees it first, once."""
+        ms = _ms(ttl) if ttl > 0 else None
+        done = await _do(self._r.set(self.k.value(key), value, px=ms, nx=only_new))
+        return bool(done)
+
+    async def get_value(self, key: str) -> str | None:
+        value: str | None = await _do(self._r.get(self.k.value(key)))
+        return value
+
+    async def add_failure(self, key: str, at: float, window: float) -> None:
+        name = self.k.failures(key)
+        async with self._r.pipeline(transaction=True) as p:
+            p.zadd(name, {f"{at!r}:{secrets.token_hex(4)}": at})
+            p.zremrangebyscore(name, "-inf", at - window)
+            p.pexpire(name, _ms(window + 60))
+            await _do(p.execute())
+
+    async def failures_since(self, key: str, since: float) -> list[float]:
+        found = await _do(
+            self._r.zrangebyscore(self.k.failures(key), f"({since!r}", "+inf", withscores=True)
+        )
+        return [float(score) for _, score in found]
+
+    async def clear_failures(self, key: str) -> None:
+        await _do(self._r.delete(self.k.failures(key)))
 
     async def atomic(self, fn: Callable[[Tx], Awaitable[T]]) -> T:
         for _ in range(MAX_TRIES):

@@ -70,6 +70,9 @@ from mock_server.store import (
 
 log = logging.getLogger(__name__)
 
+NONCE_SECRET = "dpop-nonce-secret"  # noqa: S105 - the name of a value in the store
+CLOCK_STATE = "virtual-clock"  # a virtual clock's state, over a shared store
+
 USERNAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
 DEMO_USERS = {"alice": ("alice-pass", "Alice"), "bob": ("bob-pass", "Bob")}
 
@@ -136,15 +139,19 @@ class AuthService:
         self.hasher = PasswordHasher(settings.password_profile)
         self.limiter = LoginRateLimiter(
             clock,
+            store,
+            name="login",
             max_failures=settings.login_max_failures,
             max_per_address=settings.login_max_failures_per_address,
             window=settings.login_window,
         )
         # Codes and device authorizations between the pages and the token endpoint.
-        self.authorizations = Authorizations(clock)
+        self.authorizations = Authorizations(clock, store)
         # Wrong user codes, per address (the user part is unused: one shared key).
         self.user_code_limiter = LoginRateLimiter(
             clock,
+            store,
+            name="user-code",
             max_failures=10**9,
             max_per_address=settings.login_max_failures_per_address,
             window=settings.login_window,
@@ -155,6 +162,8 @@ class AuthService:
         # Device authorizations started, per address: no sign-in guards that endpoint.
         self.device_start_limiter = LoginRateLimiter(
             clock,
+            store,
+            name="device-start",
             max_failures=10**9,
             max_per_address=3 * settings.login_max_failures_per_address,
             window=settings.login_window,
@@ -182,7 +191,14 @@ class AuthService:
         await self.store.open()
         await self.keys.load()
         await self.keys.ensure(self.settings.algorithm)
+        await self.authorizations.start()
         if self.store.shared:
+            # One nonce secret for every process, or a nonce from one fails at another.
+            await self.store.put_value(NONCE_SECRET, secrets.token_hex(32), 0, only_new=True)
+            secret = await self.store.get_value(NONCE_SECRET)
+            if secret is not None:
+                self.dpop_nonces = NonceSource(self.settings.issuer, bytes.fromhex(secret))
+            await self._follow_shared_clock()
             self._following = asyncio.ensure_future(self._follow_others())
 
     async def stop(self) -> None:
@@ -225,6 +241,8 @@ class AuthService:
             await self.keys.load()
         elif kind == "settings":
             await self._apply_settings(dict(message.get("changes") or {}))
+        elif kind == "clock" and getattr(self.clock, "virtual", False):
+            self.clock.follow(message["state"])  # type: ignore[attr-defined]
         elif kind == "revoked":
             for sid in message.get("sids") or ():
                 self._sessions.pop(str(sid), None)
@@ -314,20 +332,20 @@ class AuthService:
 
         The slow Argon2 check runs in a worker thread, off the event loop.
         """
-        wait = self.limiter.retry_after(username, address)
+        wait = await self.limiter.retry_after(username, address)
         if wait is not None:
             self.bus.publish("login_throttled", user=username, retry_after=round(wait, 1))
             raise RateLimited(wait)
         user = await self._user(username)
         hashed = user.password_hash if user else None
         if not await anyio.to_thread.run_sync(self.hasher.verify, hashed, password) or user is None:
-            self.limiter.failed(username, address)
+            await self.limiter.failed(username, address)
             self.bus.publish("login_failed", user=username)
             raise InvalidGrant("the username or password is wrong", reason="invalid_credentials")
-        self.limiter.succeeded(username)
+        await self.limiter.succeeded(username)
         return user
 
-    def token_request_proof(self, proof: str | None, url: str) -> str | None:
+    async def token_request_proof(self, proof: str | None, url: str) -> str | None:
         """The key thumbprint a token request proves (RFC 9449 §5), or None without a
         proof (refused when ``require_dpop`` is on)."""
         settings = self.settings
@@ -341,21 +359,49 @@ class AuthService:
         now = self.clock.now()
         nonce = self.dpop_nonces if settings.dpop_nonce == "on" else None
         try:
-            checked = dpop.verify_proof(
-                proof,
-                method="POST",
-                url=url,
-                now=now,
-                max_age=settings.dpop_proof_max_age,
-                leeway=settings.leeway,
-                replay=self.dpop_replay,
-                nonce=nonce,
-            )
+            checked = await self._proof(proof, method="POST", url=url, now=now, nonce=nonce)
         except dpop.ProofRejected as exc:
             if exc.reason == "use_dpop_nonce":
                 raise UseDPoPNonce(exc.description, self.dpop_nonces.current(now)) from exc
             raise InvalidDPoPProof(exc.description, reason=exc.reason) from exc
         return checked.jkt
+
+    async def _proof(
+        self,
+        proof: object,
+        *,
+        method: str,
+        url: str,
+        now: float,
+        nonce: NonceSource | None,
+        access_token: str | None = None,
+    ) -> dpop.Proof:
+        """A DPoP proof checked (RFC 9449 §4.3) and its jti used up: in this
+        process's cache, or — over a shared store — in the store, where the
+        first process to see it wins (``SET NX``), so a proof replayed to
+        another process is refused there too."""
+        settings = self.settings
+        shared = self.store.shared
+        checked = dpop.verify_proof(
+            proof,
+            method=method,
+            url=url,
+            now=now,
+            max_age=settings.dpop_proof_max_age,
+            leeway=settings.leeway,
+            replay=None if shared else self.dpop_replay,
+            access_token=access_token,
+            nonce=nonce,
+        )
+        if shared:
+            key, until = dpop.replay_entry(
+                checked.jkt, checked.jti, checked.iat, settings.dpop_proof_max_age, settings.leeway
+            )
+            if not await self.store.put_value(
+                f"dpop-jti:{key}", "1", max(1.0, until - now), only_new=True
+            ):
+                raise dpop.ProofRejected("replayed_proof", "this proof (jti) was already used")
+        return checked
 
     async def user_for_grant(self, username: str) -> UserRecord:
         """The user a code or a device authorization was approved for (they may have
@@ -595,7 +641,7 @@ class AuthService:
             self.bus.publish("token_rejected", reason=exc.reason, sid=sid)
             raise InvalidToken(exc.description, reason=exc.reason) from exc
         claims = verified.claims
-        self._check_binding(claims, token, scheme, proof, method, url, now)
+        await self._check_binding(claims, token, scheme, proof, method, url, now)
         session = await self._session(claims["sid"])
         ended = session.end_reason(now) if session else "unknown_session"
         if ended is not None:
@@ -622,7 +668,7 @@ class AuthService:
             raise InvalidToken("the token's user no longer exists", reason="unknown_subject")
         return AccessContext(claims=claims, session=session, user=user)
 
-    def _check_binding(
+    async def _check_binding(
         self,
         claims: dict[str, Any],
         token: str,
@@ -652,16 +698,8 @@ class AuthService:
         settings = self.settings
         nonce = self.dpop_nonces if settings.dpop_nonce == "on" else None
         try:
-            checked = dpop.verify_proof(
-                proof,
-                method=method,
-                url=url,
-                now=now,
-                max_age=settings.dpop_proof_max_age,
-                leeway=settings.leeway,
-                replay=self.dpop_replay,
-                access_token=token,
-                nonce=nonce,
+            checked = await self._proof(
+                proof, method=method, url=url, now=now, nonce=nonce, access_token=token
             )
         except dpop.ProofRejected as exc:
             self.bus.publish("token_rejected", reason=exc.reason, sid=claims.get("sid"))
@@ -838,17 +876,37 @@ class AuthService:
             )
         return self.clock
 
-    def advance_clock(self, seconds: float) -> dict[str, Any]:
+    async def advance_clock(self, seconds: float) -> dict[str, Any]:
         """Move a virtual clock forward (``Conflict`` on the real clock)."""
         self._virtual_clock().advance(seconds)
+        await self._share_clock()
         self.bus.publish("clock_advanced", seconds=seconds)
         return self.clock_view()
 
-    def set_clock_rate(self, rate: float) -> dict[str, Any]:
+    async def set_clock_rate(self, rate: float) -> dict[str, Any]:
         """How fast a virtual clock flows (0 = frozen)."""
         self._virtual_clock().set_rate(rate)
+        await self._share_clock()
         self.bus.publish("clock_rate", rate=rate)
         return self.clock_view()
+
+    async def _share_clock(self) -> None:
+        """A virtual clock over a shared store: kept there (a process started later
+        stands where it does) and told to the others."""
+        if self.store.shared:
+            state = self.clock.state()  # type: ignore[attr-defined]
+            await self.store.put_value(CLOCK_STATE, json.dumps(state), 0)
+            await self._tell_others("clock", state=state)
+
+    async def _follow_shared_clock(self) -> None:
+        """At start: a virtual clock stands where the store's does (or puts its own there)."""
+        if not self.store.shared or not getattr(self.clock, "virtual", False):
+            return
+        mine = json.dumps(self.clock.state())  # type: ignore[attr-defined]
+        await self.store.put_value(CLOCK_STATE, mine, 0, only_new=True)
+        kept = await self.store.get_value(CLOCK_STATE)
+        if kept is not None:
+            self.clock.follow(json.loads(kept))  # type: ignore[attr-defined]
 
     def events_since(self, after: int = 0) -> list[Event]:
         return self.bus.since(after)

@@ -21,8 +21,11 @@ inside see the state before the transaction's own writes.
 
 from __future__ import annotations
 
+import math
 import sqlite3
 import threading
+import time
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +33,7 @@ from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
 
+MAX_VALUES = 200_000  # short-lived values kept in memory at most (SqliteStore)
 SCHEMA_VERSION = 3  # 2: sessions.dpop_jkt; 3: resource servers, back-channel queue
 
 _SCHEMA = """
@@ -222,6 +226,13 @@ class Store(Tx, Protocol):
     async def atomic(self, fn: Callable[[Tx], Awaitable[T]]) -> T: ...
     async def publish(self, message: dict[str, Any]) -> None: ...
     def messages(self) -> AsyncIterator[dict[str, Any]]: ...
+    async def put_value(
+        self, key: str, value: str, ttl: float, *, only_new: bool = False
+    ) -> bool: ...
+    async def get_value(self, key: str) -> str | None: ...
+    async def add_failure(self, key: str, at: float, window: float) -> None: ...
+    async def failures_since(self, key: str, since: float) -> list[float]: ...
+    async def clear_failures(self, key: str) -> None: ...
 
     async def list_users(self) -> list[UserRecord]: ...
     async def put_user(self, user: UserRecord) -> None: ...
@@ -272,6 +283,8 @@ class SqliteStore:
         # jti hash of a rotated refresh token -> (until, the sealed successor pair).
         # In memory: a restart ends every reuse grace, as a process restart should.
         self._grace: dict[str, tuple[float, bytes]] = {}
+        self._values: dict[str, tuple[float, str]] = {}  # key -> (until, value)
+        self._failures: dict[str, deque[float]] = {}
         self._connect()
 
     def _connect(self) -> None:
@@ -306,6 +319,46 @@ class SqliteStore:
         """What other processes say: nothing, ever (one process)."""
         return
         yield
+
+    # short-lived values: seen DPoP proofs, shared secrets, failed logins ----------
+
+    async def put_value(self, key: str, value: str, ttl: float, *, only_new: bool = False) -> bool:
+        """Keep ``value`` for ``ttl`` wall-clock seconds (0: for good); with
+        ``only_new``, only if ``key`` is not there yet (False then)."""
+        now = time.monotonic()
+        values = self._values
+        if len(values) > MAX_VALUES:  # bounded: the expired go first, then the oldest
+            for old in [k for k, (until, _) in values.items() if until < now] or list(values)[:1]:
+                del values[old]
+        held = values.get(key)
+        if only_new and held is not None and held[0] >= now:
+            return False
+        values[key] = (now + ttl if ttl > 0 else math.inf, value)
+        return True
+
+    async def get_value(self, key: str) -> str | None:
+        held = self._values.get(key)
+        return held[1] if held is not None and held[0] >= time.monotonic() else None
+
+    async def add_failure(self, key: str, at: float, window: float) -> None:
+        """Count a failure at ``at`` (the server's clock), kept ``window`` seconds."""
+        times = self._failures.setdefault(key, deque())
+        times.append(at)
+        while times and times[0] <= at - window:
+            times.popleft()
+
+    async def failures_since(self, key: str, since: float) -> list[float]:
+        times = self._failures.get(key)
+        if not times:
+            return []
+        while times and times[0] <= since:
+            times.popleft()
+        if not times:
+            del self._failures[key]
+        return list(times)
+
+    async def clear_failures(self, key: str) -> None:
+        self._failures.pop(key, None)
 
     async def close(self) -> None:
         """Close the file (a ``:memory:`` database stays: closing would lose it)."""

@@ -178,12 +178,12 @@ async def get_clock(request: Request) -> dict[str, Any]:
 
 @router.post("/clock/advance", summary="Move a virtual clock forward")
 async def advance_clock(request: Request, body: Advance) -> dict[str, Any]:
-    return service_of(request).advance_clock(body.seconds)
+    return await service_of(request).advance_clock(body.seconds)
 
 
 @router.put("/clock", summary="Set how fast a virtual clock flows (0 = frozen)")
 async def set_clock(request: Request, body: ClockRate) -> dict[str, Any]:
-    return service_of(request).set_clock_rate(body.rate)
+    return await service_of(request).set_clock_rate(body.rate)
 
 
 @router.get("/events", summary="Server-sent events of everything the server does")

@@ -194,7 +194,7 @@ async def authorize(request: Request) -> Response:
     if request.method == "GET":
         return page()
     try:
-        service.authorizations.check_form_token(params.get("csrf", ""), fields)
+        await service.authorizations.check_form_token(params.get("csrf", ""), fields)
     except InvalidRequest as exc:
         return _page(pages.error_page(lang, exc.description), 400)
     username = params.get("username", "")[:64]
@@ -208,7 +208,7 @@ async def authorize(request: Request) -> Response:
         return page(words.throttled.format(seconds=exc.retry_after), 429, username)
     except InvalidGrant:
         return page(words.wrong_credentials, 400, username)
-    code = service.authorizations.issue_code(
+    code = await service.authorizations.issue_code(
         grantee, user.username, params["redirect_uri"], params["code_challenge"]
     )
     return _back(params, issuer, code=code)
@@ -232,16 +232,16 @@ async def device_authorization(request: Request) -> JSONResponse:
     params = await read_form(request)
     service = service_of(request)
     address = _address(request)
-    wait = service.device_start_limiter.retry_after("", address)
+    wait = await service.device_start_limiter.retry_after("", address)
     if wait is not None:
         raise RateLimited(wait)
-    service.device_start_limiter.failed("", address)  # counted, failed or not
+    await service.device_start_limiter.failed("", address)  # counted, failed or not
     client = client_id(request, params, required=True)
     assert client is not None
     device = device_info(params, client)
     scope = service.granted_scope(optional(params, "scope", max_len=256))
     grantee = Grantee(client, device.device_id, device.device_type, device.device_name, scope)
-    device_code, record = service.authorizations.start_device(grantee)
+    device_code, record = await service.authorizations.start_device(grantee)
     issuer = service.settings.issuer.rstrip("/")
     shown = show_user_code(record.user_code)
     return JSONResponse(
@@ -287,9 +287,9 @@ async def device_verification(request: Request) -> Response:
     user_code = "".join(c for c in params.get("user_code", "") if c.isalnum() or c in "- ")[:16]
     username = params.get("username", "")[:64]
 
-    def page(message: str = "", status: int = 200, done: str = "") -> HTMLResponse:
+    async def page(message: str = "", status: int = 200, done: str = "") -> HTMLResponse:
         # RFC 8628 §5.4: say which device asks before anyone approves it.
-        waiting = service.authorizations.pending(user_code) if user_code else None
+        waiting = await service.authorizations.pending(user_code) if user_code else None
         asking = (
             words.device_asks.format(
                 device=waiting.grantee.device_name,
@@ -314,34 +314,34 @@ async def device_verification(request: Request) -> Response:
         )
 
     if request.method == "GET":
-        return page()
+        return await page()
     try:
-        service.authorizations.check_form_token(params.get("csrf", ""), fields)
+        await service.authorizations.check_form_token(params.get("csrf", ""), fields)
     except InvalidRequest as exc:
         return _page(pages.error_page(lang, exc.description), 400)
     address = _address(request)
-    wait = service.user_code_limiter.retry_after("", address)
+    wait = await service.user_code_limiter.retry_after("", address)
     if wait is not None:
-        return page(words.code_throttled.format(seconds=int(wait) + 1), 429)
-    record = service.authorizations.pending(user_code)
+        return await page(words.code_throttled.format(seconds=int(wait) + 1), 429)
+    record = await service.authorizations.pending(user_code)
     if record is None:
-        service.user_code_limiter.failed("", address)
-        return page(words.wrong_code, 400)
+        await service.user_code_limiter.failed("", address)
+        return await page(words.wrong_code, 400)
     device = record.grantee.device_name
     if params.get("action") not in ("approve", "deny"):
-        return page(words.need_credentials, 400)
+        return await page(words.need_credentials, 400)
     password = params.get("password", "")[:1024]
     if not USERNAME.fullmatch(username) or not password:
-        return page(words.need_credentials, 400)
+        return await page(words.need_credentials, 400)
     try:
         user = await service.check_password(username, password, address)
     except RateLimited as exc:
-        return page(words.throttled.format(seconds=exc.retry_after), 429)
+        return await page(words.throttled.format(seconds=exc.retry_after), 429)
     except InvalidGrant:
-        return page(words.wrong_credentials, 400)
+        return await page(words.wrong_credentials, 400)
     if params.get("action") == "deny":  # a signed-in user only: no stranger cancels a TV
-        service.authorizations.decide(user_code, None)
-        return page(done=words.denied.format(device=device))
-    if service.authorizations.decide(user_code, user.username) is None:
-        return page(words.wrong_code, 400)  # it expired, or another tab decided meanwhile
-    return page(done=words.approved.format(device=device, user=user.username))
+        await service.authorizations.decide(user_code, None)
+        return await page(done=words.denied.format(device=device))
+    if await service.authorizations.decide(user_code, user.username) is None:
+        return await page(words.wrong_code, 400)  # it expired, or another tab decided meanwhile
+    return await page(done=words.approved.format(device=device, user=user.username))

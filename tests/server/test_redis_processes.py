@@ -10,18 +10,32 @@ any one process's memory or lock.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
 from httpx_sse import aconnect_sse
 
+from client.dpop import DPoPKey
 from contract import NOTIFICATIONS_PATH
 from tests.conftest import ADMIN_KEY
 from tests.redis_server import RedisServer
 from tests.serve_process import ServeProcess
-from tests.server.helpers import ADMIN, claims, login
+from tests.server.helpers import (
+    ADMIN,
+    authorize_params,
+    claims,
+    exchange,
+    hidden_fields,
+    login,
+    pkce,
+    poll,
+    start_device,
+    verify,
+)
 
 pytestmark = pytest.mark.live
 
@@ -232,3 +246,66 @@ def jwt_kid(token: str) -> str:
     import jwt
 
     return str(jwt.get_unverified_header(token)["kid"])
+
+
+async def test_a_code_from_one_process_is_exchanged_at_another_and_once(
+    http: list[httpx.AsyncClient],
+) -> None:
+    """The sign-in page at one process, the form posted to a second, the code
+    exchanged at a third; its replay at the fourth revokes what it opened."""
+    verifier, challenge = pkce()
+    params = authorize_params(challenge, device_id="code-phone")
+    page = await http[0].get("/oauth/authorize", params=params)
+    assert page.status_code == 200, page.text
+    answer = await http[1].post(
+        "/oauth/authorize",
+        data={**hidden_fields(page.text), "username": "alice", "password": "alice-pass"},
+    )
+    assert answer.status_code == 303, answer.text
+    code = parse_qs(urlparse(answer.headers["location"]).query)["code"][0]
+    tokens = await exchange(http[2], code, verifier)
+    assert tokens.status_code == 200, tokens.text
+    again = await exchange(http[3], code, verifier)
+    assert (again.status_code, again.json()["reason"]) == (400, "code_reuse")
+    refused = await http[0].get("/api/me", headers=bearer(tokens.json()))
+    assert refused.status_code == 200  # stateless: the signature still holds…
+    sid = claims(tokens.json()["access_token"])["sid"]
+    lineage = (await http[1].get(f"/admin/sessions/{sid}/lineage", headers=ADMIN)).json()
+    assert lineage["ended"]["reason"] == "code_reuse"  # …but the session is over
+
+
+async def test_the_device_grant_across_processes_is_exchanged_once(
+    http: list[httpx.AsyncClient],
+) -> None:
+    started = await start_device(http[0], device_id="tv-procs")
+    approved = await verify(http[1], started["user_code"])
+    assert approved.status_code == 200, approved.text
+    answers = await asyncio.gather(*(poll(c, started["device_code"]) for c in http))
+    assert sorted(a.status_code for a in answers) == [200, 400, 400, 400]
+
+
+async def test_a_dpop_proof_replayed_to_another_process_is_refused(
+    http: list[httpx.AsyncClient],
+) -> None:
+    key = DPoPKey.generate()
+    proof = key.proof("POST", f"{ISSUER}/oauth/token", time.time())
+    form = {
+        "grant_type": "password",
+        "username": "alice",
+        "password": "alice-pass",
+        "client_id": "jwt-device-lab",
+        "device_id": "dpop-phone",
+    }
+    first = await http[0].post("/oauth/token", data=form, headers={"DPoP": proof})
+    assert first.status_code == 200, first.text
+    replayed = await http[1].post("/oauth/token", data=form, headers={"DPoP": proof})
+    assert (replayed.status_code, replayed.json()["reason"]) == (400, "replayed_proof")
+
+
+async def test_failed_logins_are_counted_across_processes(http: list[httpx.AsyncClient]) -> None:
+    await add_user(http, "dave")
+    for i in range(5):  # login_max_failures, spread over the processes
+        await login(http[i % PROCESSES], "dave", password="wrong", expect=400)
+    for client in http:
+        locked = await login(client, "dave", expect=429)
+        assert locked["reason"] == "rate_limited"

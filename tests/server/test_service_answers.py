@@ -149,23 +149,23 @@ class WallOnly:
         return time.time()
 
 
-def test_a_clock_that_does_not_say_it_is_virtual_cannot_be_moved() -> None:
+async def test_a_clock_that_does_not_say_it_is_virtual_cannot_be_moved() -> None:
     app = create_app(Settings(password_profile="fast", admin_key="k"), clock=WallOnly())  # type: ignore[arg-type]
     service = service_of(app)
     for command in (lambda: service.advance_clock(5), lambda: service.set_clock_rate(2)):
         with pytest.raises(Conflict) as refused:
-            command()
+            await command()
         assert refused.value.reason == "clock_not_virtual"
         assert refused.value.description == (
             "the server runs on the real clock (start it with --virtual-clock)"
         )
 
 
-def test_clock_commands_are_published_with_their_values(app: FastAPI) -> None:
+async def test_clock_commands_are_published_with_their_values(app: FastAPI) -> None:
     service = service_of(app)
     start = service.bus.last_id()
-    service.advance_clock(7.5)
-    service.set_clock_rate(2.0)
+    await service.advance_clock(7.5)
+    await service.set_clock_rate(2.0)
     events = [(e.type, e.data) for e in service.events_since(start)]
     assert events == [("clock_advanced", {"seconds": 7.5}), ("clock_rate", {"rate": 2.0})]
 
