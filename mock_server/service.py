@@ -23,6 +23,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import math
 import os
 import re
 import secrets
@@ -70,6 +71,7 @@ from mock_server.store import (
 
 log = logging.getLogger(__name__)
 
+CACHE_SHARED = 1.0  # seconds a session or user is cached over a shared store
 NONCE_SECRET = "dpop-nonce-secret"  # noqa: S105 - the name of a value in the store
 CLOCK_STATE = "virtual-clock"  # a virtual clock's state, over a shared store
 
@@ -170,12 +172,15 @@ class AuthService:
         )
         # Hot-path caches. Over a store of its own this service is its only writer,
         # and every write below drops the entries it changes: the caches never go
-        # stale. A shared store (Redis) has other writers: sessions and users are
-        # then read from it on every request.
-        self._cache = not store.shared
+        # stale. A shared store (Redis) has other writers: an entry then lives a
+        # moment (CACHE_SHARED), the others' revocations and user changes drop it
+        # at once (pub/sub), and whatever decides on revocation — stateful
+        # verification, introspection, a device's sign-out notice — reads the
+        # store itself.
+        self._cache_for = CACHE_SHARED if store.shared else math.inf
         self._verified = tokens.VerifiedCache()
-        self._sessions: dict[str, SessionRecord] = {}
-        self._users: dict[str, UserRecord | None] = {}
+        self._sessions: dict[str, tuple[SessionRecord, float]] = {}
+        self._users: dict[str, tuple[UserRecord | None, float]] = {}
         # Resource servers of their own, and the logout tokens pushed to them.
         self.resource_servers = ResourceServers(self)
         # Devices listening for the end of their own session (GET /api/notifications).
@@ -243,6 +248,8 @@ class AuthService:
             await self._apply_settings(dict(message.get("changes") or {}))
         elif kind == "clock" and getattr(self.clock, "virtual", False):
             self.clock.follow(message["state"])  # type: ignore[attr-defined]
+        elif kind == "user":
+            self._users.pop(str(message.get("user")), None)
         elif kind == "revoked":
             for sid in message.get("sids") or ():
                 self._sessions.pop(str(sid), None)
@@ -285,6 +292,7 @@ class AuthService:
         user = UserRecord(username, hashed, display_name or username, self.clock.now())
         await self.store.put_user(user)
         self._users.pop(username, None)
+        await self._tell_others("user", user=username)
         self.bus.publish("user_saved", user=username)
         return user
 
@@ -300,6 +308,7 @@ class AuthService:
 
         ended = await self.store.atomic(delete)
         self._users.pop(username, None)
+        await self._tell_others("user", user=username)
         await self._announce(ended, "forced", by=None)
         self.bus.publish("user_deleted", user=username)
 
@@ -642,10 +651,11 @@ class AuthService:
             raise InvalidToken(exc.description, reason=exc.reason) from exc
         claims = verified.claims
         await self._check_binding(claims, token, scheme, proof, method, url, now)
-        session = await self._session(claims["sid"])
+        stateful = settings.verify_mode is VerifyMode.STATEFUL
+        session = await self._session(claims["sid"], fresh=stateful)
         ended = session.end_reason(now) if session else "unknown_session"
         if ended is not None:
-            if settings.verify_mode is VerifyMode.STATEFUL:
+            if stateful:
                 self.bus.publish("token_rejected", reason=ended, sid=claims["sid"], mode="stateful")
                 raise InvalidToken(
                     REVOCATION_REASONS.get(ended, "the token's session is not active"),
@@ -749,7 +759,7 @@ class AuthService:
                 claims = (await self._verified_token(token, typ, audience, now, cache)).claims
             except tokens.TokenRejected:
                 continue
-            session = await self._session(claims["sid"])
+            session = await self._session(claims["sid"], fresh=True)
             active = session is not None and session.is_active(now)
             if typ == REFRESH_TYP:
                 record = await self.store.get_refresh(tokens.jti_hash(claims["jti"]))
@@ -926,7 +936,7 @@ class AuthService:
         """What a device is told when its session has ended — the reason, when,
         and which device caused it (as a refused refresh says) — or None while
         the session is active."""
-        session = await self._session(sid)
+        session = await self._session(sid, fresh=True)
         now = self.clock.now()
         if session is None:
             return None
@@ -978,24 +988,30 @@ class AuthService:
     async def _key(self) -> SigningKey:
         return await self.keys.ensure(self.settings.algorithm)
 
-    async def _session(self, sid: str) -> SessionRecord | None:
-        session = self._sessions.get(sid)
-        if session is None:
-            session = await self.store.get_session(sid)
-            if session is not None and self._cache:
-                if len(self._sessions) > 100_000:
-                    self._sessions.clear()
-                self._sessions[sid] = session
+    async def _session(self, sid: str, *, fresh: bool = False) -> SessionRecord | None:
+        """A session, from the cache unless ``fresh`` (a decision on revocation over
+        a shared store: another process may have revoked it a moment ago)."""
+        now = time.monotonic()
+        if not (fresh and self.store.shared):
+            cached = self._sessions.get(sid)
+            if cached is not None and cached[1] > now:
+                return cached[0]
+        session = await self.store.get_session(sid)
+        if session is not None:
+            if len(self._sessions) > 100_000:
+                self._sessions.clear()
+            self._sessions[sid] = (session, now + self._cache_for)
         return session
 
     async def _user(self, username: str) -> UserRecord | None:
-        if username in self._users:
-            return self._users[username]
+        now = time.monotonic()
+        cached = self._users.get(username)
+        if cached is not None and cached[1] > now:
+            return cached[0]
         user = await self.store.get_user(username)
-        if self._cache:
-            if len(self._users) > 10_000:
-                self._users.clear()
-            self._users[username] = user
+        if len(self._users) > 10_000:
+            self._users.clear()
+        self._users[username] = (user, now + self._cache_for)
         return user
 
     def _verify(
