@@ -197,6 +197,15 @@ def write_table() -> None:
                 "reported",
                 None,
             )
+        if "devices_run" in so:
+            d = so["devices_run"]
+            row(
+                f"scale out: {d['devices']} devices",
+                f"{d['client_processes']} client processes, 2 workers on Redis, a minute of "
+                f"virtual time: {d['calls']} calls, {d['errors']} errors in {d['seconds']} s",
+                "0 errors",
+                d["errors"] == 0,
+            )
         row(
             "scale out: Redis memory",
             f"{so['redis_bytes_per_session'] / 1024:.1f} KiB per session (with its lineage)",

@@ -5,6 +5,9 @@ in one run, beside the bare Starlette route (the stack's ceiling):
 - /api/me with a valid token, stateless and stateful (16 connections, wrk or
   httpx; alternating rounds, medians);
 - the refresh grant (16 sessions rotating at once, an httpx generator);
+- 10,000 devices in two client processes (bench/scale_client.py) against two
+  workers on Redis, for a minute of virtual time (the workers share the
+  virtual clock through Redis): errors must be 0;
 - Redis memory per session (MEMORY USAGE of the lab's keys around a batch of
   sign-ins, each refreshed a few times: its record, indexes, refresh lineage
   and, for a while, its grace answers).
@@ -18,6 +21,7 @@ says so and records nothing.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import subprocess
@@ -27,6 +31,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from pathlib import Path
 
 import httpx
 from api_throughput import CONNECTIONS, _refresh_load, load
@@ -45,6 +50,7 @@ from common import (
     record,
 )
 
+HERE = Path(__file__).resolve().parent
 SESSIONS_FOR_MEMORY = 200
 REFRESHES_EACH = 3
 
@@ -113,6 +119,77 @@ def memory_per_session(url: str, redis_url: str) -> float:
     return (after - before) / SESSIONS_FOR_MEMORY
 
 
+def device_run(redis_url: str, devices: int, clients: int = 2) -> dict[str, object]:
+    """``devices`` simulated devices in ``clients`` processes (bench/scale_client.py)
+    against two workers on Redis, for a minute of virtual time: a call per
+    device every 10 s, refreshing as 30 s access tokens run out."""
+    with serve(
+        "--store", redis_url, "--workers", "2", "--virtual-clock", "--password-profile", "fast",
+        "--login-policy", "multi", "--access-ttl", "30", "--refresh-ttl", "3600",
+        "--login-max-failures-per-address", "1000000",
+    ) as url:  # fmt: skip
+        now = admin(url, "GET", "/admin/clock")["now"]
+        share = devices // clients
+        processes = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    str(HERE / "scale_client.py"),
+                    url,
+                    str(share),
+                    str(i * share),
+                    str(now),
+                ],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                cwd=HERE,
+            )
+            for i in range(clients)
+        ]
+
+        def ask(command: str) -> list[dict[str, object]]:
+            for process in processes:
+                assert process.stdin is not None
+                process.stdin.write(command + "\n")
+                process.stdin.flush()
+            answers = []
+            for process in processes:
+                assert process.stdout is not None
+                answers.append(json.loads(process.stdout.readline()))
+            return answers
+
+        try:
+            started = time.perf_counter()
+            logins = ask("login")
+            login_seconds = time.perf_counter() - started
+            steps = []
+            for _ in range(6):
+                admin(url, "POST", "/admin/clock/advance", {"seconds": 10})
+                time.sleep(0.2)  # the other worker hears of it over pub/sub
+                steps.append(ask("advance 10"))
+            total = time.perf_counter() - started
+        finally:
+            for process in processes:
+                assert process.stdin is not None
+                process.stdin.close()
+                process.wait(60)
+    calls = sum(int(a["calls"]) for step in steps for a in step)  # type: ignore[call-overload]
+    errors = sum(int(a["errors"]) for step in steps for a in step)  # type: ignore[call-overload]
+    errors += sum(int(a["errors"]) for a in logins)  # type: ignore[call-overload]
+    first_error = next((a["first_error"] for step in steps for a in step if a["first_error"]), None)
+    return {
+        "devices": devices,
+        "client_processes": clients,
+        "workers": 2,
+        "calls": calls,
+        "errors": errors,
+        "first_error": first_error,
+        "login_seconds": round(login_seconds, 1),
+        "seconds": round(total, 1),
+    }
+
+
 def main() -> int:
     if shutil.which("redis-server") is None:
         print("scale_out: redis-server is not installed here (Debian: redis-server); skipped")
@@ -153,6 +230,8 @@ def main() -> int:
         refresh = {
             name: asyncio.run(_refresh_load(url, seconds * 2)) for name, url in servers.items()
         }
+        # The other servers stand idle meanwhile.
+        run = device_run(redis_url.replace("/0", "/2"), 1_000 if quick else 10_000)
     ceiling = median(bare_rps)
     print(f"  bare route (ceiling) {ceiling:8.0f} req/s")
     rows = []
@@ -176,6 +255,12 @@ def main() -> int:
             f"p99 {row['refresh_p99_ms']} ms"
         )
     print(
+        f"  {run['devices']} devices in {run['client_processes']} client processes against 2 "
+        f"workers on Redis, a minute of virtual time: {run['calls']} calls, {run['errors']} "
+        f"errors, {run['seconds']} s ({run['login_seconds']} s of sign-ins)"
+        + (f"; first error: {run['first_error']}" if run["first_error"] else "")
+    )
+    print(
         f"  Redis memory per session: {memory / 1024:.1f} KiB "
         f"({SESSIONS_FOR_MEMORY} sessions, {REFRESHES_EACH} refreshes each)"
     )
@@ -185,6 +270,7 @@ def main() -> int:
             "rows": rows,
             "bare_rps": round(ceiling),
             "redis_bytes_per_session": round(memory),
+            "devices_run": run,
             "connections": CONNECTIONS,
             "cores": os.cpu_count(),
         },

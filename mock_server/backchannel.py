@@ -31,6 +31,7 @@ import httpx
 from contract import BACKCHANNEL_EVENT, LOGOUT_TYP, resource_server_id_ok
 from mock_server import tokens
 from mock_server.errors import InvalidRequest, NotFound, ResourceServerAuthRequired
+from mock_server.events import end_task
 from mock_server.keys import SigningKey
 from mock_server.store import DeliveryRecord, ResourceServerRecord, SessionRecord, Tx
 
@@ -227,8 +228,7 @@ class BackchannelSender:
     async def stop(self) -> None:
         self._service.resource_servers.on_queued = lambda: None
         if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+            await end_task(self._task)
         await self._client.aclose()
 
     async def _run(self) -> None:

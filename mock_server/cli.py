@@ -54,6 +54,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--admin-key", default="", help="admin API key (default: random, printed)")
     p.add_argument(
+        "--password-profile",
+        choices=("default", "fast"),
+        default="default",
+        help="Argon2 cost of the users' password hashes: fast for load tests and CI only",
+    )
+    p.add_argument(
         "--workers",
         type=int,
         default=1,
@@ -142,7 +148,9 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     values: dict[str, Any] = {spec.name: getattr(args, spec.name) for spec in SETTINGS}
     try:
-        settings = Settings(admin_key=args.admin_key, **values)
+        settings = Settings(
+            admin_key=args.admin_key, password_profile=args.password_profile, **values
+        )
     except ValueError as exc:
         print(f"jwt-lab serve: {exc}", file=sys.stderr)
         return 2
@@ -286,7 +294,9 @@ def worker_app() -> Any:
 
     given = json.loads(os.environ[WORKER_ARGS])
     values = {spec.name: given[spec.name] for spec in SETTINGS}
-    settings = Settings(admin_key=given["admin_key"], **values).replace(issuer=given["issuer"])
+    settings = Settings(
+        admin_key=given["admin_key"], password_profile=given["password_profile"], **values
+    ).replace(issuer=given["issuer"])
     users = _load_users(Path(given["users"])) if given.get("users") else {}
     return create_app(
         settings,

@@ -13,10 +13,11 @@ import asyncio
 import contextlib
 import itertools
 import threading
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from contract import EVENT_KINDS
 from mock_server.clock import Clock
@@ -33,6 +34,15 @@ class Event:
         return {"id": self.id, "type": self.type, "at": self.at, **self.data}
 
 
+class SharedEventLog(Protocol):
+    """The event history several processes share (``RedisStore``)."""
+
+    async def add_event(self, type_: str, at: float, data: dict[str, Any]) -> int: ...
+    async def last_event_id(self) -> int: ...
+    async def events_after(self, after: int, limit: int = ...) -> list[Event]: ...
+    async def wait_events(self, after: int, block: float) -> list[Event]: ...
+
+
 class EventBus:
     """Publishes events to a bounded history and to live subscribers."""
 
@@ -45,6 +55,9 @@ class EventBus:
         )
         self._lock = threading.Lock()
         self._closed = False
+        # Also handed every event (any thread): over a shared store, the writer
+        # of the history all processes share.
+        self.sink: Callable[[Event], None] | None = None
 
     def publish(self, type_: str, **data: Any) -> Event:
         """Record an event; safe to call from any thread. Only the kinds and
@@ -64,6 +77,8 @@ class EventBus:
                 loop.call_soon_threadsafe(queue.put_nowait, event)
             except RuntimeError:  # that subscriber's loop has closed
                 self._subscribers.discard((loop, queue))
+        if self.sink is not None:
+            self.sink(event)
         return event
 
     def last_id(self) -> int:
@@ -207,3 +222,15 @@ class SessionWatchers:
 def _settle(future: asyncio.Future[Any], woke: bool | None) -> None:
     if not future.done():
         future.set_result(woke)
+
+
+async def end_task(task: asyncio.Future[Any], patience: float = 2.0) -> None:
+    """Cancel a background task and wait until it has ended. Asked again while
+    it runs on: a library may swallow one cancellation (redis-py can, when a
+    command is cancelled half-way), and a shutdown must not hang on it."""
+    deadline = time.monotonic() + patience
+    while not task.done() and time.monotonic() < deadline:
+        task.cancel()
+        await asyncio.wait({task}, timeout=0.1)
+    if task.done() and not task.cancelled():
+        task.exception()  # retrieved: an error at shutdown is not worth a warning

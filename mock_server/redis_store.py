@@ -43,6 +43,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, WatchError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from mock_server.events import Event as SharedEvent
 from mock_server.store import (
     DeliveryRecord,
     KeyRecord,
@@ -59,6 +60,7 @@ T = TypeVar("T")
 PREFIX = "jwt-lab:"
 KEEP_AFTER_END = 3600.0  # seconds a session's keys outlive it (its end stays visible)
 KEEP_DELIVERED = 3600.0
+EVENT_HISTORY = 5000  # events kept in the stream (about: MAXLEN ~)
 MAX_TRIES = 64  # optimistic transaction attempts before giving up (never reached in practice)
 
 _SESSION_FIELDS = [f.name for f in fields(SessionRecord)]
@@ -118,6 +120,16 @@ return out
 """
 
 
+# KEYS: the event stream, its counter. ARGV: history kept, type, at, data (JSON).
+# One global, increasing id for the events of every process: the stream entry's id.
+_ADD_EVENT = """
+local id = redis.call('INCR', KEYS[2])
+redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], id .. '-1', 'type', ARGV[2], 'at', ARGV[3],
+  'data', ARGV[4])
+return id
+"""
+
+
 def _text(value: float | int | str) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
@@ -170,6 +182,15 @@ def _delivery(row: dict[str, str]) -> DeliveryRecord | None:
     return DeliveryRecord(**_typed(row, names)) if row else None
 
 
+def _event(entry_id: str, fields: dict[str, str]) -> SharedEvent:
+    return SharedEvent(
+        int(entry_id.split("-", 1)[0]),
+        fields["type"],
+        float(fields["at"]),
+        json.loads(fields["data"]),
+    )
+
+
 def _ms(seconds: float) -> int:
     return max(1000, math.ceil(seconds * 1000))
 
@@ -188,6 +209,8 @@ class _Keys:
         self.due = f"{p}deliveries-due"
         self.done = f"{p}deliveries-done"
         self.channel = f"{p}changes"
+        self.events = f"{p}events"
+        self.event_ids = f"{p}event-ids"
 
     def user(self, name: str) -> str:
         return f"{self.prefix}user:{name}"
@@ -408,6 +431,7 @@ class RedisStore(_Reads):
         self.add_refresh_script = client.register_script(_ADD_REFRESH)
         self.enqueue_script = client.register_script(_ENQUEUE)
         self.claim_script = client.register_script(_CLAIM)
+        self.event_script = client.register_script(_ADD_EVENT)
         return client
 
     async def open(self) -> None:
@@ -470,6 +494,35 @@ class RedisStore(_Reads):
 
     async def clear_failures(self, key: str) -> None:
         await _do(self._r.delete(self.k.failures(key)))
+
+    # the admin event history of every process (a Redis stream) -----------------
+
+    async def add_event(self, type_: str, at: float, data: dict[str, Any]) -> int:
+        """Append an event; its id, one sequence across every process."""
+        found: int = await _do(
+            self.event_script(
+                keys=[self.k.events, self.k.event_ids],
+                args=[EVENT_HISTORY, type_, repr(at), json.dumps(data, default=str)],
+            )
+        )
+        return found
+
+    async def last_event_id(self) -> int:
+        value = await _do(self._r.get(self.k.event_ids))
+        return int(value) if value else 0
+
+    async def events_after(self, after: int, limit: int = EVENT_HISTORY) -> list[SharedEvent]:
+        entries = await _do(self._r.xrange(self.k.events, f"({after}-1", "+", count=limit))
+        return [_event(entry_id, fields) for entry_id, fields in entries]
+
+    async def wait_events(self, after: int, block: float) -> list[SharedEvent]:
+        """Events after ``after``, waiting up to ``block`` seconds for the first."""
+        answer = await _do(
+            self._r.xread({self.k.events: f"{after}-1"}, count=500, block=_ms(block))
+        )
+        if not answer:
+            return []
+        return [_event(entry_id, fields) for entry_id, fields in answer[0][1]]
 
     async def atomic(self, fn: Callable[[Tx], Awaitable[T]]) -> T:
         for _ in range(MAX_TRIES):

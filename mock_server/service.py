@@ -54,7 +54,7 @@ from mock_server.errors import (
     RateLimited,
     UseDPoPNonce,
 )
-from mock_server.events import Event, EventBus, SessionWatchers
+from mock_server.events import Event, EventBus, SessionWatchers, SharedEventLog, end_task
 from mock_server.keys import KeyManager, SigningKey
 from mock_server.passwords import PasswordHasher
 from mock_server.policies import decide
@@ -188,6 +188,7 @@ class AuthService:
         # A shared store: what this process tells the others, and hears from them.
         self._origin = secrets.token_hex(8)
         self._following: asyncio.Future[None] | None = None
+        self._shared_events: SharedEventWriter | None = None
         self._keys_read_at = 0.0
 
     async def start(self) -> None:
@@ -205,11 +206,16 @@ class AuthService:
                 self.dpop_nonces = NonceSource(self.settings.issuer, bytes.fromhex(secret))
             await self._follow_shared_clock()
             self._following = asyncio.ensure_future(self._follow_others())
+            self._shared_events = SharedEventWriter(self.store)  # type: ignore[arg-type]
+            self.bus.sink = self._shared_events.put
 
     async def stop(self) -> None:
+        self.bus.sink = None
+        if self._shared_events is not None:
+            await self._shared_events.stop()
+            self._shared_events = None
         if self._following is not None:
-            self._following.cancel()
-            await asyncio.gather(self._following, return_exceptions=True)
+            await end_task(self._following)
             self._following = None
 
     # other processes of a shared store ----------------------------------------
@@ -918,6 +924,41 @@ class AuthService:
         if kept is not None:
             self.clock.follow(json.loads(kept))  # type: ignore[attr-defined]
 
+    async def server_events(self, after: int = 0) -> list[Event]:
+        """The kept events after ``after`` (``GET /admin/events``): this process's,
+        or, over a shared store, every process's, in one sequence."""
+        if self._shared_events is None:
+            return self.bus.since(after)
+        await self._shared_events.flushed()
+        return await self._shared_events.store.events_after(after)
+
+    async def follow_server_events(
+        self, after: int = 0, heartbeat: float | None = None
+    ) -> AsyncIterator[Event | None]:
+        """Kept, then live events after ``after`` (None: a quiet ``heartbeat``)."""
+        if self._shared_events is None:
+            async for event in self.bus.subscribe(after, heartbeat):
+                yield event
+            return
+        store = self._shared_events.store
+        last = after
+        for event in await self.server_events(after):
+            last = event.id
+            yield event
+        while not self._shared_events.stopped:
+            fresh = await store.wait_events(last, heartbeat or 15.0)
+            if not fresh:
+                yield None
+            for event in fresh:
+                last = event.id
+                yield event
+
+    async def last_event_id(self) -> int:
+        if self._shared_events is None:
+            return self.bus.last_id()
+        await self._shared_events.flushed()
+        return await self._shared_events.store.last_event_id()
+
     def events_since(self, after: int = 0) -> list[Event]:
         return self.bus.since(after)
 
@@ -960,7 +1001,7 @@ class AuthService:
             "keys": self.keys_view()["keys"],
             "users": [u.username for u in await self.store.list_users()],
             "sessions": await self.sessions(),
-            "last_event_id": self.bus.last_id(),
+            "last_event_id": await self.last_event_id(),
             # Which process answered, and over which store (several may share one).
             "process": {"pid": os.getpid(), "store": self.store.description},
         }
@@ -1207,3 +1248,46 @@ def _unseal(jti: str, sealed: bytes) -> TokenResponse | None:
         return TokenResponse(**json.loads(data))
     except (InvalidTag, ValueError, TypeError):
         return None
+
+
+class SharedEventWriter:
+    """Over a shared store: this process's events appended, in order, to the
+    history every process shares (a Redis stream), from a task of its own — a
+    publisher never waits for Redis. While Redis is away events are dropped
+    (and logged): the history is for watching, the state is elsewhere."""
+
+    MAX_WAITING = 10_000
+
+    def __init__(self, store: SharedEventLog) -> None:
+        self.store = store
+        self.stopped = False
+        self._loop = asyncio.get_running_loop()
+        self._queue: asyncio.Queue[Event] = asyncio.Queue(self.MAX_WAITING)
+        self._task = asyncio.ensure_future(self._write())
+
+    def put(self, event: Event) -> None:
+        """Thread-safe: queue an event to write."""
+        with contextlib.suppress(RuntimeError):  # the loop has closed
+            self._loop.call_soon_threadsafe(self._offer, event)
+
+    def _offer(self, event: Event) -> None:
+        with contextlib.suppress(asyncio.QueueFull):
+            self._queue.put_nowait(event)
+
+    async def flushed(self) -> None:
+        """Until what was published before now is written (or given up on)."""
+        await self._queue.join()
+
+    async def _write(self) -> None:
+        while True:
+            event = await self._queue.get()
+            try:
+                await self.store.add_event(event.type, event.at, event.data)
+            except StoreUnavailable:
+                log.warning("the shared event history is unreachable: %s dropped", event.type)
+            finally:
+                self._queue.task_done()
+
+    async def stop(self) -> None:
+        self.stopped = True
+        await end_task(self._task)

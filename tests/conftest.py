@@ -60,6 +60,7 @@ async def app_on_each_store(
     app = create_app(settings, clock=clock, store=open_store(spec))
     await app.state.startup()
     yield app
+    await app.state.service.stop()
     await app.state.service.store.close()
 
 

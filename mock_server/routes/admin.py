@@ -199,10 +199,10 @@ async def events(
 
     async def stream() -> AsyncIterator[str]:
         if not follow:
-            for kept in service.events_since(after):
+            for kept in await service.server_events(after):
                 yield _sse(kept.id, kept.type, kept.as_dict())
             return
-        async for live in service.follow_events(after, heartbeat=15.0):
+        async for live in service.follow_server_events(after, heartbeat=15.0):
             if live is None:
                 yield ": keep-alive\n\n"
             else:

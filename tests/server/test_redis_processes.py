@@ -10,6 +10,7 @@ any one process's memory or lock.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
@@ -309,3 +310,36 @@ async def test_failed_logins_are_counted_across_processes(http: list[httpx.Async
     for client in http:
         locked = await login(client, "dave", expect=429)
         assert locked["reason"] == "rate_limited"
+
+
+async def test_the_event_stream_of_any_process_carries_the_events_of_all(
+    http: list[httpx.AsyncClient],
+) -> None:
+    start = (await http[2].get("/admin/state", headers=ADMIN)).json()["last_event_id"]
+    seen: list[dict[str, Any]] = []
+    opened = asyncio.Event()
+
+    async def follow() -> None:
+        async with aconnect_sse(
+            http[2], "GET", f"/admin/events?after={start}", headers=ADMIN
+        ) as source:
+            opened.set()
+            async for sse in source.aiter_sse():
+                seen.append({"id": int(sse.id), **json.loads(sse.data)})
+                if sse.event == "session_revoked":
+                    return
+
+    following = asyncio.create_task(follow())
+    await asyncio.wait_for(opened.wait(), 5)
+    tokens = await login(http[0], device_id="events-phone")
+    sid = claims(tokens["access_token"])["sid"]
+    assert (await http[1].delete(f"/admin/sessions/{sid}", headers=ADMIN)).status_code == 200
+    await asyncio.wait_for(following, 10)
+    mine = [e for e in seen if e.get("sid") == sid]
+    assert [e["type"] for e in mine] == ["login", "session_revoked"]
+    ids = [e["id"] for e in seen]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids) and ids[0] > start
+    # Kept: the same events, read back later from a fourth process.
+    kept = await http[3].get(f"/admin/events?after={start}&follow=false", headers=ADMIN)
+    kept_ids = [int(line[4:]) for line in kept.text.splitlines() if line.startswith("id: ")]
+    assert set(ids) <= set(kept_ids)
