@@ -186,11 +186,6 @@ def serve(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-        if args.virtual_clock:
-            print(
-                "jwt-lab serve: a virtual clock lives in one process: no --workers", file=sys.stderr
-            )
-            return 2
         return _serve_workers(args, settings, store.description, resource_servers)
     try:
         server = ServerThread(

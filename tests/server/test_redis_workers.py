@@ -62,6 +62,30 @@ async def test_refreshes_racing_over_both_workers_rotate_once(server: str) -> No
     assert [t["rotated_at"] is not None for t in lineage["tokens"]] == [True, False]
 
 
+async def test_two_workers_share_one_virtual_clock(redis_server: RedisServer) -> None:
+    serving = ServeProcess(
+        "--workers", "2", "--store", redis_server.url.replace("/0", "/3"), "--virtual-clock",
+        "--admin-key", ADMIN_KEY, "--log-level", "warning",
+    )  # fmt: skip
+    try:
+        async with httpx.AsyncClient(base_url=serving.url, timeout=10) as http:
+            start = (await http.get("/admin/clock", headers=ADMIN)).json()["now"]
+            moved = await http.post("/admin/clock/advance", json={"seconds": 1000}, headers=ADMIN)
+            assert moved.status_code == 200, moved.text
+        seen: dict[int, float] = {}
+        for _ in range(60):  # fresh connections until both workers have answered
+            async with httpx.AsyncClient(base_url=serving.url, timeout=10) as fresh:
+                state = (await fresh.get("/admin/state", headers=ADMIN)).json()
+            seen[state["process"]["pid"]] = state["clock"]["now"]
+            if len(seen) == 2 and all(now >= start + 1000 for now in seen.values()):
+                break
+            await asyncio.sleep(0.02)  # the other worker hears of it over pub/sub
+        assert len(seen) == 2
+        assert all(start + 1000 <= now < start + 1001 for now in seen.values()), (start, seen)
+    finally:
+        serving.stop()
+
+
 def test_workers_need_a_store_they_can_share(tmp_path: object) -> None:
     import subprocess
     import sys
