@@ -195,6 +195,14 @@ def main() -> int:
         print("scale_out: redis-server is not installed here (Debian: redis-server); skipped")
         return 0
     quick = quick_mode()
+    if "--devices-only" in sys.argv:  # the device run alone, into the last results
+        with redis_server() as (redis_url, _):
+            run = device_run(redis_url, 1_000 if quick else 10_000)
+        print(json.dumps(run))
+        data = json.loads((HERE / "results.json").read_text())
+        figures = data["benchmarks"].get("scale_out", {})
+        record("scale_out", {**figures, "devices_run": run})
+        return 0
     rounds, seconds = (2, 2) if quick else (4, 3)
     banner(
         f"Scaling out — SQLite (1 process) vs Redis (1 and 2 workers), {CONNECTIONS} "

@@ -24,6 +24,12 @@ from client.tls import shared_ssl_context
 from contract import NOTIFICATIONS_HEARTBEAT
 
 DEFAULT_TIMEOUT = 10.0
+# An idle pooled connection is dropped before the server would drop it: uvicorn
+# closes one after 5 s, and httpx's own default is the same 5 s, so a request
+# could pick a connection at the very moment the server closes it — an
+# occasional "connection failed" under load (bench/scale_out.py's device run
+# met one in 70,000).
+KEEPALIVE_EXPIRY = 4.0
 
 
 def unreachable(exc: httpx.TransportError, server: str) -> ServerUnreachable:
@@ -104,7 +110,9 @@ def http_client(
         else httpx.Timeout(timeout),
         limits=httpx.Limits(max_connections=None, max_keepalive_connections=0)
         if streams
-        else httpx.Limits(max_connections=100, max_keepalive_connections=20),
+        else httpx.Limits(
+            max_connections=100, max_keepalive_connections=20, keepalive_expiry=KEEPALIVE_EXPIRY
+        ),
         headers=headers,
         cookies=_no_cookies(),
         verify=shared_ssl_context(),

@@ -289,12 +289,20 @@ class _Reads:
     async def _indexed_sessions(self, index: str) -> list[SessionRecord]:
         await self._watch(index)
         sids: list[str] = await _do(self._r.zrange(index, 0, -1))
-        found = []
+        found, gone = [], []
         for sid in sids:
             session = await self.get_session(sid)
-            if session is not None:
+            if session is None:
+                gone.append(sid)  # expired: its index entry goes too
+            else:
                 found.append(session)
+        if gone:
+            await self._prune(index, gone)
         return found
+
+    async def _prune(self, index: str, gone: list[str]) -> None:
+        """Drop the entries of expired sessions from an index."""
+        await _do(self._r.zrem(index, *gone))
 
     async def active_sessions(
         self, username: str, now: float, device_id: str | None = None
@@ -328,6 +336,14 @@ class RedisTx(_Reads):
 
     async def _watch(self, *keys: str) -> None:
         await self._r.watch(*keys)
+
+    async def _prune(self, index: str, gone: list[str]) -> None:
+        """In a transaction: with its writes (a write now would break the WATCH)."""
+
+        async def write(p: Pipeline) -> None:
+            p.zrem(index, *gone)
+
+        self._writes.append(write)
 
     async def commit(self) -> None:
         self._r.multi()

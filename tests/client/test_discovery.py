@@ -285,3 +285,14 @@ async def test_a_call_whose_answer_breaks_midway_marks_the_device_offline(
     finally:
         await phone.close()
     assert (result.ok, result.error, str(phone.state)) == (False, "unreachable", "offline")
+
+
+async def test_an_idle_connection_is_dropped_before_the_server_would_drop_it() -> None:
+    """A pooled connection reused at the instant uvicorn closes it (5 s idle) is an
+    occasional "connection failed" under load: the lab's pool lets go first."""
+    import uvicorn
+
+    server_keeps = uvicorn.Config(app=None).timeout_keep_alive  # type: ignore[arg-type]
+    async with http_client(SERVER) as http:
+        pool = http._transport._pool  # type: ignore[attr-defined]
+        assert pool._keepalive_expiry < server_keeps

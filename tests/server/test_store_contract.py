@@ -171,3 +171,28 @@ async def test_classic_sessions(store: Store) -> None:
     await store.add_classic_session("c1", "alice", NOW, NOW + 60)
     assert await store.get_classic_session("c1", NOW + 59) == "alice"
     assert await store.get_classic_session("c1", NOW + 60) is None
+
+
+async def test_redis_drops_the_index_entries_of_expired_sessions(redis_url: str) -> None:
+    """Memory stays bounded: a session's hash expires by itself (PEXPIRE), and its
+    entries in the user's and the device's indexes go when next read — also
+    inside a sign-in's transaction, with its writes."""
+    store = open_store(redis_url)
+    await store.open()
+    try:
+        client = store._r  # type: ignore[attr-defined]
+        await store.add_session(session("gone"))
+        await store.add_session(session("kept", device="pc"))
+        ttl = await client.pttl("jwt-lab:session:gone")
+        assert 0 < ttl <= (3600 + 3600) * 1000  # the session's life and an hour
+        await client.delete("jwt-lab:session:gone")  # as its expiry would
+
+        async def sign_in(tx: Tx) -> list[str]:
+            return [s.sid for s in await tx.active_sessions("alice", NOW)]
+
+        assert await store.atomic(sign_in) == ["kept"]
+        assert await client.zrange("jwt-lab:user-sessions:alice", 0, -1) == ["kept"]
+        assert await store.active_sessions("alice", NOW, "phone") == []
+        assert await client.zrange("jwt-lab:device-sessions:alice:phone", 0, -1) == []
+    finally:
+        await store.close()
