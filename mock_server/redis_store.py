@@ -38,7 +38,6 @@ from dataclasses import fields
 from typing import Any, TypeVar
 
 import redis.asyncio as redis
-from redis.asyncio.client import Pipeline
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, WatchError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -328,11 +327,11 @@ class RedisTx(_Reads):
     """One attempt of an optimistic transaction: reads are watched and run at
     once; writes wait for ``commit`` (so reads see the state before them)."""
 
-    def __init__(self, store: RedisStore, pipe: Pipeline) -> None:
+    def __init__(self, store: RedisStore, pipe: Any) -> None:
         self.k = store.k
         self._store = store
         self._r = pipe
-        self._writes: list[Callable[[Pipeline], Awaitable[None]]] = []
+        self._writes: list[Callable[[Any], Awaitable[None]]] = []
 
     async def _watch(self, *keys: str) -> None:
         await self._r.watch(*keys)
@@ -340,7 +339,7 @@ class RedisTx(_Reads):
     async def _prune(self, index: str, gone: list[str]) -> None:
         """In a transaction: with its writes (a write now would break the WATCH)."""
 
-        async def write(p: Pipeline) -> None:
+        async def write(p: Any) -> None:
             p.zrem(index, *gone)
 
         self._writes.append(write)
@@ -354,7 +353,7 @@ class RedisTx(_Reads):
     async def delete_user(self, username: str) -> bool:
         exists = bool(await self._hash(self.k.user(username)))
 
-        async def write(p: Pipeline) -> None:
+        async def write(p: Any) -> None:
             p.delete(self.k.user(username))
             p.srem(self.k.users, username)
 
@@ -362,13 +361,13 @@ class RedisTx(_Reads):
         return exists
 
     async def add_session(self, session: SessionRecord) -> None:
-        async def write(p: Pipeline) -> None:
+        async def write(p: Any) -> None:
             await self._store.queue_add_session(p, session)
 
         self._writes.append(write)
 
     async def revoke_session(self, sid: str, at: float, reason: str, by: str | None) -> bool:
-        async def write(p: Pipeline) -> None:
+        async def write(p: Any) -> None:
             changes = {"revoked_at": repr(at), "reason": reason}
             if by is not None:
                 changes["revoked_by"] = by
@@ -379,7 +378,7 @@ class RedisTx(_Reads):
         return True
 
     async def record_refresh(self, sid: str, at: float, expires_at: float) -> None:
-        async def write(p: Pipeline) -> None:
+        async def write(p: Any) -> None:
             key = self.k.session(sid)
             p.hset(key, mapping={"last_refresh_at": repr(at), "expires_at": repr(expires_at)})
             p.hincrby(key, "refresh_count", 1)
@@ -388,13 +387,13 @@ class RedisTx(_Reads):
         self._writes.append(write)
 
     async def add_refresh(self, record: RefreshRecord) -> None:
-        async def write(p: Pipeline) -> None:
+        async def write(p: Any) -> None:
             await self._store.queue_add_refresh(p, record)
 
         self._writes.append(write)
 
     async def mark_rotated(self, jti_hash: str, at: float, successor_hash: str) -> bool:
-        async def write(p: Pipeline) -> None:
+        async def write(p: Any) -> None:
             changes = {"rotated_at": repr(at), "successor_hash": successor_hash}
             p.hset(self.k.refresh(jti_hash), mapping=changes)
 
@@ -402,7 +401,7 @@ class RedisTx(_Reads):
         return True
 
     async def enqueue_delivery(self, rs_id: str, sid: str, logout_token: str, at: float) -> None:
-        async def write(p: Pipeline) -> None:
+        async def write(p: Any) -> None:
             await self._store.enqueue_script(
                 keys=[self.k.delivery_seq],
                 args=[self.k.prefix, rs_id, sid, logout_token, repr(at)],
@@ -412,7 +411,7 @@ class RedisTx(_Reads):
         self._writes.append(write)
 
     async def put_grace(self, jti_hash: str, sealed: bytes, until: float, now: float) -> None:
-        async def write(p: Pipeline) -> None:
+        async def write(p: Any) -> None:
             self._store.queue_grace(p, jti_hash, sealed, until, now)
 
         self._writes.append(write)
