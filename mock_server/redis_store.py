@@ -38,6 +38,8 @@ from dataclasses import fields
 from typing import Any, TypeVar
 
 import redis.asyncio as redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, WatchError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -60,6 +62,7 @@ PREFIX = "jwt-lab:"
 KEEP_AFTER_END = 3600.0  # seconds a session's keys outlive it (its end stays visible)
 KEEP_DELIVERED = 3600.0
 EVENT_HISTORY = 5000  # events kept in the stream (about: MAXLEN ~)
+RETRIES = 3  # a command that meets a broken connection is sent again this often
 MAX_TRIES = 64  # optimistic transaction attempts before giving up (never reached in practice)
 
 _SESSION_FIELDS = [f.name for f in fields(SessionRecord)]
@@ -441,6 +444,10 @@ class RedisStore(_Reads):
             socket_connect_timeout=2,
             socket_timeout=5,
             health_check_interval=30,
+            # After Redis restarts, every pooled connection is dead once: a command
+            # that meets one is sent again on a fresh one, not answered 503.
+            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), RETRIES),
+            retry_on_error=[RedisConnectionError, RedisTimeoutError],
         )
         self.add_session_script = client.register_script(_ADD_SESSION)
         self.add_refresh_script = client.register_script(_ADD_REFRESH)

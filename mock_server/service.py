@@ -261,27 +261,6 @@ class AuthService:
                 self._sessions.pop(str(sid), None)
                 self.watchers.revoked(str(sid))
 
-    async def _verified_token(
-        self,
-        token: object,
-        typ: str,
-        audience: str | None,
-        now: float,
-        cache: tokens.VerifiedCache | None = None,
-    ) -> tokens.VerifiedToken:
-        """``_verify``; on a shared store, a key this process has not seen yet
-        (another one rotated) is looked up once before the token is refused."""
-        try:
-            return self._verify(token, typ, audience, now, cache)
-        except tokens.TokenRejected as exc:
-            if exc.reason != "unknown_key" or not self.store.shared:
-                raise
-            if time.monotonic() - self._keys_read_at < 1.0:  # a flood of made-up kids
-                raise
-            self._keys_read_at = time.monotonic()
-            await self.keys.load()
-            return self._verify(token, typ, audience, now, cache)
-
     # users -----------------------------------------------------------------
 
     async def seed_demo_users(self) -> None:
@@ -530,7 +509,7 @@ class AuthService:
         now = self.clock.now()
         settings = self.settings
         try:
-            claims = (await self._verified_token(refresh_token, REFRESH_TYP, None, now)).claims
+            claims = (await self._verify(refresh_token, REFRESH_TYP, None, now)).claims
         except tokens.TokenRejected as exc:
             if exc.reason != "expired" or exc.claims is None:
                 raise InvalidGrant(
@@ -648,9 +627,7 @@ class AuthService:
         now = self.clock.now()
         settings = self.settings
         try:
-            verified = await self._verified_token(
-                token, ACCESS_TYP, settings.audience, now, self._verified
-            )
+            verified = await self._verify(token, ACCESS_TYP, settings.audience, now, self._verified)
         except tokens.TokenRejected as exc:
             sid = exc.claims.get("sid") if exc.claims else None
             self.bus.publish("token_rejected", reason=exc.reason, sid=sid)
@@ -762,7 +739,7 @@ class AuthService:
             try:
                 # Access tokens through the API's cache: introspection is a hot path too.
                 cache = self._verified if typ == ACCESS_TYP else None
-                claims = (await self._verified_token(token, typ, audience, now, cache)).claims
+                claims = (await self._verify(token, typ, audience, now, cache)).claims
             except tokens.TokenRejected:
                 continue
             session = await self._session(claims["sid"], fresh=True)
@@ -1055,7 +1032,7 @@ class AuthService:
         self._users[username] = (user, now + self._cache_for)
         return user
 
-    def _verify(
+    async def _verify(
         self,
         token: object,
         typ: str,
@@ -1063,18 +1040,34 @@ class AuthService:
         now: float,
         cache: tokens.VerifiedCache | None = None,
     ) -> tokens.VerifiedToken:
+        """``tokens.verify`` on this server's settings and keys; on a shared store,
+        a key this process has not seen yet (another one rotated) is looked up
+        once before the token is refused."""
         settings = self.settings
-        return tokens.verify(
-            token,
-            self.keys,
-            typ=typ,
-            issuer=settings.issuer,
-            audience=audience,
-            now=now,
-            leeway=settings.leeway,
-            max_chars=settings.max_token_chars,
-            cache=cache,
-        )
+
+        def check() -> tokens.VerifiedToken:
+            return tokens.verify(
+                token,
+                self.keys,
+                typ=typ,
+                issuer=settings.issuer,
+                audience=audience,
+                now=now,
+                leeway=settings.leeway,
+                max_chars=settings.max_token_chars,
+                cache=cache,
+            )
+
+        try:
+            return check()
+        except tokens.TokenRejected as exc:
+            if exc.reason != "unknown_key" or not self.store.shared:
+                raise
+            if time.monotonic() - self._keys_read_at < 1.0:  # a flood of made-up kids
+                raise
+            self._keys_read_at = time.monotonic()
+            await self.keys.load()
+            return check()
 
     async def _claims_of_any(self, token: str) -> dict[str, Any] | None:
         """Claims of a genuine token of either kind, even an expired one."""
@@ -1084,7 +1077,7 @@ class AuthService:
             (ACCESS_TYP, self.settings.audience),
         ):
             try:
-                return (await self._verified_token(token, typ, audience, now)).claims
+                return (await self._verify(token, typ, audience, now)).claims
             except tokens.TokenRejected as exc:
                 if exc.claims is not None:
                     return exc.claims

@@ -15,7 +15,7 @@ import pytest
 from client import DeviceRegistry, DeviceState, Lab, MemoryTokenStore
 from client.errors import NotSignedIn
 from client.events import DeviceEvent, RequestSent, SignedOut
-from client.store import StoreKey
+from client.store import StoreKey, TokenStore
 from client.tokens import TokenSet
 from mock_server import ServerThread, Settings, VirtualClock
 from mock_server.store import SqliteStore
@@ -34,16 +34,21 @@ def server() -> ServerThread:
         yield running
 
 
-@pytest.fixture
-async def lab(server: ServerThread, tmp_path: Path) -> AsyncIterator[Lab]:
-    server.call(server.service.update_settings, login_policy="single", verify_mode="stateless")
-    lab = Lab(
+def _lab_on(server: ServerThread, tmp_path: Path, store: TokenStore, login_policy: str) -> Lab:
+    """A lab against the module's server, with its settings reset for the test."""
+    server.call(server.service.update_settings, login_policy=login_policy, verify_mode="stateless")
+    return Lab(
         server.url,
-        store=MemoryTokenStore(),
+        store=store,
         clock=server.service.clock,  # type: ignore[arg-type]
         registry=DeviceRegistry(tmp_path / "devices.json"),
         auto_reconnect=False,
     )
+
+
+@pytest.fixture
+async def lab(server: ServerThread, tmp_path: Path) -> AsyncIterator[Lab]:
+    lab = _lab_on(server, tmp_path, MemoryTokenStore(), login_policy="single")
     yield lab
     await lab.close()
 
@@ -139,14 +144,7 @@ class GatedStore(MemoryTokenStore):
 
 @pytest.fixture
 async def gated_lab(server: ServerThread, tmp_path: Path) -> AsyncIterator[Lab]:
-    server.call(server.service.update_settings, login_policy="multi", verify_mode="stateless")
-    lab = Lab(
-        server.url,
-        store=GatedStore(),
-        clock=server.service.clock,  # type: ignore[arg-type]
-        registry=DeviceRegistry(tmp_path / "devices.json"),
-        auto_reconnect=False,
-    )
+    lab = _lab_on(server, tmp_path, GatedStore(), login_policy="multi")
     yield lab
     lab.store.go.set()  # type: ignore[attr-defined]
     lab.store.delete_go.set()  # type: ignore[attr-defined]

@@ -14,7 +14,7 @@ import pytest
 from tests.conftest import ADMIN_KEY
 from tests.redis_server import RedisServer
 from tests.serve_process import ServeProcess
-from tests.server.helpers import ADMIN, claims, login
+from tests.server.helpers import ADMIN, claims, login, password_request
 
 pytestmark = pytest.mark.live
 
@@ -54,16 +54,7 @@ async def test_redis_down_is_a_503_with_retry_after_and_the_server_recovers(
     redis_server.stop()
     try:
         asked = {
-            "login": await http.post(
-                "/oauth/token",
-                data={
-                    "grant_type": "password",
-                    "username": "alice",
-                    "password": "alice-pass",
-                    "client_id": "jwt-device-lab",
-                    "device_id": "fault-pc",
-                },
-            ),
+            "login": await password_request(http, device_id="fault-pc"),
             "refresh": await http.post("/oauth/token", data=refresh_form(before)),
             "api": await http.get(
                 "/api/me", headers={"Authorization": f"Bearer {before['access_token']}"}
@@ -98,7 +89,9 @@ async def test_a_redis_restart_on_its_append_only_file_loses_nothing(
 ) -> None:
     await http.patch("/admin/settings", json={"reuse_grace": 0}, headers=ADMIN)
     first = await login(http, "bob", device_id="aof-pc", device_type="pc")
-    second = (await http.post("/oauth/token", data=refresh_form(first))).json()
+    rotated = await http.post("/oauth/token", data=refresh_form(first))
+    assert rotated.status_code == 200, rotated.text
+    second = rotated.json()
     sid = claims(first["access_token"])["sid"]
     redis_server.stop()
     redis_server.start()

@@ -40,7 +40,9 @@ async def login(
     return body
 
 
-async def password_request(client: httpx.AsyncClient, **fields: str) -> httpx.Response:
+async def password_request(
+    client: httpx.AsyncClient, *, headers: dict[str, str] | None = None, **fields: str
+) -> httpx.Response:
     """The raw answer to alice's password grant (``fields`` add or override)."""
     data = {
         "grant_type": "password",
@@ -49,7 +51,7 @@ async def password_request(client: httpx.AsyncClient, **fields: str) -> httpx.Re
         "client_id": CLIENT_ID,
         **fields,
     }
-    return await client.post("/oauth/token", data=data)
+    return await client.post("/oauth/token", data=data, headers=headers)
 
 
 async def refresh(

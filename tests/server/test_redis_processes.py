@@ -32,6 +32,7 @@ from tests.server.helpers import (
     exchange,
     hidden_fields,
     login,
+    password_request,
     pkce,
     poll,
     start_device,
@@ -290,16 +291,9 @@ async def test_a_dpop_proof_replayed_to_another_process_is_refused(
 ) -> None:
     key = DPoPKey.generate()
     proof = key.proof("POST", f"{ISSUER}/oauth/token", time.time())
-    form = {
-        "grant_type": "password",
-        "username": "alice",
-        "password": "alice-pass",
-        "client_id": "jwt-device-lab",
-        "device_id": "dpop-phone",
-    }
-    first = await http[0].post("/oauth/token", data=form, headers={"DPoP": proof})
+    first = await password_request(http[0], headers={"DPoP": proof}, device_id="dpop-phone")
     assert first.status_code == 200, first.text
-    replayed = await http[1].post("/oauth/token", data=form, headers={"DPoP": proof})
+    replayed = await password_request(http[1], headers={"DPoP": proof}, device_id="dpop-phone")
     assert (replayed.status_code, replayed.json()["reason"]) == (400, "replayed_proof")
 
 
